@@ -1,0 +1,36 @@
+/**
+ * The CLI's one output helper: results go to stdout, messages and errors to stderr. Commands
+ * print only through this module so that library code never touches the console.
+ */
+import { type LeptonError, exitCodeFor, toLeptonError } from '../core/errors.js';
+
+export const out = {
+  /** A command's result, as text. */
+  line(text: string): void {
+    console.log(text);
+  },
+  /** A command's result, as pretty JSON (what scripts parse). */
+  json(value: unknown): void {
+    console.log(JSON.stringify(value, null, 2));
+  },
+  /** A human message that is not the result. */
+  info(text: string): void {
+    console.error(text);
+  },
+  /** A one-line error: `error LEPTON_ERR_X: message`. */
+  error(err: LeptonError): void {
+    console.error(`error ${err.code}: ${err.message}`);
+  },
+};
+
+/** Run a command body; map any failure to a one-line error and the right exit code. */
+export async function runCommand(body: () => Promise<void> | void): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const e = toLeptonError(err);
+    out.error(e);
+    if (e.code === 'LEPTON_ERR_INTERNAL' && process.env['LEPTON_DEBUG']) console.error(e.cause);
+    process.exitCode = exitCodeFor(e);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Reference kernels in plain TypeScript. Loop orders keep the innermost loop walking contiguous
+ * memory (i-k-j for GEMM), which is what lets V8 reach its ~2-3 GFLOP/s ceiling.
+ */
+import { type ConvGeometry, type Kernels } from './types.js';
+
+function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  accumulate: boolean,
+): void {
+  if (!accumulate) c.fill(0, 0, m * n);
+  if (!transB) {
+    // C[i,:] += A[i,p] * B[p,:]: contiguous rows of B and C.
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * m + i]! : a[i * k + p]!;
+        if (av === 0) continue;
+        const bp = p * n;
+        for (let j = 0; j < n; j++) c[ci + j]! += av * b[bp + j]!;
+      }
+    }
+    return;
+  }
+  // B stored [n, k]: C[i,j] = dot(A[i,:], B[j,:]), both contiguous when A is not transposed.
+  if (!transA) {
+    for (let i = 0; i < m; i++) {
+      const ai = i * k;
+      for (let j = 0; j < n; j++) {
+        const bj = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[ai + p]! * b[bj + p]!;
+        c[i * n + j]! += s;
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[p * m + i]! * b[j * k + p]!;
+      c[i * n + j]! += s;
+    }
+  }
+}
+
+function im2col(x: Float32Array, g: ConvGeometry, cols: Float32Array): void {
+  const { c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * oh * ow;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + ki;
+          const o = base + oy * ow;
+          if (iy < 0 || iy >= h) {
+            cols.fill(0, o, o + ow);
+            continue;
+          }
+          const xrow = (ch * h + iy) * w;
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ox * sw - pw + kj;
+            cols[o + ox] = ix >= 0 && ix < w ? x[xrow + ix]! : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+function col2im(cols: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  const { c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * oh * ow;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + ki;
+          if (iy < 0 || iy >= h) continue;
+          const xrow = (ch * h + iy) * w;
+          const o = base + oy * ow;
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ox * sw - pw + kj;
+            if (ix >= 0 && ix < w) dx[xrow + ix]! += cols[o + ox]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im };

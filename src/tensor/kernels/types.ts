@@ -1,0 +1,45 @@
+/**
+ * The kernel interface: the few hot loops (GEMM, im2col/col2im, bias and activation passes)
+ * that decide training speed. Two implementations sit behind it: plain TypeScript (always
+ * available, the reference) and WebAssembly SIMD (fast). Ops call kernels only through this.
+ */
+
+export interface Kernels {
+  readonly name: 'js' | 'wasm';
+  /**
+   * C = op(A)·op(B) (+ C when `accumulate`). op(A) is [m, k], op(B) is [k, n], C is [m, n],
+   * all row-major. With `transA` A is stored [k, m]; with `transB` B is stored [n, k].
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void;
+  /**
+   * Unfold one image x [c, h, w] into cols [c*kh*kw, oh*ow] for convolution as GEMM.
+   * Geometry is (kh, kw, stride sh/sw, padding ph/pw); padded reads are zero.
+   */
+  im2col(x: Float32Array, g: ConvGeometry, cols: Float32Array): void;
+  /** The adjoint of im2col: add cols [c*kh*kw, oh*ow] back into dx [c, h, w]. */
+  col2im(cols: Float32Array, g: ConvGeometry, dx: Float32Array): void;
+}
+
+export interface ConvGeometry {
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  oh: number;
+  ow: number;
+}

@@ -1,0 +1,2 @@
+/** Public API of lepton-ts: each layer's barrel, exported under a namespace. */
+export * as data from './data/index.js';

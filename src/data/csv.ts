@@ -56,7 +56,8 @@ export function parseCsv(text: string, opts: CsvOptions = {}): CsvTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     // With `info: true` csv-parse returns {record, info} objects; its typings only model string[][].
-    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records;
+    const options = { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true };
+    records = parse(text, options) as unknown as typeof records;
   } catch (err) {
     throw csvError(source, `malformed CSV: ${(err as Error).message}`);
   }

@@ -213,7 +213,9 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     graph,
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  const bytes = onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  // protobufjs may return a Buffer viewing a shared pool; hand out a plain, exclusively owned copy.
+  return new Uint8Array(bytes);
 }
 
 /** Catch the mistakes that would otherwise only surface as an opaque runtime load failure. */

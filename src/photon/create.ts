@@ -1,0 +1,89 @@
+/**
+ * Build a photon from a model: derive the input/output schema from the ONNX graph, check the
+ * options against it (labels vs classes, image size vs input shape), then write the manifest and pack.
+ */
+import { LeptonError } from '../core/errors.js';
+import { readModel } from '../onnx/reader.js';
+import { packPhoton, sha256Hex } from './archive.js';
+import {
+  DEFAULT_BATCHING,
+  MANIFEST_SCHEMA,
+  validateManifest,
+  type BatchingSettings,
+  type ImagePreprocess,
+  type PhotonManifest,
+  type TensorSpec,
+} from './manifest.js';
+
+export interface CreatePhotonOptions {
+  name: string;
+  version: string;
+  /** ONNX model bytes. */
+  model: Uint8Array;
+  labels?: string[];
+  image?: ImagePreprocess;
+  /** An ES module's source exporting a PhotonHandler, stored as `handler.mjs`. */
+  handlerSource?: Uint8Array;
+  batching?: Partial<BatchingSettings>;
+  description?: string;
+  /** Creation time; default now. */
+  created?: Date;
+}
+
+/** Parse the CLI's `--image 28x28:gray` / `224x224:rgb` form. */
+export function parseImageSpec(spec: string): ImagePreprocess {
+  const m = /^(\d{1,5})x(\d{1,5})(?::(gray|grey|rgb))?$/i.exec(spec.trim());
+  if (!m) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `--image '${spec}' is not WxH[:gray|rgb], e.g. 28x28:gray`);
+  const channels = (m[3] ?? 'gray').toLowerCase() === 'rgb' ? 3 : 1;
+  return { width: Number(m[1]), height: Number(m[2]), channels, normalize: 'unit' };
+}
+
+function fileEntry(path: string, data: Uint8Array): PhotonManifest['files'][number] {
+  return { path, sha256: sha256Hex(data), bytes: data.length };
+}
+
+/** Check the preprocessing output fits the model's first input: [N, C, H, W] or [N, C*H*W]. */
+function checkImageFits(image: ImagePreprocess, input: TensorSpec): void {
+  const fixed = input.shape.slice(1);
+  const want = image.channels * image.width * image.height;
+  const numeric = fixed.every((d): d is number => typeof d === 'number');
+  if (!numeric) return;
+  const count = fixed.reduce((a, b) => a * b, 1);
+  if (count !== want) {
+    throw new LeptonError(
+      'LEPTON_ERR_SHAPE_MISMATCH',
+      `--image ${image.width}x${image.height}x${image.channels} gives ${want} values, but input '${input.name}' takes [${input.shape.join(', ')}]`,
+    );
+  }
+}
+
+/** Build the manifest and the packed archive for a new photon. */
+export async function createPhoton(options: CreatePhotonOptions): Promise<{ manifest: PhotonManifest; archive: Uint8Array }> {
+  const graph = readModel(options.model).graph;
+  const inputs: TensorSpec[] = graph.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
+  const outputs: TensorSpec[] = graph.outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
+  if (options.image && inputs[0]) checkImageFits(options.image, inputs[0]);
+  const classes = outputs[0]?.shape[outputs[0].shape.length - 1];
+  if (options.labels && typeof classes === 'number' && options.labels.length !== classes) {
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `${options.labels.length} labels given, but output '${outputs[0]!.name}' has ${classes} classes`);
+  }
+  const files = new Map<string, Uint8Array>([['model.onnx', options.model]]);
+  if (options.handlerSource) files.set('handler.mjs', options.handlerSource);
+  const manifest: PhotonManifest = {
+    schema: MANIFEST_SCHEMA,
+    name: options.name,
+    version: options.version,
+    created: (options.created ?? new Date()).toISOString(),
+    ...(options.description === undefined ? {} : { description: options.description }),
+    model: 'model.onnx',
+    files: [...files].map(([p, d]) => fileEntry(p, d)),
+    inputs,
+    outputs,
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.labels ? { labels: options.labels } : {}),
+    batching: { ...DEFAULT_BATCHING, ...options.batching },
+    ...(options.handlerSource ? { handler: 'handler.mjs' } : {}),
+  };
+  validateManifest(manifest);
+  return { manifest, archive: await packPhoton(manifest, files) };
+}

@@ -1,0 +1,212 @@
+/**
+ * The content-addressed photon registry under `<home>/photons`: archives stored as
+ * `objects/<sha256>.tgz`, an `index.json` of name → versions, atomic writes and a lock so
+ * concurrent CLIs and crashes never leave the index pointing at a missing or partial object.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { LeptonError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { sha256Hex, unpackPhoton, writeUnpacked, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
+import { compareVersions, parseRef } from './manifest.js';
+
+export interface RegistryOptions {
+  /** Lepton home (LeptonConfig.home); the registry lives in `<home>/photons`. */
+  home: string;
+  logger?: Logger;
+  limits?: ArchiveLimits;
+}
+
+export interface VersionEntry {
+  version: string;
+  sha256: string;
+  bytes: number;
+  created: string;
+}
+
+interface IndexFile {
+  schema: 1;
+  photons: Record<string, VersionEntry[]>;
+}
+
+export interface LoadedPhoton extends UnpackedPhoton {
+  sha256: string;
+  /** `name@version`. */
+  ref: string;
+}
+
+const LOCK_STALE_MS = 30_000;
+
+export class PhotonRegistry {
+  readonly root: string;
+  private readonly log: Logger;
+  private readonly limits: ArchiveLimits;
+
+  constructor(options: RegistryOptions) {
+    this.root = join(options.home, 'photons');
+    this.log = options.logger ?? silentLogger;
+    this.limits = options.limits ?? {};
+  }
+
+  private get indexPath(): string {
+    return join(this.root, 'index.json');
+  }
+
+  objectPath(sha256: string): string {
+    return join(this.root, 'objects', `${sha256}.tgz`);
+  }
+
+  private readIndex(): IndexFile {
+    if (!existsSync(this.indexPath)) return { schema: 1, photons: {} };
+    try {
+      const parsed = JSON.parse(readFileSync(this.indexPath, 'utf8')) as IndexFile;
+      if (parsed.schema !== 1 || typeof parsed.photons !== 'object' || parsed.photons === null) throw new Error('bad schema');
+      return parsed;
+    } catch (err) {
+      throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', `photon index ${this.indexPath} is unreadable: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Serialise index updates across processes with an exclusive lock directory. */
+  private async withLock<T>(body: () => T | Promise<T>): Promise<T> {
+    mkdirSync(this.root, { recursive: true });
+    const lock = join(this.root, '.lock');
+    const start = Date.now();
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch {
+        try {
+          if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {
+            // A process died holding the lock: break it by renaming, so two breakers cannot both win.
+            renameSync(lock, `${lock}.stale.${process.pid}`);
+            rmSync(`${lock}.stale.${process.pid}`, { recursive: true, force: true });
+            continue;
+          }
+        } catch {
+          continue;
+        }
+        if (Date.now() - start > LOCK_STALE_MS + 5000) throw new LeptonError('LEPTON_ERR_CONFLICT', `photon registry is locked (${lock})`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    try {
+      return await body();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Store a packed photon. The object is written before the index, so a crash leaves at worst an
+   * unreferenced object. Adding the same name@version twice is a conflict unless the bytes are equal.
+   */
+  async add(archive: Uint8Array): Promise<VersionEntry & { name: string }> {
+    const { manifest } = await unpackPhoton(archive, this.limits);
+    const sha = sha256Hex(archive);
+    return this.withLock(() => {
+      const index = this.readIndex();
+      const versions = index.photons[manifest.name] ?? [];
+      const existing = versions.find((v) => v.version === manifest.version);
+      if (existing && existing.sha256 !== sha) {
+        throw new LeptonError('LEPTON_ERR_CONFLICT', `photon ${manifest.name}@${manifest.version} already exists with different content`);
+      }
+      if (!existsSync(this.objectPath(sha))) writeFileAtomic(this.objectPath(sha), archive);
+      const entry: VersionEntry = existing ?? { version: manifest.version, sha256: sha, bytes: archive.length, created: manifest.created };
+      if (!existing) {
+        versions.push(entry);
+        versions.sort((a, b) => compareVersions(a.version, b.version));
+        index.photons[manifest.name] = versions;
+        writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2));
+      }
+      this.log.info({ photon: `${manifest.name}@${manifest.version}`, sha256: sha }, 'photon stored');
+      return { name: manifest.name, ...entry };
+    });
+  }
+
+  /** All photons, name → versions (oldest first). */
+  list(): Array<{ name: string; versions: VersionEntry[] }> {
+    const index = this.readIndex();
+    return Object.keys(index.photons)
+      .sort()
+      .map((name) => ({ name, versions: index.photons[name] ?? [] }));
+  }
+
+  /** The next integer version for a name (1 for a new name). */
+  nextVersion(name: string): string {
+    const versions = this.readIndex().photons[name] ?? [];
+    const top = versions.map((v) => parseInt(v.version, 10)).filter(Number.isFinite);
+    return String(top.length === 0 ? 1 : Math.max(...top) + 1);
+  }
+
+  /** Resolve `name` (latest) or `name@version` to an index entry. */
+  resolve(ref: string): VersionEntry & { name: string } {
+    const { name, version } = parseRef(ref);
+    const versions = this.readIndex().photons[name];
+    if (!versions || versions.length === 0) throw new LeptonError('LEPTON_ERR_PHOTON_NOT_FOUND', `no photon named '${name}'; see 'lep photon list'`);
+    const entry = version === undefined ? versions[versions.length - 1] : versions.find((v) => v.version === version);
+    if (!entry) {
+      throw new LeptonError('LEPTON_ERR_PHOTON_NOT_FOUND', `photon '${name}' has no version ${version}; versions: ${versions.map((v) => v.version).join(', ')}`);
+    }
+    return { name, ...entry };
+  }
+
+  /** Load and fully verify a photon: archive sha256 = object name, then every file's sha256. */
+  async load(ref: string): Promise<LoadedPhoton> {
+    const entry = this.resolve(ref);
+    let archive: Uint8Array;
+    try {
+      archive = readFileSync(this.objectPath(entry.sha256));
+    } catch (err) {
+      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive object is missing`, { cause: err });
+    }
+    if (sha256Hex(archive) !== entry.sha256) {
+      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive sha256 mismatch (tampered or truncated); re-create it`);
+    }
+    const unpacked = await unpackPhoton(archive, this.limits);
+    if (unpacked.manifest.name !== entry.name || unpacked.manifest.version !== entry.version) {
+      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive holds ${unpacked.manifest.name}@${unpacked.manifest.version}`);
+    }
+    return { ...unpacked, sha256: entry.sha256, ref: `${entry.name}@${entry.version}` };
+  }
+
+  /** Unpack a loaded photon into `<home>/photons/unpacked/<sha256>/` (idempotent) and return the folder. */
+  materialize(photon: LoadedPhoton): string {
+    const dir = join(this.root, 'unpacked', photon.sha256);
+    if (existsSync(join(dir, '.complete'))) return dir;
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    writeUnpacked(tmp, photon);
+    writeFileAtomic(join(tmp, '.complete'), '');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    return dir;
+  }
+
+  /** Remove one version, or every version when no version is given. Unreferenced objects are deleted. */
+  async remove(ref: string): Promise<VersionEntry[]> {
+    const { name, version } = parseRef(ref);
+    return this.withLock(() => {
+      const index = this.readIndex();
+      const versions = index.photons[name];
+      if (!versions) throw new LeptonError('LEPTON_ERR_PHOTON_NOT_FOUND', `no photon named '${name}'`);
+      const removed = version === undefined ? versions : versions.filter((v) => v.version === version);
+      if (removed.length === 0) throw new LeptonError('LEPTON_ERR_PHOTON_NOT_FOUND', `photon '${name}' has no version ${version}`);
+      const kept = versions.filter((v) => !removed.includes(v));
+      if (kept.length === 0) delete index.photons[name];
+      else index.photons[name] = kept;
+      writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2));
+      const stillUsed = new Set(Object.values(index.photons).flatMap((vs) => vs.map((v) => v.sha256)));
+      for (const r of removed) {
+        if (stillUsed.has(r.sha256)) continue;
+        rmSync(this.objectPath(r.sha256), { force: true });
+        rmSync(join(this.root, 'unpacked', r.sha256), { recursive: true, force: true });
+      }
+      this.log.info({ photon: name, versions: removed.map((r) => r.version) }, 'photon removed');
+      return removed;
+    });
+  }
+}

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { buildModel, attr, GraphBuilder } from './builder.js';
-import { readModel, float16ToFloat32, float32ToFloat16 } from './reader.js';
-import { LeptonError } from '../core/errors.js';
-import { mlpWeights, mlpModel, mlpForward, randomInput, maxAbsDiff } from '../../test/fixtures/models.js';
+import { buildModel, attr, GraphBuilder } from '../src/onnx/builder.js';
+import { readModel, float16ToFloat32, float32ToFloat16 } from '../src/onnx/reader.js';
+import { LeptonError } from '../src/core/errors.js';
+import { mlpWeights, mlpModel, mlpForward, randomInput, maxAbsDiff } from './fixtures/models.js';
 
 test('initializers of every dtype and every attribute kind survive a round trip', () => {
   const bytes = buildModel({

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
-import { LeptonError } from '../core/errors.js';
-import { mlpModel, mlpWeights } from '../../test/fixtures/models.js';
-import { createPhoton, parseImageSpec, unpackPhoton, packPhoton, PhotonRegistry, validateManifest, parseRef, compareVersions, sha256Hex, type PhotonManifest } from './index.js';
+import { LeptonError } from '../src/core/errors.js';
+import { mlpModel, mlpWeights } from './fixtures/models.js';
+import { createPhoton, parseImageSpec, unpackPhoton, packPhoton, PhotonRegistry, validateManifest, parseRef, compareVersions, sha256Hex, type PhotonManifest } from '../src/photon/index.js';
 
 const model = mlpModel(mlpWeights([16, 8, 4], 5));
 const labels = ['a', 'b', 'c', 'd'];

@@ -86,6 +86,11 @@ test('truncated, garbage and empty bytes give LEPTON_ERR_IMAGE_DECODE', async ()
   await assert.rejects(decodeImage(new Uint8Array(0), opts), isCode('LEPTON_ERR_IMAGE_DECODE'));
 });
 
+test('SVG (a renderer, not a raster) is refused as an unsupported media type', async () => {
+  const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+  await assert.rejects(decodeImage(svg, { width: 28, height: 28, channels: 1 }), isCode('LEPTON_ERR_UNSUPPORTED_MEDIA_TYPE'));
+});
+
 test('bad options are LEPTON_ERR_INVALID_ARGUMENT', async () => {
   const png = encodePng(gradient(4, 4), 4, 4);
   const bad: unknown[] = [

@@ -10,6 +10,8 @@ export { encodePng } from './png.js';
 
 /** Default pixel budget for an input image (width × height, before resizing). */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 4096 * 4096;
+/** Formats decodeImage accepts (sharp's metadata().format names). */
+export const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff']);
 /** Largest output side accepted; a model input larger than this is a caller mistake. */
 const MAX_OUTPUT_SIDE = 8192;
 
@@ -70,7 +72,7 @@ function decodeError(err: unknown): LeptonError {
  * Decode `bytes` into a CHW Float32Array of length channels×height×width.
  * The header is checked against `limitInputPixels` before any pixel is decoded, so a tiny file that
  * claims 100k×100k pixels is refused with LEPTON_ERR_IMAGE_TOO_LARGE; unreadable or truncated bytes
- * give LEPTON_ERR_IMAGE_DECODE.
+ * give LEPTON_ERR_IMAGE_DECODE; SVG, PDF and other non-raster formats give LEPTON_ERR_UNSUPPORTED_MEDIA_TYPE.
  */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeImageOptions): Promise<Float32Array> {
   checkOptions(opts);
@@ -84,12 +86,21 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeImageOptions): 
 
   let w = 0;
   let h = 0;
+  let format = '';
   try {
     const meta = await sharp(bytes, input).metadata();
     w = meta.width ?? 0;
     h = meta.height ?? 0;
+    format = meta.format ?? '';
   } catch (err) {
     throw decodeError(err);
+  }
+  // Raster formats only: SVG/PDF would run a renderer (and its resource loading) on client bytes.
+  if (!ACCEPTED_FORMATS.has(format)) {
+    throw new LeptonError(
+      'LEPTON_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `image format ${format || 'unknown'} is not accepted; send ${[...ACCEPTED_FORMATS].join(', ')}`,
+    );
   }
   if (w < 1 || h < 1) throw new LeptonError('LEPTON_ERR_IMAGE_DECODE', 'cannot decode image: it has no size');
   if (w * h > limit) {

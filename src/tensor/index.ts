@@ -10,3 +10,5 @@ export { maxPool2d, avgPool2d, type Pool2dOptions } from './ops/pool.js';
 export { dropout, pick } from './ops/misc.js';
 export { kernels, setBackend, registerBackend, availableBackends, jsKernels, type Kernels, type ConvGeometry } from './kernels/index.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
+export { softmaxCrossEntropy, bceWithLogits, binaryCrossEntropy, mseLoss } from './ops/loss.js';
+export { batchNorm, type BatchNormOptions } from './ops/norm.js';

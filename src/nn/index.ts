@@ -1,0 +1,14 @@
+/** Layer 2 nn: layers, init, losses, optimizers, the training loop and safetensors checkpoints. */
+export * from './spec.js';
+export { Module, type Named } from './module.js';
+export { Linear, Conv2d, type InitOptions, type Conv2dLayerOptions } from './layers.js';
+export { ReLU, Sigmoid, Tanh, Softmax, Dropout, Flatten, MaxPool2d, AvgPool2d } from './activations.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm.js';
+export { Sequential, buildModule, type BuildOptions } from './sequential.js';
+export * from './init.js';
+export * from './losses.js';
+export * from './optim/index.js';
+export * from './trainer.js';
+export * from './safetensors.js';
+export * from './checkpoint.js';
+export * from './architectures.js';

@@ -1,0 +1,6 @@
+/** Optimizers (PyTorch update rules) and learning-rate schedules. */
+export { Optimizer, type OptimizerOptions } from './optimizer.js';
+export { SGD, type SgdOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export { RMSprop, type RmspropOptions } from './rmsprop.js';
+export { LRScheduler, StepLR, CosineAnnealingLR } from './schedulers.js';

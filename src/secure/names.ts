@@ -66,7 +66,6 @@ export function validateArchivePath(path: string, limits: Partial<ArchiveLimits>
   const lim = { ...DEFAULT_ARCHIVE_LIMITS, ...limits };
   if (typeof path !== 'string' || path.length === 0) throw badEntry(String(path), 'empty path');
   if (Buffer.byteLength(path) > lim.maxPathBytes) throw badEntry(path, `path longer than ${lim.maxPathBytes} bytes`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) throw badEntry(path, 'control character or NUL in path');
   if (path.includes('\\')) throw badEntry(path, 'backslash in path');
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) throw badEntry(path, 'absolute path');

@@ -1,0 +1,168 @@
+/**
+ * The gateway: routes `/deployments/{name}/…` to the deployment's replicas through its Route and
+ * the proxy. The control plane registers deployments and replicas here; pre-handlers (an auth
+ * hook later) run before routing. It is a raw Node handler so the hot path skips any framework.
+ */
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { LeptonError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { sendError } from './http-util.js';
+import { GatewayMetrics } from './metrics.js';
+import { type MemberSpec } from './member.js';
+import { proxy } from './proxy.js';
+import { DEFAULT_ROUTE_OPTIONS, Route, type RouteOptions } from './route.js';
+import { type PolicyName } from './types.js';
+import { type Registry } from 'prom-client';
+
+export const DEPLOYMENT_PREFIX = '/deployments/';
+
+/** Runs before a request is routed; throw a LeptonError (e.g. 401) to refuse it. */
+export type PreHandler = (req: IncomingMessage, ctx: { deployment: string; path: string }) => void | Promise<void>;
+
+export interface GatewayOptions {
+  registry: Registry;
+  logger?: Logger;
+  /** Defaults every route starts from; per-deployment overrides are merged over them. */
+  defaults?: Partial<RouteOptions>;
+  preHandlers?: PreHandler[];
+  /** A request found a deployment with no replica: the autoscaler may scale it from zero. */
+  onDemand?: (deployment: string) => void;
+}
+
+export interface ReplicaStats {
+  id: string;
+  origin: string;
+  inFlight: number;
+  healthy: boolean;
+  draining: boolean;
+  ejected: boolean;
+}
+
+export class Gateway {
+  readonly metrics: GatewayMetrics;
+  readonly preHandlers: PreHandler[];
+  private readonly routes = new Map<string, Route>();
+  private readonly log: Logger;
+  private readonly defaults: RouteOptions;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.metrics = new GatewayMetrics(options.registry);
+    this.log = options.logger ?? silentLogger;
+    this.defaults = mergeOptions(DEFAULT_ROUTE_OPTIONS, options.defaults ?? {});
+    this.preHandlers = [...(options.preHandlers ?? [])];
+  }
+
+  /** Create or reconfigure a deployment's route. */
+  upsertDeployment(name: string, overrides: Partial<RouteOptions> = {}): Route {
+    const existing = this.routes.get(name);
+    if (existing) {
+      if (overrides.policy && overrides.policy !== existing.policy.name) existing.setPolicy(overrides.policy, overrides.affinity);
+      return existing;
+    }
+    const route = new Route(name, mergeOptions(this.defaults, overrides), this.metrics, this.log, (d) =>
+      this.options.onDemand?.(d),
+    );
+    this.routes.set(name, route);
+    return route;
+  }
+
+  setPolicy(name: string, policy: PolicyName): void {
+    this.route(name).setPolicy(policy);
+  }
+
+  async removeDeployment(name: string): Promise<void> {
+    const r = this.routes.get(name);
+    if (!r) return;
+    this.routes.delete(name);
+    await r.close();
+  }
+
+  addReplica(deployment: string, spec: MemberSpec): void {
+    this.route(deployment).add(spec);
+  }
+
+  /** Stop sending new work to a replica and resolve once its in-flight requests are done. */
+  drainReplica(deployment: string, id: string, timeoutMs?: number): Promise<void> {
+    return this.routes.get(deployment)?.drain(id, timeoutMs) ?? Promise.resolve();
+  }
+
+  removeReplica(deployment: string, id: string): Promise<void> {
+    return this.routes.get(deployment)?.remove(id) ?? Promise.resolve();
+  }
+
+  /** Load figures the autoscaler reads. */
+  stats(deployment: string): { inFlight: number; queued: number; replicas: ReplicaStats[] } | undefined {
+    const r = this.routes.get(deployment);
+    if (!r) return undefined;
+    return {
+      inFlight: r.inFlight,
+      queued: r.queued,
+      replicas: r.members.map((m) => ({
+        id: m.id,
+        origin: m.origin,
+        inFlight: m.inFlight,
+        healthy: m.healthy,
+        draining: m.draining,
+        ejected: m.ejected,
+      })),
+    };
+  }
+
+  /** True when `url` belongs to the gateway (the front door sends everything else to the API). */
+  matches(url: string | undefined): boolean {
+    return url !== undefined && url.startsWith(DEPLOYMENT_PREFIX);
+  }
+
+  /** Node request handler for `/deployments/{name}/…`. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const rest = url.slice(DEPLOYMENT_PREFIX.length);
+    const cut = rest.search(/[/?]/);
+    const name = decodeURIComponent(cut < 0 ? rest : rest.slice(0, cut));
+    let path = cut < 0 ? '/' : rest.slice(cut);
+    if (path.startsWith('?')) path = `/${path}`;
+    const route = this.routes.get(name);
+    if (!route) {
+      req.resume();
+      sendError(res, new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `no deployment named '${name}'`));
+      return;
+    }
+    if (this.preHandlers.length === 0) {
+      void proxy(req, res, route, path, this.metrics);
+      return;
+    }
+    void this.runPreHandlers(req, name, path)
+      .then(() => proxy(req, res, route, path, this.metrics))
+      .catch((err: unknown) => {
+        req.resume();
+        sendError(res, err);
+      });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.routes.values()];
+    this.routes.clear();
+    await Promise.all(all.map((r) => r.close()));
+  }
+
+  private async runPreHandlers(req: IncomingMessage, deployment: string, path: string): Promise<void> {
+    for (const h of this.preHandlers) await h(req, { deployment, path });
+  }
+
+  private route(name: string): Route {
+    const r = this.routes.get(name);
+    if (!r) throw new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `no deployment named '${name}' in the gateway`);
+    return r;
+  }
+}
+
+function mergeOptions(base: RouteOptions, over: Partial<RouteOptions>): RouteOptions {
+  return {
+    ...base,
+    ...over,
+    affinity: { ...base.affinity, ...over.affinity },
+    health: { ...base.health, ...over.health },
+    outlier: { ...base.outlier, ...over.outlier },
+    retryBudget: { ...base.retryBudget, ...over.retryBudget },
+  };
+}

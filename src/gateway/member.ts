@@ -1,0 +1,59 @@
+/**
+ * A replica as one deployment's route holds it: the policy-visible Replica plus its undici
+ * keep-alive pool, active-health streaks, outlier state and draining flag. `healthy` is derived
+ * from those three so policies only ever read one boolean.
+ */
+import { Pool } from 'undici';
+import { newOutlierState, type OutlierState } from './outlier.js';
+import { type Replica } from './types.js';
+
+export interface MemberSpec {
+  id: string;
+  origin: string;
+  weight?: number;
+  /** Per-replica concurrency cap. Default from the route options. */
+  capacity?: number;
+}
+
+export class Member implements Replica {
+  readonly id: string;
+  readonly origin: string;
+  weight: number;
+  inFlight = 0;
+  healthy = true;
+  capacity: number;
+  readonly pool: Pool;
+  /** Active health result (starts true: the control plane adds replicas once they are ready). */
+  activeHealthy = true;
+  okStreak = 0;
+  failStreak = 0;
+  draining = false;
+  readonly outlier: OutlierState = newOutlierState();
+  ejectTimer: NodeJS.Timeout | undefined;
+
+  constructor(spec: MemberSpec, defaultCapacity: number, connections: number) {
+    this.id = spec.id;
+    this.origin = spec.origin;
+    this.weight = spec.weight ?? 1;
+    this.capacity = spec.capacity ?? defaultCapacity;
+    this.pool = new Pool(spec.origin, {
+      connections,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+      // Replicas answer on loopback; a slow connect means the replica is gone.
+      connectTimeout: 2_000,
+    });
+  }
+
+  get ejected(): boolean {
+    return this.outlier.ejectedUntil > Date.now();
+  }
+
+  /** Recompute the policy-visible flag; returns true when it changed. */
+  refresh(): boolean {
+    const next = this.activeHealthy && !this.draining && !this.ejected;
+    const changed = next !== this.healthy;
+    this.healthy = next;
+    return changed;
+  }
+}

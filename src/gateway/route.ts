@@ -1,0 +1,275 @@
+/**
+ * One deployment's routing state: its members, its policy, the bounded wait queue for when every
+ * replica is busy or none is ready, active health checks, passive outlier ejection and the retry
+ * budget. The proxy asks it for a replica (`acquire`) and reports back (`release`).
+ */
+import { LeptonError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { type GatewayMetrics } from './metrics.js';
+import { Member, type MemberSpec } from './member.js';
+import { OutlierDetector, type OutlierOptions } from './outlier.js';
+import { type AffinityOptions } from './policy-affinity.js';
+import { createPolicy, DEFAULT_POLICY } from './policies.js';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+import { type PickRequest, type Policy, type PolicyName } from './types.js';
+
+export interface HealthCheckOptions {
+  /** Path probed on each replica. Default `/v2/health/ready` (fails while a replica drains). */
+  path: string;
+  /** Probe period. Default 5000 ms. */
+  intervalMs: number;
+  /** Probe timeout. Default 1000 ms. */
+  timeoutMs: number;
+  /** Passes in a row that mark an unhealthy replica healthy. Default 2. */
+  healthyThreshold: number;
+  /** Failures in a row that mark a replica unhealthy. Default 3. */
+  unhealthyThreshold: number;
+}
+
+export interface RouteOptions {
+  policy: PolicyName;
+  affinity: AffinityOptions;
+  /** Concurrent requests one replica may hold. Default 256. */
+  replicaCapacity: number;
+  /** Keep-alive connections per replica. Default 64. */
+  connectionsPerReplica: number;
+  /** Requests that may wait for a free replica; beyond it, 503 + Retry-After. Default 1024. */
+  maxQueue: number;
+  /** Longest a request waits in the queue (also bounded by its deadline). Default 10000 ms. */
+  queueTimeoutMs: number;
+  /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
+  requestTimeoutMs: number;
+  /** Attempts per request including the first. Default 3. */
+  maxAttempts: number;
+  /** Largest request body buffered for retries. Default 16 MiB. */
+  maxBodyBytes: number;
+  health: HealthCheckOptions;
+  outlier: OutlierOptions;
+  retryBudget: RetryBudgetOptions;
+}
+
+export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
+  policy: DEFAULT_POLICY,
+  affinity: {},
+  replicaCapacity: 256,
+  connectionsPerReplica: 64,
+  maxQueue: 1024,
+  queueTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxAttempts: 3,
+  maxBodyBytes: 16 * 1024 * 1024,
+  health: { path: '/v2/health/ready', intervalMs: 5000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 3 },
+  outlier: {},
+  retryBudget: {},
+};
+
+interface Waiter {
+  request: PickRequest;
+  resolve: (m: Member) => void;
+  reject: (e: LeptonError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Route {
+  readonly members: Member[] = [];
+  readonly budget: RetryBudget;
+  policy: Policy;
+  private readonly outlier: OutlierDetector;
+  private readonly waiters: Waiter[] = [];
+  private healthTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly options: RouteOptions,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger = silentLogger,
+    /** Called when a request arrives and the deployment has no member (scale from zero). */
+    private readonly onDemand: (deployment: string) => void = () => {},
+  ) {
+    this.policy = createPolicy(options.policy, options.affinity);
+    this.outlier = new OutlierDetector(options.outlier);
+    this.budget = new RetryBudget(options.retryBudget);
+    this.healthTimer = setInterval(() => void this.probeAll(), options.health.intervalMs);
+    this.healthTimer.unref();
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const m of this.members) n += m.inFlight;
+    return n;
+  }
+
+  setPolicy(name: PolicyName, affinity: AffinityOptions = this.options.affinity): void {
+    this.policy = createPolicy(name, affinity);
+    this.policy.onMembershipChange?.(this.members);
+  }
+
+  add(spec: MemberSpec): Member {
+    const existing = this.members.find((m) => m.id === spec.id);
+    if (existing) return existing;
+    const m = new Member(spec, this.options.replicaCapacity, this.options.connectionsPerReplica);
+    this.members.push(m);
+    this.policy.onMembershipChange?.(this.members);
+    this.wake();
+    return m;
+  }
+
+  /** Stop routing new requests to `id`, wait (bounded) for its in-flight ones, then remove it. */
+  async drain(id: string, timeoutMs = 30_000): Promise<void> {
+    const m = this.members.find((x) => x.id === id);
+    if (!m) return;
+    m.draining = true;
+    m.refresh();
+    const until = Date.now() + timeoutMs;
+    while (m.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await this.remove(id);
+  }
+
+  /** Remove `id` at once (its process is gone); in-flight requests on it fail over via retries. */
+  async remove(id: string): Promise<void> {
+    const i = this.members.findIndex((x) => x.id === id);
+    if (i < 0) return;
+    const [m] = this.members.splice(i, 1);
+    clearTimeout(m!.ejectTimer);
+    this.metrics.forgetReplica(this.name, id);
+    this.policy.onMembershipChange?.(this.members);
+    await m!.pool.destroy().catch(() => {});
+  }
+
+  /** Reserve a replica for one attempt, waiting in the bounded queue if none is free. */
+  acquire(request: PickRequest, deadline: number): Promise<Member> | Member {
+    const m = this.choose(request);
+    if (m) return this.reserve(m);
+    if (this.members.length === 0) this.onDemand(this.name);
+    if (this.waiters.length >= this.options.maxQueue) {
+      this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_full' });
+      throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: gateway queue is full`, {
+        retryAfter: 1,
+      });
+    }
+    const waitMs = Math.max(0, Math.min(deadline - Date.now(), this.options.queueTimeoutMs));
+    return new Promise<Member>((resolve, reject) => {
+      const waiter: Waiter = {
+        request,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
+          reject(this.noCapacityError());
+        }, waitMs),
+      };
+      this.waiters.push(waiter);
+      this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
+    });
+  }
+
+  /** End one attempt: free the slot, feed outlier detection and the policy, serve waiters. */
+  release(m: Member, ok: boolean, latencyMs: number): void {
+    m.inFlight--;
+    this.metrics.inFlight.set({ deployment: this.name, replica: m.id }, m.inFlight);
+    this.policy.onDone(m, { ok, latencyMs });
+    if (ok) this.outlier.onSuccess(m.outlier);
+    else this.recordFailure(m);
+    this.wake();
+  }
+
+  /** Hand free capacity to queued requests, oldest first. */
+  wake(): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      const m = this.choose(w.request);
+      if (!m) break;
+      this.waiters.shift();
+      clearTimeout(w.timer);
+      w.resolve(this.reserve(m));
+    }
+    this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.healthTimer);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `deployment '${this.name}' was removed`));
+    }
+    return Promise.all(this.members.map((m) => this.remove(m.id))).then(() => {});
+  }
+
+  /**
+   * Ask the policy; a retry's exclusions are a preference, so when only an excluded replica can
+   * take the request (e.g. the one replica just restarted under the same id) it is used anyway.
+   */
+  private choose(request: PickRequest): Member | undefined {
+    const m = this.policy.pick(request, this.members) as Member | undefined;
+    if (m || !request.exclude || request.exclude.size === 0) return m;
+    return this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
+  }
+
+  private reserve(m: Member): Member {
+    m.inFlight++;
+    this.metrics.inFlight.set({ deployment: this.name, replica: m.id }, m.inFlight);
+    this.policy.onStart(m);
+    return m;
+  }
+
+  private noCapacityError(): LeptonError {
+    const ready = this.members.some((m) => m.healthy);
+    return ready
+      ? new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: no replica freed up in time`, {
+          retryAfter: 1,
+        })
+      : new LeptonError('LEPTON_ERR_NO_REPLICA', `deployment '${this.name}' has no ready replica`, { retryAfter: 2 });
+  }
+
+  private recordFailure(m: Member): void {
+    const ejected = this.members.filter((x) => x.ejected).length;
+    const ms = this.outlier.onFailure(m.outlier, Date.now(), ejected, this.members.length);
+    if (ms === 0) return;
+    this.metrics.ejections.inc({ deployment: this.name, replica: m.id });
+    this.log.warn({ deployment: this.name, replica: m.id, ejectMs: ms }, 'replica ejected after consecutive failures');
+    m.refresh();
+    clearTimeout(m.ejectTimer);
+    m.ejectTimer = setTimeout(() => {
+      if (m.refresh()) this.wake();
+    }, ms + 5);
+    m.ejectTimer.unref();
+  }
+
+  private async probeAll(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all(this.members.map((m) => this.probe(m)));
+  }
+
+  private async probe(m: Member): Promise<void> {
+    const h = this.options.health;
+    let ok = false;
+    try {
+      const r = await m.pool.request({ method: 'GET', path: h.path, headersTimeout: h.timeoutMs, bodyTimeout: h.timeoutMs });
+      await r.body.dump();
+      ok = r.statusCode >= 200 && r.statusCode < 300;
+    } catch {
+      ok = false;
+    }
+    if (ok) {
+      m.failStreak = 0;
+      m.okStreak++;
+      if (!m.activeHealthy && m.okStreak >= h.healthyThreshold) m.activeHealthy = true;
+    } else {
+      m.okStreak = 0;
+      m.failStreak++;
+      if (m.activeHealthy && m.failStreak >= h.unhealthyThreshold) {
+        m.activeHealthy = false;
+        this.log.warn({ deployment: this.name, replica: m.id }, 'replica failed active health checks');
+      }
+    }
+    if (m.refresh() && m.healthy) this.wake();
+  }
+}

@@ -1,9 +1,11 @@
 /**
  * Kernel backend selection. Ops ask `kernels()` for the active backend; `setBackend` switches
- * it (tests run both). The WebAssembly backend registers itself when its module is built.
+ * it (tests run both). The WebAssembly backend is loaded synchronously at import and made the
+ * default when build/ holds its module; otherwise the JS kernels serve, silently.
  */
 import { LeptonError } from '../../core/errors.js';
 import { jsKernels } from './js.js';
+import { defaultWasmKernels } from './wasm.js';
 import { type Kernels } from './types.js';
 
 export type { Kernels, ConvGeometry } from './types.js';
@@ -33,3 +35,6 @@ export function setBackend(name: 'js' | 'wasm'): void {
 export function availableBackends(): string[] {
   return [...backends.keys()];
 }
+
+const wasm = defaultWasmKernels();
+if (wasm) registerBackend(wasm, true);

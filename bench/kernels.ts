@@ -1,0 +1,57 @@
+// GEMM throughput (GFLOP/s) of the kernel backends on the shapes training uses: the JS reference
+// against WebAssembly SIMD on one thread and on two. Run: npx tsx bench/kernels.ts [--quick]
+import { jsKernels, type Kernels } from '../src/tensor/kernels/index.js';
+import { createWasmKernels } from '../src/tensor/kernels/wasm.js';
+import { loadWasmKernels } from '../src/tensor/wasm/loader.js';
+
+interface Shape { label: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
+const shapes: Shape[] = [
+  { label: 'mlp fc1 fwd  x·W1ᵀ', tA: false, tB: true, m: 128, n: 128, k: 784 },
+  { label: 'mlp fc1 gW   gᵀ·x', tA: true, tB: false, m: 128, n: 784, k: 128 },
+  { label: 'mlp fc1 gx   g·W1', tA: false, tB: false, m: 128, n: 784, k: 128 },
+  { label: 'mlp fc2 fwd  h·W2ᵀ', tA: false, tB: true, m: 128, n: 10, k: 128 },
+  { label: 'mlp fc2 gW   gᵀ·h', tA: true, tB: false, m: 10, n: 128, k: 128 },
+  { label: 'cnn conv1 fwd W·cols', tA: false, tB: false, m: 32, n: 784, k: 9 },
+  { label: 'cnn conv2 fwd W·cols', tA: false, tB: false, m: 64, n: 196, k: 288 },
+  { label: 'cnn conv2 gW  gy·colsᵀ', tA: false, tB: true, m: 64, n: 288, k: 196 },
+  { label: 'cnn conv2 gcols Wᵀ·gy', tA: true, tB: false, m: 288, n: 196, k: 64 },
+  { label: 'cnn fc1 fwd  x·Wᵀ', tA: false, tB: true, m: 128, n: 128, k: 3136 },
+  { label: 'square 512', tA: false, tB: false, m: 512, n: 512, k: 512 },
+];
+
+const quick = process.argv.includes('--quick');
+const loaded = loadWasmKernels();
+if (!loaded) {
+  console.log('no WebAssembly kernel module in build/: run `node scripts/build-wasm.mjs` first');
+  process.exit(1);
+}
+const wasm1 = createWasmKernels(loaded, { threads: 1 });
+const wasm2 = createWasmKernels(loaded, { threads: 2 });
+const backends: Array<[string, Kernels]> = [['js', jsKernels], ['wasm 1T', wasm1], ['wasm 2T', wasm2]];
+
+/** Best GFLOP/s over several timed rounds (the machine is shared, so the best round is the signal). */
+function measure(kern: Kernels, s: Shape): number {
+  const a = Float32Array.from({ length: s.m * s.k }, () => Math.random() - 0.5);
+  const b = Float32Array.from({ length: s.k * s.n }, () => Math.random() - 0.5);
+  const c = new Float32Array(s.m * s.n);
+  const flops = 2 * s.m * s.n * s.k;
+  const reps = Math.max(1, Math.round((quick ? 2e7 : 1e8) / flops / (kern === jsKernels ? 8 : 1)));
+  let best = Infinity;
+  for (let round = 0; round < (quick ? 3 : 7); round++) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) kern.gemm(s.tA, s.tB, s.m, s.n, s.k, a, b, c, false);
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  return flops / best / 1e6;
+}
+
+console.log(`WebAssembly build: ${loaded.relaxed ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (mul + add)'}`);
+const head = ['shape (m x n x k, transposes)', ...backends.map(([n]) => n), 'wasm1T/js', 'wasm2T/js'];
+console.log(`| ${head.join(' | ')} |`);
+console.log(`|${head.map(() => '---').join('|')}|`);
+for (const s of shapes) {
+  const g = backends.map(([, k]) => measure(k, s));
+  const dims = `${s.label} ${s.m}x${s.n}x${s.k}${s.tA ? ' tA' : ''}${s.tB ? ' tB' : ''}`;
+  console.log(`| ${dims} | ${g.map((v) => v.toFixed(1)).join(' | ')} | ${(g[1]! / g[0]!).toFixed(1)}x | ${(g[2]! / g[0]!).toFixed(1)}x |`);
+}
+await wasm2.close();

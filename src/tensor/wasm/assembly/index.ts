@@ -1,0 +1,9 @@
+// Entry point of the WebAssembly kernel module (AssemblyScript, built by scripts/build-wasm.mjs).
+// No runtime allocations: the TypeScript side owns the memory layout and passes byte offsets.
+export { packA, packB, gemmTile, MR, NR } from './gemm';
+export { im2col, col2im } from './conv';
+
+/** First byte the TypeScript side may use for operands and scratch. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,34 @@
+/**
+ * Minimal typings for the WebAssembly JS API (TS's ES libs leave it to lib.dom, which this Node
+ * project does not load) and for the exports of our AssemblyScript kernel module.
+ */
+
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+export type WasmModule = object;
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** The global WebAssembly object, or undefined on a runtime without it. */
+export const wasmApi: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Exports of src/tensor/wasm/assembly/index.ts. Pointers are byte offsets; bools are 0/1. */
+export interface KernelExports {
+  heapBase(): number;
+  MR: { value: number };
+  NR: { value: number };
+  packA(transA: number, m: number, k: number, a: number, dst: number): void;
+  packB(transB: number, k: number, n: number, b: number, dst: number): void;
+  gemmTile(m: number, n: number, k: number, apack: number, bpack: number, c: number, i0: number, i1: number, j0: number, j1: number, tmp: number): void;
+  im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, cols: number): void;
+  col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
+}
+
+/** WebAssembly pages are 64 KiB. */
+export const PAGE = 65536;

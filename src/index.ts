@@ -1,2 +1,3 @@
 /** Public API of lepton-ts: each layer's barrel, exported under a namespace. */
 export * as data from './data/index.js';
+export * as secure from './secure/index.js';

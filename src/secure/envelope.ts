@@ -40,7 +40,10 @@ export function masterKeyFromBytes(bytes: Uint8Array): MasterKey {
   if (bytes.length !== 32) throw invalidArgument(`a master key must be exactly 32 bytes, got ${bytes.length}`);
   const key = Buffer.from(bytes);
   const id = createHash('sha256').update('lepton-master-key-id\0').update(key).digest().subarray(0, KEY_ID_LEN).toString('hex');
-  return { id, key };
+  // the key bytes are non-enumerable, so JSON, pino and util.inspect show only the id
+  const mk = { id } as { id: string; key: Buffer };
+  Object.defineProperty(mk, 'key', { value: key, enumerable: false });
+  return Object.freeze(mk);
 }
 
 /** Parse a master key from base64 (standard or url-safe, padding optional). Never echoes the value. */

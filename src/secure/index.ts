@@ -11,3 +11,4 @@ export * from './redact.js';
 export * from './secrets.js';
 export * from './audit.js';
 export * from './headers.js';
+export * from './access.js';

@@ -17,6 +17,9 @@ program
 // Command registrations, one line per topic file.
 const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   // (topic command modules are added here)
+  import('./commands/train.js'),
+  import('./commands/photon.js'),
+  import('./commands/compress.js'),
 ];
 for (const mod of await Promise.all(registrations)) mod.register(program);
 

@@ -9,7 +9,7 @@ import type { TokenStore } from './token-store.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
 
 /** Who a loopback caller is under `--insecure-local` with no token: a full admin named `local`. */
-export const LOCAL_PRINCIPAL: Readonly<Principal> = Object.freeze({ tokenId: 'local', name: 'local', scopes: ['admin'] });
+export const LOCAL_PRINCIPAL: Readonly<Principal> = Object.freeze({ tokenId: 'local', name: 'local', scopes: ['admin' as Scope] });
 
 export interface AccessControlOptions {
   store: TokenStore;

@@ -2,7 +2,7 @@
  * Encryption at rest: a random data key per object encrypts it with AES-256-GCM, and the master key
  * wraps that data key (also AES-256-GCM), so rotating the master key rewraps 48 bytes per object.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { LeptonError, invalidArgument } from '../core/index.js';
 
 /** A 32-byte master key and its public 8-byte id (a fingerprint; safe to store and show). */
@@ -69,7 +69,8 @@ function integrity(message: string): LeptonError {
   return new LeptonError('LEPTON_ERR_INTEGRITY', `encrypted object is damaged: ${message}`);
 }
 
-function authFailed(): LeptonError {
+/** The one error for failed authentication of an envelope. */
+export function authFailed(): LeptonError {
   return new LeptonError('LEPTON_ERR_DECRYPT', 'encrypted object failed authentication (tampered, truncated, or wrong context)');
 }
 
@@ -125,22 +126,52 @@ function unwrap(p: Parsed, master: MasterKey): Buffer {
   }
 }
 
-/** Encrypt `plaintext` under a fresh data key wrapped by `master`. Returns the container bytes. */
-export function encryptEnvelope(plaintext: Uint8Array | string, master: MasterKey, options: EnvelopeOptions = {}): Buffer {
-  const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+/**
+ * Start an envelope encryption (the streaming building block): feed the plaintext through
+ * `cipher`, then call `finish()` after `cipher.final()` to get the header that precedes the ciphertext.
+ */
+export function beginEnvelopeEncrypt(master: MasterKey, options: EnvelopeOptions = {}): { cipher: CipherGCM; finish: () => Buffer } {
   const dataKey = randomBytes(DATA_KEY);
   const header = Buffer.alloc(ENVELOPE_HEADER_BYTES);
   MAGIC.copy(header, 0);
   header[4] = VERSION;
   header[5] = ALG_GCM_GCM;
   randomBytes(NONCE).copy(header, OFF_DATA_NONCE);
-  const c = createCipheriv('aes-256-gcm', dataKey, header.subarray(OFF_DATA_NONCE, OFF_DATA_TAG));
-  c.setAAD(dataAad(header, options.context));
-  const ciphertext = Buffer.concat([c.update(data), c.final()]);
-  c.getAuthTag().copy(header, OFF_DATA_TAG);
-  wrapInto(header, master, dataKey);
-  dataKey.fill(0);
-  return Buffer.concat([header, ciphertext]);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, header.subarray(OFF_DATA_NONCE, OFF_DATA_TAG));
+  cipher.setAAD(dataAad(header, options.context));
+  const finish = (): Buffer => {
+    cipher.getAuthTag().copy(header, OFF_DATA_TAG);
+    wrapInto(header, master, dataKey);
+    dataKey.fill(0);
+    return header;
+  };
+  return { cipher, finish };
+}
+
+/** Encrypt `plaintext` under a fresh data key wrapped by `master`. Returns the container bytes. */
+export function encryptEnvelope(plaintext: Uint8Array | string, master: MasterKey, options: EnvelopeOptions = {}): Buffer {
+  const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+  const { cipher, finish } = beginEnvelopeEncrypt(master, options);
+  const ciphertext = Buffer.concat([cipher.update(data), cipher.final()]);
+  return Buffer.concat([finish(), ciphertext]);
+}
+
+/**
+ * Start an envelope decryption from its header (the streaming building block): the returned
+ * decipher has its key, AAD and tag set. Its output is unauthenticated until `final()` succeeds,
+ * so callers must hold it back (e.g. in a temp file) until then.
+ */
+export function beginEnvelopeDecrypt(header: Uint8Array, keys: MasterKey | readonly MasterKey[], options: EnvelopeOptions = {}): DecipherGCM {
+  const p = parse(header);
+  const dataKey = unwrap(p, pickKey(p.keyId, keys));
+  try {
+    const d = createDecipheriv('aes-256-gcm', dataKey, p.header.subarray(OFF_DATA_NONCE, OFF_DATA_TAG));
+    d.setAAD(dataAad(p.header, options.context));
+    d.setAuthTag(p.header.subarray(OFF_DATA_TAG, ENVELOPE_HEADER_BYTES));
+    return d;
+  } finally {
+    dataKey.fill(0);
+  }
 }
 
 /**
@@ -149,18 +180,13 @@ export function encryptEnvelope(plaintext: Uint8Array | string, master: MasterKe
  * LEPTON_ERR_INTEGRITY for a malformed container, LEPTON_ERR_DECRYPT for failed authentication.
  */
 export function decryptEnvelope(container: Uint8Array, keys: MasterKey | readonly MasterKey[], options: EnvelopeOptions = {}): Buffer {
-  const p = parse(container);
-  const dataKey = unwrap(p, pickKey(p.keyId, keys));
+  const d = beginEnvelopeDecrypt(container, keys, options);
+  const ciphertext = container.subarray(ENVELOPE_HEADER_BYTES);
   try {
-    const d = createDecipheriv('aes-256-gcm', dataKey, p.header.subarray(OFF_DATA_NONCE, OFF_DATA_TAG));
-    d.setAAD(dataAad(p.header, options.context));
-    d.setAuthTag(p.header.subarray(OFF_DATA_TAG, ENVELOPE_HEADER_BYTES));
-    const out = d.update(p.ciphertext);
+    const out = d.update(ciphertext);
     return Buffer.concat([out, d.final()]);
   } catch {
     throw authFailed();
-  } finally {
-    dataKey.fill(0);
   }
 }
 

@@ -12,3 +12,4 @@ export * from './secrets.js';
 export * from './audit.js';
 export * from './headers.js';
 export * from './access.js';
+export * from './envelope-file.js';

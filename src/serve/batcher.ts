@@ -98,6 +98,7 @@ export class Batcher<I, O> {
       this.queue.push({ item, rows, enqueued: now, deadline: now + timeoutMs, resolve, reject });
       this.queuedRows += rows;
       this.options.onDepth?.(this.queuedRows);
+      this.ensureSweeper();
       this.schedule();
     });
   }
@@ -146,7 +147,6 @@ export class Batcher<I, O> {
     // Due now: setImmediate still lets requests parsed in this same I/O turn join the batch.
     if (due <= now) this.immediate = setImmediate(fire);
     else this.timer = setTimeout(fire, due - now);
-    this.ensureSweeper();
   }
 
   private clearTimer(): void {
@@ -156,7 +156,7 @@ export class Batcher<I, O> {
     this.immediate = null;
   }
 
-  /** Expired items must fail on time even while the engine is busy, so a sweeper checks deadlines. */
+  /** Expired items must fail on time even while the engine is busy, so a sweeper checks deadlines while anything is queued. */
   private ensureSweeper(): void {
     if (this.sweeper !== null) return;
     const every = Math.max(5, Math.min(100, this.options.timeoutMs / 4));
@@ -167,7 +167,6 @@ export class Batcher<I, O> {
         this.sweeper = null;
       }
     }, every);
-    this.sweeper.unref();
   }
 
   private dropExpired(): void {

@@ -71,7 +71,8 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext, han
         schema: {
           summary: 'Predict: JSON {"inputs": [[...]]} or {"input_data": [[...]]}, float32 binary, image/* body or multipart file',
           querystring: { type: 'object', properties: { raw: { type: 'string', description: '1 to include raw outputs' } } },
-          response: { 200: PREDICT_RESPONSE, '4xx': ERROR_SCHEMA, '5xx': ERROR_SCHEMA },
+          // A handler's postprocess may add fields, which a fixed response schema would strip.
+          response: { ...(ctx.handler?.postprocess ? {} : { 200: PREDICT_RESPONSE }), '4xx': ERROR_SCHEMA, '5xx': ERROR_SCHEMA },
         },
       },
       async (req) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { LeptonError } from '../core/index.js';
 import { authorize, requireScope, parseScope, parseScopes, inferScope, isLoopbackAddress, type Scope } from './scopes.js';
 import { MemoryTokenStore } from './token-store.js';
+import { checkTokenStore } from './token-store-conformance.js';
 import {
   issueToken, verifyBearer, parseDuration, hashToken, revokeToken, ensureAdminToken, publicTokenView, TOKEN_PATTERN,
 } from './tokens.js';
@@ -123,4 +124,8 @@ test('loopback detection for --insecure-local', () => {
   for (const a of ['10.0.0.1', '0.0.0.0', '::', '::ffff:10.0.0.1', '127.0.0.256', 'localhost', undefined, '1127.0.0.1']) {
     assert.equal(isLoopbackAddress(a), false, String(a));
   }
+});
+
+test('MemoryTokenStore passes the TokenStore conformance check', async () => {
+  await checkTokenStore(new MemoryTokenStore());
 });

@@ -3,16 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, attr } from './builder.js';
-import { readModel } from './reader.js';
-import { quantizeDynamic } from './quantize-dynamic.js';
-import { quantizeStatic, uint8Params, type TensorRange } from './quantize-static.js';
-import { calibrationModel } from './quantize-calib.js';
-import { toFp16Weights } from './fp16.js';
-import { paramCount } from './quantize-graph.js';
-import { Rng } from '../core/rng.js';
-import { LeptonError } from '../core/errors.js';
-import { mlpWeights, mlpModel, randomInput } from '../../test/fixtures/models.js';
+import { GraphBuilder, attr } from '../src/onnx/builder.js';
+import { readModel } from '../src/onnx/reader.js';
+import { quantizeDynamic } from '../src/onnx/quantize-dynamic.js';
+import { quantizeStatic, uint8Params, type TensorRange } from '../src/onnx/quantize-static.js';
+import { calibrationModel } from '../src/onnx/quantize-calib.js';
+import { toFp16Weights } from '../src/onnx/fp16.js';
+import { paramCount } from '../src/onnx/quantize-graph.js';
+import { Rng } from '../src/core/rng.js';
+import { LeptonError } from '../src/core/errors.js';
+import { mlpWeights, mlpModel, randomInput } from './fixtures/models.js';
 
 async function run(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {
   const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, logSeverityLevel: 3 });
@@ -104,7 +104,7 @@ for (const [label, make, dims] of [
 ] as const) {
   test(`static QDQ int8 (${label}): calibrated ranges → Q/DQ graph that ORT runs, outputs within 5%`, async () => {
     const fp = make();
-    const x = randomInput(N, dims.slice(1).reduce((a, b) => a * b, 1));
+    const x = randomInput(N, (dims as readonly number[]).slice(1).reduce((a: number, b: number) => a * b, 1));
     const r = await ranges(fp, x, [...dims]);
     assert.ok(Object.keys(r).length >= 3, 'calibration exposes the activations');
     const q = quantizeStatic(fp, { ranges: r });

@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, attr } from './builder.js';
-import { readModel } from './reader.js';
-import { pruneMagnitude, weightSparsity } from './prune.js';
-import { pruneStructured } from './prune-structured.js';
-import { LeptonError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
-import { mlpWeights, mlpModel, randomInput } from '../../test/fixtures/models.js';
+import { GraphBuilder, attr } from '../src/onnx/builder.js';
+import { readModel } from '../src/onnx/reader.js';
+import { pruneMagnitude, weightSparsity } from '../src/onnx/prune.js';
+import { pruneStructured } from '../src/onnx/prune-structured.js';
+import { LeptonError } from '../src/core/errors.js';
+import { Rng } from '../src/core/rng.js';
+import { mlpWeights, mlpModel, randomInput } from './fixtures/models.js';
 
 async function outputDims(bytes: Uint8Array, dims: number[]): Promise<readonly number[]> {
   const s = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });

@@ -129,3 +129,20 @@ test('loopback detection for --insecure-local', () => {
 test('MemoryTokenStore passes the TokenStore conformance check', async () => {
   await checkTokenStore(new MemoryTokenStore());
 });
+
+test('issue retries on an id clash and gives up on other store errors', async () => {
+  class Clashing extends MemoryTokenStore {
+    fails = 2;
+    override create(r: Parameters<MemoryTokenStore['create']>[0]): Promise<void> {
+      if (this.fails-- > 0) return Promise.reject(new LeptonError('LEPTON_ERR_CONFLICT', 'clash'));
+      return super.create(r);
+    }
+  }
+  const s = new Clashing();
+  const { token } = await issueToken(s, { name: 'x', scopes: 'read', now: T0 });
+  assert.equal((await verifyBearer(`Bearer ${token}`, s, T0)).name, 'x');
+  class Broken extends MemoryTokenStore {
+    override create(): Promise<void> { return Promise.reject(new LeptonError('LEPTON_ERR_IO', 'disk')); }
+  }
+  await assert.rejects(issueToken(new Broken(), { name: 'x', scopes: 'read' }), code('LEPTON_ERR_IO'));
+});

@@ -69,11 +69,18 @@ export async function issueToken(store: TokenStore, options: IssueTokenOptions):
     if (!(ms > 0) || !Number.isFinite(ms)) throw invalidArgument('token lifetime must be positive', { field: 'expires' });
     expiresAt = now + ms;
   }
-  const id = randomBytes(6).toString('hex');
-  const token = `lep_${id}_${randomBytes(32).toString('base64url')}`;
-  const record: TokenRecord = { id, name, scopes, hash: hashToken(token), createdAt: now, expiresAt, lastUsedAt: null, revokedAt: null };
-  await store.create(record);
-  return { token, record };
+  // 48-bit ids: a clash is rare but possible, so retry a few times rather than fail the command
+  for (let attempt = 0; ; attempt++) {
+    const id = randomBytes(6).toString('hex');
+    const token = `lep_${id}_${randomBytes(32).toString('base64url')}`;
+    const record: TokenRecord = { id, name, scopes, hash: hashToken(token), createdAt: now, expiresAt, lastUsedAt: null, revokedAt: null };
+    try {
+      await store.create(record);
+      return { token, record };
+    } catch (err) {
+      if (!(err instanceof LeptonError && err.code === 'LEPTON_ERR_CONFLICT') || attempt >= 4) throw err;
+    }
+  }
 }
 
 /** Token names are shown in lists and audit lines: keep them short and printable. */

@@ -2,7 +2,7 @@
  * Reference kernels in plain TypeScript. Loop orders keep the innermost loop walking contiguous
  * memory (i-k-j for GEMM), which is what lets V8 reach its ~2-3 GFLOP/s ceiling.
  */
-import { type ConvGeometry, type Kernels } from './types.js';
+import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels } from './types.js';
 
 function gemm(
   transA: boolean,
@@ -98,4 +98,45 @@ function col2im(cols: Float32Array, g: ConvGeometry, dx: Float32Array): void {
   }
 }
 
-export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im };
+/** Per image: unfold, then one GEMM [o, ckk]·[ckk, oh*ow]. */
+function conv2dForward({ x, w, bias, g, n, o, y }: ConvForward): void {
+  const ckk = g.c * g.kh * g.kw;
+  const ohw = g.oh * g.ow;
+  const chw = g.c * g.h * g.w;
+  const cols = new Float32Array(ckk * ohw); // [ckk, ohw], reused per image
+  for (let i = 0; i < n; i++) {
+    im2col(x.subarray(i * chw, (i + 1) * chw), g, cols);
+    const yi = y.subarray(i * o * ohw, (i + 1) * o * ohw); // [o, ohw]
+    if (bias) for (let c = 0; c < o; c++) yi.fill(bias[c]!, c * ohw, (c + 1) * ohw);
+    gemm(false, false, o, ohw, ckk, w, cols, yi, bias !== null);
+  }
+}
+
+/** Per image: gw += gy·colsᵀ, gcols = Wᵀ·gy folded back by col2im, gb += pixel sums of gy. */
+function conv2dBackward({ x, w, gy, g, n, o, gw, gb, gx }: ConvBackward): void {
+  const ckk = g.c * g.kh * g.kw;
+  const ohw = g.oh * g.ow;
+  const chw = g.c * g.h * g.w;
+  const cols = gw ? new Float32Array(ckk * ohw) : null;
+  const gcols = gx ? new Float32Array(ckk * ohw) : null;
+  for (let i = 0; i < n; i++) {
+    const gyi = gy.subarray(i * o * ohw, (i + 1) * o * ohw); // [o, ohw]
+    if (gw && cols) {
+      im2col(x.subarray(i * chw, (i + 1) * chw), g, cols);
+      gemm(false, true, o, ckk, ohw, gyi, cols, gw, true); // [o, ckk] += gy · colsᵀ
+    }
+    if (gx && gcols) {
+      gemm(true, false, ckk, ohw, o, w, gyi, gcols, false); // [ckk, ohw] = Wᵀ · gy
+      col2im(gcols, g, gx.subarray(i * chw, (i + 1) * chw));
+    }
+    if (gb) {
+      for (let c = 0; c < o; c++) {
+        let s = 0;
+        for (let p = c * ohw; p < (c + 1) * ohw; p++) s += gyi[p]!;
+        gb[c]! += s;
+      }
+    }
+  }
+}
+
+export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward };

@@ -28,6 +28,41 @@ export interface Kernels {
   im2col(x: Float32Array, g: ConvGeometry, cols: Float32Array): void;
   /** The adjoint of im2col: add cols [c*kh*kw, oh*ow] back into dx [c, h, w]. */
   col2im(cols: Float32Array, g: ConvGeometry, dx: Float32Array): void;
+  /**
+   * Convolution of a batch: y[i] = W · im2col(x[i]) + bias for each image i (y is overwritten).
+   * One call per batch lets a backend keep its unfold buffers to itself and split images over threads.
+   */
+  conv2dForward(p: ConvForward): void;
+  /**
+   * Gradients of conv2dForward for a batch, accumulated into the non-null targets:
+   * gw += Σᵢ gy[i]·im2col(x[i])ᵀ, gb[o] += Σᵢ Σ_pixels gy[i, o], gx[i] += col2im(Wᵀ·gy[i]).
+   */
+  conv2dBackward(p: ConvBackward): void;
+}
+
+/** One convolution batch: x [n, c, h, w], w [o, c*kh*kw]. */
+export interface ConvBatch {
+  x: Float32Array;
+  w: Float32Array;
+  g: ConvGeometry;
+  n: number;
+  o: number;
+}
+
+export interface ConvForward extends ConvBatch {
+  /** [o] or null. */
+  bias: Float32Array | null;
+  /** [n, o, oh*ow]. */
+  y: Float32Array;
+}
+
+export interface ConvBackward extends ConvBatch {
+  /** [n, o, oh*ow]. */
+  gy: Float32Array;
+  /** [o, c*kh*kw], [o], [n, c, h, w]; each may be null (not needed). */
+  gw: Float32Array | null;
+  gb: Float32Array | null;
+  gx: Float32Array | null;
 }
 
 export interface ConvGeometry {

@@ -140,3 +140,75 @@ test('wasm im2col / col2im equal the JS kernels on strided, padded and degenerat
     for (let i = 0; i < x.length; i++) assert.ok(Math.abs(dxGot[i]! - dxWant[i]!) < 1e-5, JSON.stringify(g));
   }
 });
+
+/** Direct convolution in float64: forward y, and the three gradients for a given gy. */
+function convReference(x: Float32Array, w: Float32Array, bias: Float32Array, gy: Float32Array, g: ConvGeometry, n: number, o: number) {
+  const { c, h, w: wd, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+  const y = new Float64Array(n * o * oh * ow);
+  const gw = new Float64Array(o * c * kh * kw);
+  const gb = new Float64Array(o);
+  const gx = new Float64Array(n * c * h * wd);
+  for (let i = 0; i < n; i++)
+    for (let f = 0; f < o; f++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          const yi = ((i * o + f) * oh + oy) * ow + ox;
+          let s = bias[f]!;
+          gb[f]! += gy[yi]!;
+          for (let ch = 0; ch < c; ch++)
+            for (let ki = 0; ki < kh; ki++)
+              for (let kj = 0; kj < kw; kj++) {
+                const iy = oy * sh - ph + ki, ix = ox * sw - pw + kj;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                const xi = ((i * c + ch) * h + iy) * wd + ix;
+                const wi = ((f * c + ch) * kh + ki) * kw + kj;
+                s += w[wi]! * x[xi]!;
+                gw[wi]! += gy[yi]! * x[xi]!;
+                gx[xi]! += gy[yi]! * w[wi]!;
+              }
+          y[yi] = s;
+        }
+  return { y, gw, gb, gx };
+}
+
+function close(got: Float32Array, want: Float64Array, start: Float32Array | null, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    const v = got[i]! - (start ? start[i]! : 0);
+    if (Math.abs(v - want[i]!) > 1e-4 * (1 + Math.abs(want[i]!))) assert.fail(`${what}[${i}]: ${v} vs ${want[i]}`);
+  }
+}
+
+const tinyChunks = createWasmKernels(loaded, { threads: 2, parallelMinFlops: 0, convChunkBytes: 4000 });
+after(() => tinyChunks.close());
+
+for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 threads', dual], ['wasm 2 threads, tiny chunks', tinyChunks]] as const) {
+  test(`${name}: batched conv2dForward / conv2dBackward match a direct float64 convolution`, () => {
+    const cases: Array<[Omit<ConvGeometry, 'oh' | 'ow'>, number, number]> = [
+      [{ c: 1, h: 12, w: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, 5, 7],
+      [{ c: 3, h: 9, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0 }, 3, 4],
+      [{ c: 5, h: 6, w: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 }, 2, 9],
+      [{ c: 2, h: 3, w: 3, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 }, 1, 1],
+    ];
+    for (const [g0, n, o] of cases) {
+      const g: ConvGeometry = { ...g0, oh: Math.floor((g0.h + 2 * g0.ph - g0.kh) / g0.sh) + 1, ow: Math.floor((g0.w + 2 * g0.pw - g0.kw) / g0.sw) + 1 };
+      const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
+      const x = randArr(n * chw), w = randArr(o * ckk), bias = randArr(o), gy = randArr(n * o * ohw);
+      const ref = convReference(x, w, bias, gy, g, n, o);
+      const y = randArr(n * o * ohw); // overwritten
+      K.conv2dForward({ x, w, bias, g, n, o, y });
+      close(y, ref.y, null, `${name} y ${JSON.stringify(g0)}`);
+      const y0 = new Float32Array(n * o * ohw);
+      K.conv2dForward({ x, w, bias: null, g, n, o, y: y0 });
+      for (let i = 0; i < y0.length; i++) assert.ok(Math.abs(y0[i]! + bias[Math.floor(i / ohw) % o]! - y[i]!) < 1e-4, 'no-bias forward');
+      const gw = randArr(o * ckk), gb = randArr(o), gx = randArr(n * chw); // accumulated into
+      const [gw0, gb0, gx0] = [gw.slice(), gb.slice(), gx.slice()];
+      K.conv2dBackward({ x, w, gy, g, n, o, gw, gb, gx });
+      close(gw, ref.gw, gw0, `${name} gw`);
+      close(gb, ref.gb, gb0, `${name} gb`);
+      close(gx, ref.gx, gx0, `${name} gx`);
+      const onlyGx = new Float32Array(n * chw);
+      K.conv2dBackward({ x, w, gy, g, n, o, gw: null, gb: null, gx: onlyGx });
+      close(onlyGx, ref.gx, null, `${name} gx alone`);
+    }
+  });
+}

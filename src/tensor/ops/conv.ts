@@ -1,6 +1,7 @@
 /**
  * 2-D convolution as im2col + GEMM, per image, in NCHW layout (PyTorch's and ONNX's).
- * The backward pass recomputes im2col instead of keeping every image's columns alive.
+ * The backward pass recomputes im2col instead of keeping every image's columns alive. The
+ * per-image loops live in the kernels (conv2dForward/conv2dBackward), once per batch.
  */
 import { Tensor } from '../tensor.js';
 import { kernels, type ConvGeometry } from '../kernels/index.js';
@@ -27,40 +28,22 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const ow = Math.floor((W + 2 * pw - kw) / sw) + 1;
   if (oh <= 0 || ow <= 0) throw shapeMismatch(`conv2d: kernel ${kh}x${kw} larger than padded input ${H}x${W}`);
   const g: ConvGeometry = { c: C, h: H, w: W, kh, kw, sh, sw, ph, pw, oh, ow };
-  const ckk = C * kh * kw;
-  const ohw = oh * ow;
   const K = kernels();
-  const cols = new Float32Array(ckk * ohw); // [C*kh*kw, oh*ow], reused per image
-  const out = new Float32Array(N * O * ohw); // [N, O, oh*ow]
-  for (let n = 0; n < N; n++) {
-    K.im2col(x.data.subarray(n * C * H * W, (n + 1) * C * H * W), g, cols);
-    const yn = out.subarray(n * O * ohw, (n + 1) * O * ohw);
-    if (b) for (let o = 0; o < O; o++) yn.fill(b.data[o]!, o * ohw, (o + 1) * ohw);
-    K.gemm(false, false, O, ohw, ckk, w.data, cols, yn, b !== null); // [O,ckk]·[ckk,ohw]
-  }
+  const out = new Float32Array(N * O * oh * ow); // [N, O, oh*ow]
+  // One kernel call per batch: the backend unfolds each image into its own scratch (and may split images over threads).
+  K.conv2dForward({ x: x.data, w: w.data, bias: b ? b.data : null, g, n: N, o: O, y: out });
   const parents = b ? [x, w, b] : [x, w];
   return Tensor.fromOp(out, [N, O, oh, ow], parents, (gOut) => {
-    const gcols = x.requiresGrad ? new Float32Array(ckk * ohw) : null;
-    for (let n = 0; n < N; n++) {
-      const gy = gOut.subarray(n * O * ohw, (n + 1) * O * ohw); // [O, ohw]
-      if (w.requiresGrad) {
-        K.im2col(x.data.subarray(n * C * H * W, (n + 1) * C * H * W), g, cols);
-        K.gemm(false, true, O, ckk, ohw, gy, cols, w.gradBuffer(), true); // gW [O,ckk] += gy · colsᵀ
-      }
-      if (gcols) {
-        K.gemm(true, false, ckk, ohw, O, w.data, gy, gcols, false); // [ckk,ohw] = Wᵀ · gy
-        K.col2im(gcols, g, x.gradBuffer().subarray(n * C * H * W, (n + 1) * C * H * W));
-      }
-    }
-    if (b && b.requiresGrad) {
-      const gb = b.gradBuffer();
-      for (let n = 0; n < N; n++)
-        for (let o = 0; o < O; o++) {
-          let s = 0;
-          const base = (n * O + o) * ohw;
-          for (let i = 0; i < ohw; i++) s += gOut[base + i]!;
-          gb[o]! += s;
-        }
-    }
+    K.conv2dBackward({
+      x: x.data,
+      w: w.data,
+      gy: gOut, // [N, O, oh*ow]
+      g,
+      n: N,
+      o: O,
+      gw: w.requiresGrad ? w.gradBuffer() : null, // [O, C*kh*kw]
+      gb: b && b.requiresGrad ? b.gradBuffer() : null,
+      gx: x.requiresGrad ? x.gradBuffer() : null, // [N, C, H, W]
+    });
   });
 }

@@ -1,40 +1,39 @@
 /**
- * A helper thread that shares GEMM tiles with the main thread, on the kernel module's shared
- * memory. Work stealing through one atomic counter: each thread claims tiles until none are left,
- * so a helper that is slow to wake (or busy on a loaded machine) costs nothing but its share.
- * The main thread blocks in Atomics.wait only for tiles the helper has already claimed.
+ * A helper thread that shares the tasks of a job (GEMM tiles, images of a convolution batch) with
+ * the calling thread, on the kernel module's shared memory. Work stealing through one atomic
+ * counter: each thread claims tasks until none are left, so a helper that is slow to wake costs
+ * nothing but its share. The caller blocks (Atomics.wait) only for tasks the helper already claimed.
  */
 import { Worker } from 'node:worker_threads';
 import { LeptonError } from '../../core/errors.js';
 import { type KernelExports, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 // Words of the control block (Int32Array on a SharedArrayBuffer).
-const SEQ = 0; // bumped for each job, the helper sleeps on it
-const REMAINING = 1; // tiles not yet claimed; a claim is a compare-exchange r -> r-1 taking tile r-1
-const DONE = 2; // tiles finished
-const ERR = 3; // set when the helper's kernel threw
+const SEQ = 0; // bumped for each job the helper should join; it sleeps on this word
+const REMAINING = 1; // tasks not yet claimed; a claim is a compare-exchange r -> r-1 taking task r-1
+const DONE = 2; // tasks finished
+const ERR = 3; // set when a task threw
 const STOP = 4;
-const ARGS = 5; // m, n, k, apack, bpack, c, tileRows, tileCols, tilesAcross, tmpHelper
-const WORDS = 16;
+const JOB = 5; // byte offset of the job descriptor in linear memory
+const HELPER_TASKS = 6; // tasks the helper has run, ever (stats)
+const WORDS = 8;
 
 /**
- * Claim and run tiles until none are left. Shared by both threads: the helper gets this function's
- * source. Arguments are read only after a successful claim, when the job cannot finish under us.
+ * Claim and run tasks until none are left; `th` is 0 on the caller, 1 on the helper. The helper
+ * gets this function's source, so it uses literal indices only. The job word is read after a
+ * successful claim, when the job cannot finish (and be replaced) under us.
  */
-function drain(ex: KernelExports, ctrl: Int32Array, tmp: number): void {
+function drain(ex: KernelExports, ctrl: Int32Array, th: number): void {
   for (;;) {
     const r = Atomics.load(ctrl, 1);
     if (r <= 0) return;
     if (Atomics.compareExchange(ctrl, 1, r, r - 1) !== r) continue;
-    const t = r - 1;
-    const m = ctrl[5]!, n = ctrl[6]!, k = ctrl[7]!, tr = ctrl[11]!, tc = ctrl[12]!, across = ctrl[13]!;
-    const i0 = Math.floor(t / across) * tr;
-    const j0 = (t % across) * tc;
     try {
-      ex.gemmTile(m, n, k, ctrl[8]!, ctrl[9]!, ctrl[10]!, i0, Math.min(m, i0 + tr), j0, Math.min(n, j0 + tc), tmp < 0 ? ctrl[14]! : tmp);
+      ex.runTask(Atomics.load(ctrl, 5), r - 1, th);
     } catch {
       Atomics.store(ctrl, 3, 1);
     }
+    if (th !== 0) Atomics.add(ctrl, 6, 1);
     Atomics.add(ctrl, 2, 1);
     Atomics.notify(ctrl, 2);
   }
@@ -51,28 +50,29 @@ for (;;) {
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   if (Atomics.load(ctrl, ${STOP}) !== 0) break;
-  drain(ex, ctrl, -1);
+  drain(ex, ctrl, 1);
 }
 `;
 
-export interface GemmJob {
-  m: number;
-  n: number;
-  k: number;
-  apack: number;
-  bpack: number;
-  c: number;
-  tileRows: number;
-  tileCols: number;
-  /** Scratch for the main thread's and the helper's edge tiles. */
-  tmpMain: number;
-  tmpHelper: number;
+export interface PoolStats {
+  parallelJobs: number;
+  /** Jobs run alone because the helper had recently been late (a busy machine). */
+  backedOff: number;
+  helperTasks: number;
 }
 
-/** Runs GEMM tiles on the calling thread, with one helper thread joining when asked. */
-export class GemmPool {
+/**
+ * Runs a job's tasks on the calling thread, with one helper thread joining when asked. When other
+ * processes hold the cores, the helper may be descheduled mid-task and the caller waits for it;
+ * after repeated late finishes the pool runs jobs alone for a while (doubling back-off), then retries.
+ */
+export class TaskPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(WORDS * 4));
   private worker: Worker | null = null;
+  private skip = 0;
+  private backoff = 8;
+  private strikes = 0;
+  private readonly counts = { parallelJobs: 0, backedOff: 0 };
 
   constructor(
     private readonly ex: KernelExports,
@@ -80,23 +80,49 @@ export class GemmPool {
     private readonly memory: WasmMemory,
   ) {}
 
-  /** Run all tiles of `job`; `parallel` wakes the helper (started on first use). */
-  run(job: GemmJob, parallel: boolean): void {
-    const across = Math.ceil(job.n / job.tileCols);
-    const tiles = Math.ceil(job.m / job.tileRows) * across;
+  /** Run tasks 0..tasks-1 of the job descriptor at `job`; `parallel` lets the helper join. */
+  run(job: number, tasks: number, parallel: boolean): void {
     const c = this.ctrl;
-    c.set([job.m, job.n, job.k, job.apack, job.bpack, job.c, job.tileRows, job.tileCols, across, job.tmpHelper], ARGS);
+    Atomics.store(c, JOB, job);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, ERR, 0);
-    Atomics.store(c, REMAINING, tiles); // publishes the job: claims may start now
-    if (parallel && tiles > 1) {
+    Atomics.store(c, REMAINING, tasks); // publishes the job: claims may start now
+    let useHelper = parallel && tasks > 1;
+    if (useHelper && this.skip > 0) {
+      this.skip--;
+      this.counts.backedOff++;
+      useHelper = false;
+    }
+    if (useHelper) {
       this.ensureWorker();
       Atomics.add(c, SEQ, 1);
       Atomics.notify(c, SEQ);
     }
-    drain(this.ex, c, job.tmpMain);
-    for (let d = Atomics.load(c, DONE); d < tiles; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d, 1000);
-    if (Atomics.load(c, ERR) !== 0) throw new LeptonError('LEPTON_ERR_INTERNAL', 'a WebAssembly GEMM tile failed (out-of-bounds access in the kernel module)');
+    const t0 = useHelper ? performance.now() : 0;
+    drain(this.ex, c, 0);
+    const t1 = useHelper ? performance.now() : 0;
+    for (let d = Atomics.load(c, DONE); d < tasks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d, 1000);
+    if (useHelper) this.judge(t1 - t0, performance.now() - t1);
+    if (Atomics.load(c, ERR) !== 0) throw new LeptonError('LEPTON_ERR_INTERNAL', 'a WebAssembly kernel task failed (out-of-bounds access in the kernel module)');
+  }
+
+  /** Adapt to a late helper: `waited` ms idle after doing `worked` ms of tasks ourselves. */
+  private judge(worked: number, waited: number): void {
+    this.counts.parallelJobs++;
+    if (waited > 0.5 * worked) {
+      if (++this.strikes >= 2) {
+        this.skip = this.backoff;
+        this.backoff = Math.min(this.backoff * 2, 1024);
+        this.strikes = 0;
+      }
+    } else if (waited < 0.2 * worked) {
+      this.strikes = 0;
+      this.backoff = Math.max(8, this.backoff >> 1);
+    }
+  }
+
+  stats(): PoolStats {
+    return { ...this.counts, helperTasks: Atomics.load(this.ctrl, HELPER_TASKS) };
   }
 
   private ensureWorker(): void {
@@ -104,7 +130,7 @@ export class GemmPool {
     const w = new Worker(HELPER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, control: this.ctrl.buffer } });
     w.unref(); // never keeps the process alive
     w.on('error', () => {
-      // The helper died (it cannot take claims any more); the main thread carries on alone.
+      // The helper died (it takes no more claims); the caller carries on alone.
       this.worker = null;
     });
     this.worker = w;

@@ -27,8 +27,18 @@ export interface KernelExports {
   packB(transB: number, k: number, n: number, b: number, dst: number): void;
   gemmTile(m: number, n: number, k: number, apack: number, bpack: number, c: number, i0: number, i1: number, j0: number, j1: number, tmp: number): void;
   im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, cols: number): void;
+  runTask(job: number, task: number, thread: number): void;
+  convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
+  addInto(dst: number, src: number, n: number): void;
   col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
 }
+
+/** Job kinds and descriptor words, mirroring src/tensor/wasm/assembly/jobs.ts. */
+export const JOB_GEMM = 0;
+export const JOB_CONV_FWD = 1;
+export const JOB_CONV_BWD = 2;
+/** Words of a job descriptor (i32). */
+export const JOB_WORDS = 24;
 
 /** WebAssembly pages are 64 KiB. */
 export const PAGE = 65536;

@@ -14,6 +14,23 @@ const KC: i32 = 256;
 }
 
 /**
+ * Transpose the 4x4 block whose rows start at s0..s3 and store its four columns at d, d+step,
+ * d+2*step, d+3*step: four loads, eight shuffles, four stores instead of sixteen scalar moves.
+ */
+// @ts-ignore: decorator
+@inline function transpose4(s0: usize, s1: usize, s2: usize, s3: usize, d: usize, step: usize): void {
+  const r0 = v128.load(s0), r1 = v128.load(s1), r2 = v128.load(s2), r3 = v128.load(s3);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(d + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
  * Pack op(B) [k, n] into ceil(n/NR) panels, each [k][NR] row-major and zero-padded, so the
  * micro-kernel reads NR consecutive floats per step. With transB, B is stored [n, k].
  */
@@ -41,8 +58,24 @@ export function packB(transB: bool, k: i32, n: i32, b: usize, dst: usize): void 
           d += <usize>NR << 2;
         }
       }
+    } else if (nr == NR) {
+      // Row j of the stored B is column j of op(B): 4x4 transposes, two per step of four.
+      const ldb = <usize>k << 2;
+      const s0 = b + ((<usize>j0 * <usize>k) << 2);
+      const s4 = s0 + 4 * ldb;
+      const step = <usize>NR << 2;
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const d = d0 + <usize>p * step;
+        transpose4(s0 + o, s0 + ldb + o, s0 + 2 * ldb + o, s0 + 3 * ldb + o, d, step);
+        transpose4(s4 + o, s4 + ldb + o, s4 + 2 * ldb + o, s4 + 3 * ldb + o, d + 16, step);
+      }
+      for (; p < k; p++) {
+        for (let c = 0; c < NR; c++) store<f32>(d0 + <usize>p * step + (<usize>c << 2), load<f32>(s0 + <usize>c * ldb + (<usize>p << 2)));
+      }
     } else {
-      // Row j of the stored B is column j of op(B): read rows, scatter with stride NR.
+      // Partial last panel: scalar, zero-padded.
       for (let c = 0; c < NR; c++) {
         let d = d0 + (<usize>c << 2);
         if (c < nr) {
@@ -90,6 +123,19 @@ export function packA(transA: bool, m: i32, k: i32, a: usize, dst: usize): void 
           s += lda;
           d += <usize>MR << 2;
         }
+      }
+    } else if (mr == MR) {
+      // MR = 4 rows: one 4x4 transpose per four steps.
+      const lda = <usize>k << 2;
+      const s0 = a + ((<usize>r0 * <usize>k) << 2);
+      const step = <usize>MR << 2;
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        transpose4(s0 + o, s0 + lda + o, s0 + 2 * lda + o, s0 + 3 * lda + o, d0 + <usize>p * step, step);
+      }
+      for (; p < k; p++) {
+        for (let r = 0; r < MR; r++) store<f32>(d0 + <usize>p * step + (<usize>r << 2), load<f32>(s0 + <usize>r * lda + (<usize>p << 2)));
       }
     } else {
       for (let r = 0; r < MR; r++) {

@@ -124,6 +124,12 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
       throw new LeptonError('LEPTON_ERR_NOT_READY', 'server is shutting down', { retryAfter: 1 });
     }
   });
+  // While draining, close each connection after its answer: a kept-alive socket would hold
+  // server.close() open until the keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!context.state.ready) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });

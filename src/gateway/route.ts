@@ -173,6 +173,8 @@ export class Route {
   /** End one attempt: free the slot, feed outlier detection and the policy, serve waiters. */
   release(m: Member, ok: boolean, latencyMs: number): void {
     m.inFlight--;
+    // A removed replica's late completions must not recreate its metric series.
+    if (!this.members.includes(m)) return this.wake();
     this.metrics.inFlight.set({ deployment: this.name, replica: m.id }, m.inFlight);
     this.policy.onDone(m, { ok, latencyMs });
     if (ok) this.outlier.onSuccess(m.outlier);

@@ -1,0 +1,285 @@
+/**
+ * The control plane: deployments from the store, one controller each, the photon catalogue
+ * (registry files + store rows), the autoscaler loop, and reconcile-on-start so deployments that
+ * should run come back after a restart. The REST API is a thin layer over this class.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LeptonError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { type Gateway } from '../gateway/gateway.js';
+import { type PhotonRegistry } from '../photon/registry.js';
+import { DeploymentController } from './controller.js';
+import { readLogSlice, type LogSlice } from './logs.js';
+import { DEFAULT_SUPERVISOR_OPTIONS, type ReplicaCommand, type SupervisorOptions } from './replica-process.js';
+import { clampToAutoscaling, parseCreate, parsePatch, type DeploymentSpec, type DeploymentStatus } from './spec.js';
+import { type EventRow, type PhotonRow, type Store } from './store.js';
+
+export interface ControlPlaneOptions {
+  home: string;
+  store: Store;
+  registry: PhotonRegistry;
+  gateway: Gateway;
+  logger?: Logger;
+  /** Replica supervision settings; `command` defaults to `lep photon run` (see defaultReplicaCommand). */
+  supervisor?: Partial<SupervisorOptions>;
+  /** Intra-op threads per replica (`--threads`). Default 1: replicas scale out, not up. */
+  replicaThreads?: number;
+  /** How often load is sampled for the autoscaler. Default 100 ms. */
+  sampleMs?: number;
+  /** How often autoscaling decisions are made. Default 1000 ms. */
+  decideMs?: number;
+  /** Longest wait for a draining replica's in-flight requests. Default 30000 ms. */
+  drainTimeoutMs?: number;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/lep.js', import.meta.url));
+
+/** Start a replica as `node bin/lep.js photon run --name P@V --port N --host 127.0.0.1`. */
+export function defaultReplicaCommand(home: string, threads = 1): ReplicaCommand {
+  return ({ photon, port, host, replicaId }) => ({
+    command: process.execPath,
+    args: [BIN, 'photon', 'run', '--name', photon, '--port', String(port), '--host', host, '--threads', String(threads), '--replica-id', replicaId],
+    env: { LEPTON_HOME: home },
+  });
+}
+
+export interface DeploymentView {
+  spec: DeploymentSpec;
+  status: DeploymentStatus;
+  createdAt: string;
+  updatedAt: string;
+  endpoint: string;
+}
+
+export class ControlPlane {
+  private readonly controllers = new Map<string, DeploymentController>();
+  private readonly log: Logger;
+  private readonly supervisor: SupervisorOptions;
+  private sampler: NodeJS.Timeout | undefined;
+  private lastDecision = 0;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.log = options.logger ?? silentLogger;
+    this.supervisor = {
+      ...DEFAULT_SUPERVISOR_OPTIONS,
+      command: defaultReplicaCommand(options.home, options.replicaThreads ?? 1),
+      ...options.supervisor,
+    };
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** Clean up orphans of a previous run, then bring back every stored deployment. */
+  start(): void {
+    this.killOrphans();
+    this.syncPhotons();
+    for (const row of this.store.listDeployments()) {
+      this.store.addEvent({ deployment: row.spec.name, type: 'reconcile', message: 'restoring deployment after start' });
+      this.startController(row.spec);
+    }
+    const sampleMs = this.options.sampleMs ?? 100;
+    this.sampler = setInterval(() => this.autoscaleTick(), sampleMs);
+    this.sampler.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sampler);
+    const all = [...this.controllers.values()];
+    this.controllers.clear();
+    await Promise.all(all.map((c) => c.stop(true)));
+  }
+
+  /** The gateway found no replica for `name`: scale from zero if its autoscaler allows it. */
+  onDemand(name: string): void {
+    const c = this.controllers.get(name);
+    if (!c?.autoscaler || c.desired > 0) return;
+    c.autoscaler.demand(Date.now());
+    this.store.addEvent({ deployment: name, type: 'scaled', message: 'scale from zero: 0 → 1 on demand' });
+    void c.scaleTo(1);
+  }
+
+  async createDeployment(body: unknown): Promise<DeploymentView> {
+    const spec = parseCreate(body);
+    spec.photon = this.resolvePhoton(spec.photon);
+    this.store.createDeployment(spec);
+    this.store.addEvent({ deployment: spec.name, type: 'created', message: `${spec.replicas} replica(s) of ${spec.photon}, policy ${spec.policy}` });
+    this.startController(spec);
+    return this.view(spec.name);
+  }
+
+  async updateDeployment(name: string, body: unknown): Promise<DeploymentView> {
+    const c = this.controller(name);
+    const patch = parsePatch(body, c.spec);
+    const spec: DeploymentSpec = { ...c.spec };
+    if (patch.photon !== undefined) spec.photon = this.resolvePhoton(patch.photon);
+    if (patch.replicas !== undefined) spec.replicas = patch.replicas;
+    if (patch.policy !== undefined) spec.policy = patch.policy;
+    if (patch.affinity !== undefined) spec.affinity = patch.affinity;
+    if (patch.autoscaling === null) delete spec.autoscaling;
+    else if (patch.autoscaling !== undefined) spec.autoscaling = patch.autoscaling;
+    clampToAutoscaling(spec);
+    this.store.updateSpec(spec);
+    this.store.addEvent({ deployment: name, type: 'updated', message: JSON.stringify(patch) });
+    void c.apply(spec);
+    return this.view(name);
+  }
+
+  async removeDeployment(name: string): Promise<void> {
+    const c = this.controller(name);
+    this.controllers.delete(name);
+    this.store.deleteDeployment(name);
+    this.store.addEvent({ deployment: name, type: 'removed', message: 'deployment removed' });
+    await c.stop(true);
+  }
+
+  listDeployments(): DeploymentView[] {
+    return [...this.controllers.keys()].sort().map((n) => this.view(n));
+  }
+
+  getDeployment(name: string): DeploymentView {
+    return this.view(name);
+  }
+
+  /** Resolve once `name` has at least `min` ready replicas (default: its desired count). */
+  async waitReady(name: string, timeoutMs: number, min?: number): Promise<DeploymentView> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const v = this.view(name);
+      if (v.status.readyReplicas >= (min ?? v.status.desiredReplicas) && v.status.phase !== 'Updating') return v;
+      if (Date.now() > until) {
+        throw new LeptonError('LEPTON_ERR_NOT_READY', `deployment '${name}' not ready after ${timeoutMs} ms (phase ${v.status.phase}); see 'lep deployment logs ${name}'`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  replicas(name: string): DeploymentStatus['replicas'] {
+    const c = this.controller(name);
+    const stats = this.options.gateway.stats(name);
+    return c.status().replicas.map((r) => {
+      const g = stats?.replicas.find((x) => x.id === r.id);
+      return { ...r, inFlight: g?.inFlight ?? 0, routed: g !== undefined && g.healthy };
+    });
+  }
+
+  logs(name: string, replica: string | undefined, offset: number | undefined, limit: number): Array<LogSlice & { replica: string }> {
+    const c = this.controller(name);
+    const ids = replica === undefined ? [...c.replicas.keys()] : [replica];
+    if (replica !== undefined && !c.replicas.has(replica) && !existsSync(join(c.logDir, `${replica}.log`))) {
+      throw new LeptonError('LEPTON_ERR_NOT_FOUND', `deployment '${name}' has no replica '${replica}'; see 'lep deployment status ${name}'`);
+    }
+    return ids.map((id) => ({ replica: id, ...readLogSlice(join(c.logDir, `${id}.log`), offset, limit) }));
+  }
+
+  events(q: { deployment?: string; since?: number; limit?: number }): EventRow[] {
+    return this.store.listEvents(q);
+  }
+
+  listPhotons(): PhotonRow[] {
+    this.syncPhotons();
+    return this.store.listPhotons();
+  }
+
+  async addPhoton(archive: Uint8Array): Promise<PhotonRow> {
+    const e = await this.options.registry.add(archive);
+    this.store.upsertPhoton({ name: e.name, version: e.version, sha256: e.sha256, bytes: e.bytes, created: e.created });
+    this.store.addEvent({ type: 'photon-added', message: `${e.name}@${e.version} (${e.sha256.slice(0, 12)})` });
+    return this.store.listPhotons().find((p) => p.name === e.name && p.version === e.version)!;
+  }
+
+  private syncPhotons(): void {
+    const keep = new Set<string>();
+    for (const p of this.options.registry.list()) {
+      for (const v of p.versions) {
+        keep.add(`${p.name}@${v.version}`);
+        this.store.upsertPhoton({ name: p.name, version: v.version, sha256: v.sha256, bytes: v.bytes, created: v.created });
+      }
+    }
+    this.store.prunePhotons(keep);
+  }
+
+  private resolvePhoton(ref: string): string {
+    const e = this.options.registry.resolve(ref);
+    return `${e.name}@${e.version}`;
+  }
+
+  private startController(spec: DeploymentSpec): void {
+    const c = new DeploymentController(spec, {
+      gateway: this.options.gateway,
+      store: this.store,
+      supervisor: this.supervisor,
+      logsDir: join(this.options.home, 'logs'),
+      log: this.log,
+      drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
+    });
+    this.controllers.set(spec.name, c);
+    void c.reconcile();
+  }
+
+  private controller(name: string): DeploymentController {
+    const c = this.controllers.get(name);
+    if (!c) throw new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `no deployment named '${name}'; see 'lep deployment list'`);
+    return c;
+  }
+
+  private view(name: string): DeploymentView {
+    const c = this.controller(name);
+    const row = this.store.getDeployment(name);
+    return {
+      spec: c.spec,
+      status: c.status(),
+      createdAt: row?.createdAt ?? '',
+      updatedAt: row?.updatedAt ?? '',
+      endpoint: `/deployments/${name}/`,
+    };
+  }
+
+  private autoscaleTick(): void {
+    const now = Date.now();
+    const decide = now - this.lastDecision >= (this.options.decideMs ?? 1000);
+    if (decide) this.lastDecision = now;
+    for (const c of this.controllers.values()) {
+      if (!c.autoscaler) continue;
+      const s = this.options.gateway.stats(c.name);
+      c.autoscaler.record(now, s ? s.inFlight + s.queued : 0);
+      if (!decide) continue;
+      const next = c.autoscaler.decide(now, c.desired);
+      if (next === c.desired) continue;
+      this.store.addEvent({
+        deployment: c.name,
+        type: 'scaled',
+        message: `${c.desired} → ${next} (mean ongoing ${c.autoscaler.meanOngoing().toFixed(2)}, target ${c.autoscaler.spec.targetOngoing}/replica)`,
+      });
+      void c.scaleTo(next);
+    }
+  }
+
+  /** Replicas of a run that died without cleanup (kill -9 of `lep up`) still hold ports: stop them. */
+  private killOrphans(): void {
+    for (const r of this.store.listReplicas()) {
+      if (r.pid !== null && isOurReplica(r.pid)) {
+        try {
+          process.kill(r.pid, 'SIGTERM');
+          this.store.addEvent({ deployment: r.deployment, replica: r.id, type: 'orphan-stopped', message: `pid ${r.pid} from a previous run` });
+        } catch {
+          // already gone
+        }
+      }
+      this.store.deleteReplica(r.id);
+    }
+  }
+}
+
+/** Only signal a pid that is still a `photon run` process (pids get reused). */
+function isOurReplica(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes('photon') && cmd.includes('run');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * One deployment's controller: keeps the desired number of replicas of the spec's photon running,
+ * wires each replica into the gateway when ready and out when it dies, and performs rolling updates
+ * (start new → wait ready → route to it → drain + SIGTERM one old → repeat). All changes run one at
+ * a time on a per-deployment chain so scaling, updates and removal never interleave.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { ensureDir } from '../core/fs.js';
+import { type Gateway } from '../gateway/gateway.js';
+import { Autoscaler } from './autoscaler.js';
+import { ReplicaProcess, type ReplicaHooks, type SupervisorOptions } from './replica-process.js';
+import { type DeploymentSpec, type DeploymentStatus, type Phase } from './spec.js';
+import { type Store } from './store.js';
+
+export interface ControllerDeps {
+  gateway: Gateway;
+  store: Store;
+  supervisor: SupervisorOptions;
+  logsDir: string;
+  log?: Logger;
+  /** Longest wait for a drained replica's in-flight requests before it is stopped anyway. */
+  drainTimeoutMs: number;
+}
+
+export class DeploymentController {
+  readonly replicas = new Map<string, ReplicaProcess>();
+  autoscaler: Autoscaler | undefined;
+  desired: number;
+  private chain: Promise<void> = Promise.resolve();
+  private updating = false;
+  private message = '';
+  private closed = false;
+  private readonly log: Logger;
+  private readonly hooks: ReplicaHooks;
+
+  constructor(
+    public spec: DeploymentSpec,
+    private readonly deps: ControllerDeps,
+  ) {
+    this.log = (deps.log ?? silentLogger).child({ deployment: spec.name });
+    this.desired = spec.replicas;
+    this.autoscaler = spec.autoscaling ? new Autoscaler(spec.autoscaling) : undefined;
+    deps.gateway.upsertDeployment(spec.name, { policy: spec.policy, affinity: spec.affinity ?? {} });
+    ensureDir(this.logDir);
+    this.hooks = {
+      onReady: (r) => {
+        deps.store.putReplica({ id: r.id, deployment: spec.name, pid: r.pid, port: r.port, photon: r.photon });
+        deps.gateway.addReplica(this.spec.name, { id: r.id, origin: r.origin });
+        this.saveStatus();
+      },
+      onExit: (r) => {
+        void deps.gateway.removeReplica(this.spec.name, r.id);
+        this.saveStatus();
+      },
+      onEvent: (r, type, message) => {
+        deps.store.addEvent({ deployment: this.spec.name, replica: r.id, type, message });
+        this.log.info({ replica: r.id, event: type }, message);
+        this.saveStatus();
+      },
+    };
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get logDir(): string {
+    return join(this.deps.logsDir, this.spec.name);
+  }
+
+  /** Apply a new spec (photon, replicas, policy, autoscaling) and converge to it. */
+  apply(spec: DeploymentSpec): Promise<void> {
+    const policyChanged = spec.policy !== this.spec.policy || JSON.stringify(spec.affinity) !== JSON.stringify(this.spec.affinity);
+    const replicasChanged = spec.replicas !== this.spec.replicas;
+    this.spec = spec;
+    if (policyChanged) this.deps.gateway.upsertDeployment(spec.name).setPolicy(spec.policy, spec.affinity ?? {});
+    if (spec.autoscaling) {
+      if (this.autoscaler) this.autoscaler.spec = spec.autoscaling;
+      else this.autoscaler = new Autoscaler(spec.autoscaling);
+      if (replicasChanged) this.desired = spec.replicas;
+      this.desired = Math.min(spec.autoscaling.maxReplicas, Math.max(spec.autoscaling.minReplicas, this.desired));
+    } else {
+      this.autoscaler = undefined;
+      this.desired = spec.replicas;
+    }
+    return this.reconcile();
+  }
+
+  /** Set the replica count (autoscaler) and converge. */
+  scaleTo(n: number): Promise<void> {
+    this.desired = n;
+    return this.reconcile();
+  }
+
+  /** Queue one convergence pass after any running one. */
+  reconcile(): Promise<void> {
+    this.chain = this.chain
+      .then(() => this.reconcileOnce())
+      .catch((err: unknown) => {
+        this.message = `reconcile failed: ${(err as Error).message}`;
+        this.log.error({ err: (err as Error).message }, 'reconcile failed');
+      })
+      .finally(() => this.saveStatus());
+    return this.chain;
+  }
+
+  private live(): ReplicaProcess[] {
+    return [...this.replicas.values()].filter((r) => r.state !== 'stopped' && r.state !== 'draining');
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.closed) return;
+    const target = this.spec.photon;
+    const old = this.live().filter((r) => r.photon !== target);
+    if (old.length > 0) await this.rollingUpdate(old);
+    if (this.closed) return;
+    const current = this.live().filter((r) => r.photon === target);
+    if (current.length < this.desired) {
+      const fresh = Array.from({ length: this.desired - current.length }, () => this.spawn());
+      await Promise.all(fresh.map((r) => r.whenReady()));
+    } else if (current.length > this.desired) {
+      // Retire replicas that are not serving first, then the newest.
+      const order = [...current].sort((a, b) => rank(a) - rank(b) || (b.startedAt?.getTime() ?? 0) - (a.startedAt?.getTime() ?? 0));
+      await Promise.all(order.slice(0, current.length - this.desired).map((r) => this.retire(r)));
+    }
+    this.message = '';
+  }
+
+  private async rollingUpdate(old: ReplicaProcess[]): Promise<void> {
+    this.updating = true;
+    this.deps.store.addEvent({ deployment: this.name, type: 'update-started', message: `rolling ${old.length} replica(s) to ${this.spec.photon}` });
+    this.saveStatus();
+    try {
+      for (const o of old) {
+        if (this.closed) return;
+        const fresh = this.live().filter((r) => r.photon === this.spec.photon).length;
+        if (fresh < this.desired) {
+          const n = this.spawn();
+          if (!(await n.whenReady())) {
+            this.message = `update to ${this.spec.photon} stopped: new replica ${n.id} did not become ready (see its logs); old replicas keep serving`;
+            this.deps.store.addEvent({ deployment: this.name, replica: n.id, type: 'update-failed', message: this.message });
+            await this.retire(n);
+            return;
+          }
+        }
+        await this.retire(o);
+      }
+      this.deps.store.addEvent({ deployment: this.name, type: 'update-finished', message: `now serving ${this.spec.photon}` });
+    } finally {
+      this.updating = false;
+    }
+  }
+
+  private spawn(): ReplicaProcess {
+    const id = `${this.name}-${randomBytes(3).toString('hex')}`;
+    const r = new ReplicaProcess(id, this.name, this.spec.photon, join(this.logDir, `${id}.log`), this.deps.supervisor, this.hooks, this.log);
+    this.replicas.set(id, r);
+    void r.start();
+    return r;
+  }
+
+  /** Take a replica out of routing, let its in-flight requests finish, then stop it (SIGTERM). */
+  private async retire(r: ReplicaProcess): Promise<void> {
+    await this.deps.gateway.drainReplica(this.name, r.id, this.deps.drainTimeoutMs);
+    await r.stop();
+    this.replicas.delete(r.id);
+    this.deps.store.deleteReplica(r.id);
+    this.deps.store.addEvent({ deployment: this.name, replica: r.id, type: 'replica-stopped', message: 'drained and stopped' });
+    this.saveStatus();
+  }
+
+  /** Stop every replica (graceful) and drop the route. Used on remove and on shutdown. */
+  async stop(removeRoute: boolean): Promise<void> {
+    this.closed = true;
+    await this.chain.catch(() => {});
+    await Promise.all([...this.replicas.values()].map((r) => this.retire(r)));
+    if (removeRoute) await this.deps.gateway.removeDeployment(this.name);
+  }
+
+  status(): DeploymentStatus {
+    const all = [...this.replicas.values()];
+    const ready = all.filter((r) => r.state === 'ready').length;
+    let phase: Phase;
+    if (this.closed) phase = 'Stopped';
+    else if (all.some((r) => r.state === 'crash-looping')) phase = 'CrashLooping';
+    else if (this.updating) phase = 'Updating';
+    else if (this.desired === 0 && all.length === 0) phase = 'ScaledToZero';
+    else if (ready >= this.desired) phase = 'Running';
+    else if (this.message || all.some((r) => r.restarts > 0)) phase = 'Degraded';
+    else phase = 'Pending';
+    return {
+      phase,
+      desiredReplicas: this.desired,
+      readyReplicas: ready,
+      photon: this.spec.photon,
+      message: this.message,
+      replicas: all.map((r) => ({
+        id: r.id,
+        state: r.state,
+        photon: r.photon,
+        pid: r.pid,
+        port: r.port,
+        restarts: r.restarts,
+        startedAt: r.startedAt?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  private saveStatus(): void {
+    if (this.deps.store.db.open) this.deps.store.updateStatus(this.name, this.status());
+  }
+}
+
+function rank(r: ReplicaProcess): number {
+  return r.state === 'ready' ? 1 : 0;
+}

@@ -1,0 +1,112 @@
+/**
+ * The front door: one HTTP server for the whole platform. `/deployments/…` goes straight to the
+ * gateway's raw handler (no framework on the hot path); everything else (`/api/v1`, `/metrics`,
+ * `/healthz`) is fastify. Hook lists for both halves are where auth plugs in later.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { LeptonError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { type Gateway } from '../gateway/gateway.js';
+import { envelope, httpError } from '../serve/errors.js';
+import { API_PREFIX, registerApi } from './api.js';
+import { type ControlPlane } from './control-plane.js';
+
+export interface FrontDoorOptions {
+  gateway: Gateway;
+  controlPlane: ControlPlane;
+  registry: Registry;
+  logger?: Logger;
+  /** Run before every `/api/v1` and `/metrics` request (e.g. token auth); throw a LeptonError to refuse. */
+  apiHooks?: Array<(req: FastifyRequest) => void | Promise<void>>;
+  /** Largest JSON body for the API. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+export interface FrontDoor {
+  app: FastifyInstance;
+  server: Server;
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const { gateway, registry } = options;
+  const log = options.logger ?? silentLogger;
+  let server: Server | undefined;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    serverFactory: (handler) => {
+      server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (gateway.matches(req.url)) gateway.handle(req, res);
+        else handler(req, res);
+      });
+      // Longer than common client pools' idle timeouts, so the server is never the side that races a reuse.
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      return server;
+    },
+  });
+  collectDefaultMetrics({ register: registry, prefix: 'lepton_frontdoor_' });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = httpError(err);
+    if (e.status >= 500) log.error({ err, code: e.code, url: req.url }, 'api request failed');
+    if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
+    void reply.code(e.status).type('application/json; charset=utf-8').send(envelope(e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new LeptonError('LEPTON_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; the API lives under ${API_PREFIX}`);
+    void reply.code(404).send(envelope(e));
+  });
+  for (const hook of options.apiHooks ?? []) {
+    app.addHook('preHandler', async (req) => {
+      if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/metrics')) await hook(req);
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/', async () => ({
+    name: 'lepton',
+    api: `${API_PREFIX}/deployments`,
+    deployments: options.controlPlane.listDeployments().map((d) => d.endpoint),
+    metrics: '/metrics',
+  }));
+  registerApi(app, options.controlPlane);
+  await app.ready();
+  if (!server) throw new LeptonError('LEPTON_ERR_INTERNAL', 'front door server was not created');
+  const srv = server;
+
+  return {
+    app,
+    server: srv,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new LeptonError(
+              err.code === 'EADDRINUSE' ? 'LEPTON_ERR_CONFLICT' : 'LEPTON_ERR_IO',
+              err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use; pick another with --port` : `cannot listen on ${host}:${port}: ${err.message}`,
+              { cause: err },
+            ),
+          ),
+        );
+        srv.listen(port, host, () => resolve());
+      });
+      const a = srv.address() as AddressInfo;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    },
+    async close() {
+      // We listened on the server ourselves (not app.listen), so fastify will not close it.
+      const closed = srv.listening ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve();
+      srv.closeIdleConnections();
+      setTimeout(() => srv.closeAllConnections(), 2000).unref();
+      await closed;
+      await app.close();
+    },
+  };
+}

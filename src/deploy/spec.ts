@@ -1,0 +1,187 @@
+/**
+ * Deployment spec and status types, their documented defaults, and validation of API bodies with
+ * messages a user can act on. The spec is what the user asked for; the status is what runs.
+ */
+import { invalidArgument } from '../core/errors.js';
+import { isPolicyName, POLICY_NAMES, type PolicyName } from '../gateway/types.js';
+
+export const DEPLOYMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export interface AutoscalingSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Average ongoing (in-flight + queued) requests per replica the autoscaler aims for. */
+  targetOngoing: number;
+  /** Demand must stay above the current size this long before scaling up. */
+  upscaleDelayMs: number;
+  /** Demand must stay below the current size this long before scaling down (and to zero). */
+  downscaleDelayMs: number;
+  /** Window the ongoing-request average is taken over. */
+  lookbackMs: number;
+}
+
+/** Autoscaler defaults (documented in the README). */
+export const AUTOSCALING_DEFAULTS: Omit<AutoscalingSpec, 'minReplicas' | 'maxReplicas'> = {
+  targetOngoing: 2,
+  upscaleDelayMs: 5_000,
+  downscaleDelayMs: 60_000,
+  lookbackMs: 10_000,
+};
+
+export interface DeploymentSpec {
+  name: string;
+  /** `name@version`, resolved when the deployment is created or updated. */
+  photon: string;
+  replicas: number;
+  policy: PolicyName;
+  /** Affinity key: header (default x-session-id) or cookie. */
+  affinity?: { header?: string; cookie?: string };
+  autoscaling?: AutoscalingSpec;
+}
+
+export type Phase = 'Pending' | 'Running' | 'Updating' | 'Degraded' | 'CrashLooping' | 'ScaledToZero' | 'Stopped';
+
+export interface ReplicaStatus {
+  id: string;
+  state: string;
+  photon: string;
+  pid: number | null;
+  port: number | null;
+  restarts: number;
+  startedAt: string | null;
+}
+
+export interface DeploymentStatus {
+  phase: Phase;
+  desiredReplicas: number;
+  readyReplicas: number;
+  photon: string;
+  message: string;
+  replicas: ReplicaStatus[];
+}
+
+export const MAX_REPLICAS = 64;
+
+type Body = Record<string, unknown>;
+
+function asObject(raw: unknown, what: string): Body {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidArgument(`${what} must be a JSON object`);
+  return raw as Body;
+}
+
+function checkKeys(body: Body, allowed: string[], what: string): void {
+  for (const k of Object.keys(body)) {
+    if (!allowed.includes(k)) throw invalidArgument(`${what}: unknown field '${k}'; allowed: ${allowed.join(', ')}`, { field: k });
+  }
+}
+
+function intIn(v: unknown, field: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw invalidArgument(`'${field}' must be an integer from ${lo} to ${hi}`, { field });
+  }
+  return v;
+}
+
+function numIn(v: unknown, field: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+    throw invalidArgument(`'${field}' must be a number from ${lo} to ${hi}`, { field });
+  }
+  return v;
+}
+
+function photonRef(v: unknown): string {
+  if (typeof v !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}(@[0-9a-z.-]{1,64})?$/.test(v)) {
+    throw invalidArgument(`'photon' must be NAME or NAME@VERSION, e.g. mnist@1`, { field: 'photon' });
+  }
+  return v;
+}
+
+function policy(v: unknown): PolicyName {
+  if (!isPolicyName(v)) throw invalidArgument(`'policy' must be one of ${POLICY_NAMES.join(', ')}`, { field: 'policy' });
+  return v;
+}
+
+function affinity(v: unknown): DeploymentSpec['affinity'] {
+  const o = asObject(v, "'affinity'");
+  checkKeys(o, ['header', 'cookie'], "'affinity'");
+  const token = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+  const out: NonNullable<DeploymentSpec['affinity']> = {};
+  for (const k of ['header', 'cookie'] as const) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== 'string' || !token.test(o[k])) throw invalidArgument(`'affinity.${k}' must be a header/cookie name`, { field: `affinity.${k}` });
+    out[k] = o[k];
+  }
+  return out;
+}
+
+/** Validate `autoscaling`, filling defaults; `base` supplies existing values on PATCH. */
+function autoscaling(v: unknown, base?: AutoscalingSpec): AutoscalingSpec {
+  const o = asObject(v, "'autoscaling'");
+  const keys = ['minReplicas', 'maxReplicas', 'targetOngoing', 'upscaleDelayMs', 'downscaleDelayMs', 'lookbackMs'];
+  checkKeys(o, keys, "'autoscaling'");
+  const minReplicas = o['minReplicas'] === undefined ? (base?.minReplicas ?? 1) : intIn(o['minReplicas'], 'autoscaling.minReplicas', 0, MAX_REPLICAS);
+  const maxReplicas = o['maxReplicas'] === undefined ? (base?.maxReplicas ?? Math.max(minReplicas, 1)) : intIn(o['maxReplicas'], 'autoscaling.maxReplicas', 1, MAX_REPLICAS);
+  if (maxReplicas < minReplicas) throw invalidArgument(`'autoscaling.maxReplicas' (${maxReplicas}) is below minReplicas (${minReplicas})`, { field: 'autoscaling.maxReplicas' });
+  const d = { ...AUTOSCALING_DEFAULTS, ...base };
+  const ms = (k: 'upscaleDelayMs' | 'downscaleDelayMs' | 'lookbackMs'): number =>
+    o[k] === undefined ? d[k] : intIn(o[k], `autoscaling.${k}`, 0, 3_600_000);
+  return {
+    minReplicas,
+    maxReplicas,
+    targetOngoing: o['targetOngoing'] === undefined ? d.targetOngoing : numIn(o['targetOngoing'], 'autoscaling.targetOngoing', 0.1, 10_000),
+    upscaleDelayMs: ms('upscaleDelayMs'),
+    downscaleDelayMs: ms('downscaleDelayMs'),
+    lookbackMs: Math.max(100, ms('lookbackMs')),
+  };
+}
+
+/** Validate a `POST /deployments` body into a full spec (photon still unresolved). */
+export function parseCreate(raw: unknown): DeploymentSpec {
+  const b = asObject(raw, 'request body');
+  checkKeys(b, ['name', 'photon', 'replicas', 'policy', 'affinity', 'autoscaling'], 'request body');
+  if (typeof b['name'] !== 'string' || !DEPLOYMENT_NAME.test(b['name'])) {
+    throw invalidArgument(`'name' must be lowercase letters, digits and dashes (1-63 chars), e.g. mnist`, { field: 'name' });
+  }
+  if (b['photon'] === undefined) throw invalidArgument(`'photon' is required (NAME or NAME@VERSION)`, { field: 'photon' });
+  const spec: DeploymentSpec = {
+    name: b['name'],
+    photon: photonRef(b['photon']),
+    replicas: 1,
+    policy: b['policy'] === undefined ? 'least-request' : policy(b['policy']),
+  };
+  if (b['affinity'] !== undefined) spec.affinity = affinity(b['affinity']);
+  if (b['autoscaling'] !== undefined) spec.autoscaling = autoscaling(b['autoscaling']);
+  const dflt = spec.autoscaling ? Math.max(spec.autoscaling.minReplicas, 1) : 1;
+  spec.replicas = b['replicas'] === undefined ? dflt : intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
+  clampToAutoscaling(spec);
+  return spec;
+}
+
+export interface DeploymentPatch {
+  photon?: string;
+  replicas?: number;
+  policy?: PolicyName;
+  affinity?: DeploymentSpec['affinity'];
+  autoscaling?: AutoscalingSpec | null;
+}
+
+/** Validate a `PATCH /deployments/{name}` body against the current spec. */
+export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPatch {
+  const b = asObject(raw, 'request body');
+  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling'], 'request body');
+  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity or autoscaling');
+  const p: DeploymentPatch = {};
+  if (b['photon'] !== undefined) p.photon = photonRef(b['photon']);
+  if (b['replicas'] !== undefined) p.replicas = intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
+  if (b['policy'] !== undefined) p.policy = policy(b['policy']);
+  if (b['affinity'] !== undefined) p.affinity = affinity(b['affinity']);
+  if (b['autoscaling'] === null) p.autoscaling = null;
+  else if (b['autoscaling'] !== undefined) p.autoscaling = autoscaling(b['autoscaling'], current.autoscaling);
+  return p;
+}
+
+/** Keep `replicas` inside [min, max] when autoscaling is on. */
+export function clampToAutoscaling(spec: DeploymentSpec): void {
+  const a = spec.autoscaling;
+  if (a) spec.replicas = Math.min(a.maxReplicas, Math.max(a.minReplicas, spec.replicas));
+}

@@ -20,6 +20,8 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/train.js'),
   import('./commands/photon.js'),
   import('./commands/compress.js'),
+  import('./commands/ml.js'),
+  import('./commands/features.js'),
 ];
 for (const mod of await Promise.all(registrations)) mod.register(program);
 

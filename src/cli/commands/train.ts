@@ -1,0 +1,86 @@
+/**
+ * `lep train`: parse and check the flags, run the training job with a progress bar on stderr,
+ * print a one-line summary. Bad arguments → one-line error, exit code 2 (via runCommand).
+ */
+import { type Command } from 'commander';
+import { invalidArgument } from '../../core/errors.js';
+import { StreamProgress } from '../../core/progress.js';
+import { out, runCommand } from '../output.js';
+import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type TrainJobOptions } from '../train-job.js';
+
+interface Flags {
+  dataset: string;
+  arch: string;
+  epochs: string;
+  batchSize: string;
+  optimizer: string;
+  lr?: string;
+  augment?: boolean;
+  seed: string;
+  out: string;
+  patience?: string;
+  weightDecay?: string;
+  labelSmoothing?: string;
+  initFrom?: string;
+  limitTrain?: string;
+  limitTest?: string;
+  json?: boolean;
+}
+
+function num(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw invalidArgument(`${flag} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a digit/fashion classifier and write model.onnx, model.safetensors and metrics.json')
+    .requiredOption('--dataset <name>', 'mnist | fashion-mnist')
+    .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128)', 'mlp')
+    .option('--epochs <n>', 'training epochs', '10')
+    .option('--batch-size <n>', 'mini-batch size', '128')
+    .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), 'adam')
+    .option('--lr <x>', 'learning rate (default 1e-3; sgd 0.05 with momentum 0.9)')
+    .option('--augment', 'train on augmented images (shift/rotate for mnist, shift/flip for fashion-mnist)')
+    .option('--seed <n>', 'seed of init, shuffling and augmentation', '0')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--patience <n>', 'early stopping: epochs without test-accuracy gain')
+    .option('--weight-decay <x>', 'L2 weight decay')
+    .option('--label-smoothing <x>', 'cross-entropy label smoothing in [0, 1]')
+    .option('--init-from <file>', 'start from a model.safetensors (fine-tune)')
+    .option('--limit-train <n>', 'use only the first N training images')
+    .option('--limit-test <n>', 'use only the first N test images')
+    .option('--json', 'print the full metrics as JSON')
+    .action((f: Flags) =>
+      runCommand(() => {
+        const opts: TrainJobOptions = {
+          dataset: f.dataset,
+          arch: f.arch,
+          epochs: num(f.epochs, '--epochs'),
+          batchSize: num(f.batchSize, '--batch-size'),
+          optimizer: f.optimizer as OptimizerName,
+          augment: f.augment ?? false,
+          seed: num(f.seed, '--seed'),
+          outDir: f.out,
+          ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
+          ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
+          ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),
+          ...(f.labelSmoothing !== undefined && { labelSmoothing: num(f.labelSmoothing, '--label-smoothing') }),
+          ...(f.initFrom !== undefined && { initFrom: f.initFrom }),
+          ...(f.limitTrain !== undefined && { limitTrain: num(f.limitTrain, '--limit-train') }),
+          ...(f.limitTest !== undefined && { limitTest: num(f.limitTest, '--limit-test') }),
+        };
+        resolveTrainOptions(opts); // reject bad flags before loading any data
+        const progress = new StreamProgress(process.stderr);
+        progress.setLabel('train');
+        const { metrics, files } = runTrainJob({ ...opts, progress });
+        if (f.json) return out.json(metrics);
+        out.line(
+          `${metrics.arch} on ${metrics.dataset}: accuracy ${(metrics.accuracy * 100).toFixed(2)}% after ${metrics.epochs_run} epochs, ` +
+            `${metrics.seconds_per_epoch.toFixed(2)} s/epoch, ${metrics.images_per_second.toFixed(0)} images/s → ${files.onnx}, ${files.safetensors}, ${files.metrics}`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,225 @@
+/**
+ * The reusable training job behind `lep train` and the main job: load a dataset, build a named
+ * architecture, train it, then write DIR/model.onnx, DIR/model.safetensors and DIR/metrics.json.
+ * It wires data + nn + onnx, which only the CLI layer may do.
+ */
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LeptonError, invalidArgument } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { type ProgressSink, noProgress } from '../core/progress.js';
+import { Rng } from '../core/rng.js';
+import { kernels } from '../tensor/index.js';
+import { loadDataset, isDatasetName, DATASET_NAMES, batches, numBatches, augmentBatch, type AugmentOptions, type ImageDataset } from '../data/index.js';
+import {
+  buildModule, namedArch, isArchName, ARCH_NAMES, fit, checkpointBytes, loadCheckpoint, Adam, SGD, RMSprop,
+  type Optimizer, type Batch, type EpochMetrics,
+} from '../nn/index.js';
+import { exportOnnx } from '../onnx/export.js';
+
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export interface TrainJobOptions {
+  /** 'mnist' or 'fashion-mnist'. */
+  dataset: string;
+  /** 'mlp' or 'cnn' (see src/nn/architectures.ts). */
+  arch: string;
+  /** Default 10. */
+  epochs?: number;
+  /** Default 128. */
+  batchSize?: number;
+  /** Default 'adam'. */
+  optimizer?: OptimizerName;
+  /** Default 1e-3 for adam and rmsprop, 0.05 for sgd (with momentum 0.9). */
+  lr?: number;
+  /** Train on augmented batches (src/data augmentation). Default false. */
+  augment?: boolean;
+  /** Seed of init, shuffles and augmentation. Default 0. */
+  seed?: number;
+  /** Output folder. */
+  outDir: string;
+  /** L2 weight decay (default 0). */
+  weightDecay?: number;
+  /** Cross-entropy label smoothing (default 0). */
+  labelSmoothing?: number;
+  /** Early-stopping patience in epochs (default: off). */
+  patience?: number;
+  /** Start from this checkpoint's weights (fine-tune / resume). */
+  initFrom?: string;
+  /** Use only the first N train / test samples (quick runs). */
+  limitTrain?: number;
+  limitTest?: number;
+  /** fashion-mnist folder (default /usr/share/datasets/fashion-mnist). */
+  datasetDir?: string;
+  progress?: ProgressSink;
+}
+
+export interface TrainMetrics {
+  dataset: string;
+  arch: string;
+  optimizer: OptimizerName;
+  lr: number;
+  batch_size: number;
+  augment: boolean;
+  seed: number;
+  /** Test accuracy of the saved model. */
+  accuracy: number;
+  test_loss: number | null;
+  epochs: number;
+  epochs_run: number;
+  best_epoch: number;
+  stopped_early: boolean;
+  seconds_per_epoch: number;
+  images_per_second: number;
+  train_samples: number;
+  test_samples: number;
+  parameters: number;
+  kernel_backend: string;
+  history: EpochMetrics[];
+}
+
+export interface TrainJobResult {
+  metrics: TrainMetrics;
+  files: { onnx: string; safetensors: string; metrics: string };
+}
+
+const AUGMENT: Record<string, AugmentOptions> = {
+  mnist: { shift: 2, rotate: 10 },
+  'fashion-mnist': { shift: 2, flip: 0.5 },
+};
+
+function posInt(v: number, what: string, min = 1): number {
+  if (!Number.isInteger(v) || v < min) throw invalidArgument(`${what} must be an integer ≥ ${min}, got ${v}`);
+  return v;
+}
+
+/** Fail before training, not after an hour, when the output folder cannot be written. */
+function checkWritable(dir: string): void {
+  try {
+    // Create missing levels one by one: Node's recursive mkdir spins forever under /proc.
+    const missing: string[] = [];
+    let p = resolve(dir);
+    while (!existsSync(p) && dirname(p) !== p) {
+      missing.unshift(p);
+      p = dirname(p);
+    }
+    if (!statSync(p).isDirectory()) throw invalidArgument(`output folder ${dir} is not writable (${p} is not a folder)`);
+    for (const m of missing) mkdirSync(m);
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.lep-write-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (err) {
+    if (err instanceof LeptonError) throw err;
+    throw invalidArgument(`output folder ${dir} is not writable (${(err as Error).message})`);
+  }
+}
+
+function makeOptimizer(name: OptimizerName, params: ReturnType<ReturnType<typeof buildModule>['parameters']>, lr: number, wd: number): Optimizer {
+  switch (name) {
+    case 'adam':
+      return new Adam(params, { lr, weightDecay: wd });
+    case 'sgd':
+      return new SGD(params, { lr, momentum: 0.9, weightDecay: wd });
+    case 'rmsprop':
+      return new RMSprop(params, { lr, weightDecay: wd });
+  }
+}
+
+/** Validate options and fill in defaults (exported for the CLI's argument checks). */
+export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'augment' | 'seed'>> {
+  if (!isDatasetName(o.dataset)) throw invalidArgument(`unknown dataset ${JSON.stringify(o.dataset)}; valid: ${DATASET_NAMES.join(', ')}`);
+  if (!isArchName(o.arch)) throw invalidArgument(`unknown architecture ${JSON.stringify(o.arch)}; valid: ${ARCH_NAMES.join(', ')}`);
+  const optimizer = o.optimizer ?? 'adam';
+  if (!OPTIMIZER_NAMES.includes(optimizer)) throw invalidArgument(`unknown optimizer ${JSON.stringify(optimizer)}; valid: ${OPTIMIZER_NAMES.join(', ')}`);
+  const lr = o.lr ?? (optimizer === 'sgd' ? 0.05 : 1e-3);
+  if (!(lr > 0 && Number.isFinite(lr))) throw invalidArgument(`learning rate must be a positive number, got ${o.lr}`);
+  return {
+    epochs: posInt(o.epochs ?? 10, 'epochs'),
+    batchSize: posInt(o.batchSize ?? 128, 'batch size'),
+    optimizer,
+    lr,
+    augment: o.augment ?? false,
+    seed: posInt(o.seed ?? 0, 'seed', 0),
+  };
+}
+
+/** Train, evaluate and write the three artefacts. */
+export function runTrainJob(o: TrainJobOptions): TrainJobResult {
+  const r = resolveTrainOptions(o);
+  if (o.patience !== undefined) posInt(o.patience, 'patience');
+  checkWritable(o.outDir);
+  const split = loadDataset(o.dataset, {
+    ...(o.limitTrain !== undefined && { limitTrain: o.limitTrain }),
+    ...(o.limitTest !== undefined && { limitTest: o.limitTest }),
+    ...(o.datasetDir !== undefined && { dir: o.datasetDir }),
+  });
+  const arch = namedArch(o.arch, split.train.numClasses);
+  const rng = new Rng(r.seed);
+  const model = buildModule(arch.model, { rng });
+  if (o.initFrom) {
+    const ck = loadCheckpoint(o.initFrom);
+    model.loadStateDict(ck.state);
+  }
+  const optimizer = makeOptimizer(r.optimizer, model.parameters(), r.lr, o.weightDecay ?? 0);
+  const shuffle = new Rng(r.seed + 1);
+  const augRng = new Rng(r.seed + 2);
+  const aug = r.augment ? AUGMENT[o.dataset] : undefined;
+  const shape = split.train.shape;
+  const trainBatches = function* (): Generator<Batch> {
+    for (const b of batches(split.train, r.batchSize, { rng: shuffle, reuseBuffers: true })) {
+      if (aug) augmentBatch(b.x, shape, aug, augRng, b.x);
+      yield b;
+    }
+  };
+  const testBatches = (ds: ImageDataset) => () => batches(ds, 1000, { shuffle: false, reuseBuffers: true });
+  const result = fit(model, {
+    epochs: r.epochs,
+    train: trainBatches,
+    batchesPerEpoch: numBatches(split.train.n, r.batchSize),
+    test: testBatches(split.test),
+    inputShape: arch.inputShape,
+    optimizer,
+    ...(o.labelSmoothing !== undefined && { labelSmoothing: o.labelSmoothing }),
+    ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
+    progress: o.progress ?? noProgress,
+  });
+  const last = result.history.find((h) => h.epoch === result.bestEpoch);
+  const metrics: TrainMetrics = {
+    dataset: o.dataset,
+    arch: o.arch,
+    optimizer: r.optimizer,
+    lr: r.lr,
+    batch_size: r.batchSize,
+    augment: r.augment,
+    seed: r.seed,
+    accuracy: result.accuracy,
+    test_loss: last?.testLoss ?? null,
+    epochs: r.epochs,
+    epochs_run: result.epochsRun,
+    best_epoch: result.bestEpoch,
+    stopped_early: result.stoppedEarly,
+    seconds_per_epoch: result.secondsPerEpoch,
+    images_per_second: result.imagesPerSecond,
+    train_samples: split.train.n,
+    test_samples: split.test.n,
+    parameters: model.numParameters(),
+    kernel_backend: kernels().name,
+    history: result.history,
+  };
+  const files = {
+    onnx: join(o.outDir, 'model.onnx'),
+    safetensors: join(o.outDir, 'model.safetensors'),
+    metrics: join(o.outDir, 'metrics.json'),
+  };
+  const meta = { dataset: o.dataset, arch: o.arch, accuracy: String(result.accuracy) };
+  try {
+    writeFileAtomic(files.onnx, exportOnnx(model, { inputShape: arch.inputShape, metadata: meta }));
+    writeFileAtomic(files.safetensors, checkpointBytes(model, arch, { metadata: meta }));
+    writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
+  } catch (err) {
+    throw err instanceof LeptonError ? err : new LeptonError('LEPTON_ERR_IO', `cannot write results to ${o.outDir}`, { cause: err });
+  }
+  return { metrics, files };
+}

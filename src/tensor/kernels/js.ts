@@ -2,7 +2,7 @@
  * Reference kernels in plain TypeScript. Loop orders keep the innermost loop walking contiguous
  * memory (i-k-j for GEMM), which is what lets V8 reach its ~2-3 GFLOP/s ceiling.
  */
-import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels } from './types.js';
+import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
 function gemm(
   transA: boolean,
@@ -139,4 +139,45 @@ function conv2dBackward({ x, w, gy, g, n, o, gw, gb, gx }: ConvBackward): void {
   }
 }
 
-export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward };
+// Branch-free forms: with random signs a data-dependent branch mispredicts half the time, which
+// made `x > 0 ? x : 0` four times slower than this arithmetic on 3M-element activations.
+function relu(x: Float32Array, y: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = (v + Math.abs(v)) * 0.5;
+  }
+}
+
+function reluBackward(x: Float32Array, g: Float32Array, gx: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) gx[i]! += g[i]! * +(x[i]! > 0);
+}
+
+function maxPool2d(x: Float32Array, g: PoolGeometry, planes: number, y: Float32Array, arg: Int32Array): void {
+  const { h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = Math.max(0, oy * sh - ph);
+      const y1 = Math.min(h, oy * sh - ph + kh);
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const x0 = Math.max(0, ox * sw - pw);
+        const x1 = Math.min(w, ox * sw - pw + kw);
+        let best = -Infinity;
+        let bi = -1;
+        for (let iy = y0; iy < y1; iy++)
+          for (let ix = base + iy * w + x0, end = base + iy * w + x1; ix < end; ix++) {
+            const v = x[ix]!;
+            if (v > best) {
+              best = v;
+              bi = ix;
+            }
+          }
+        y[o] = best;
+        arg[o] = bi;
+      }
+    }
+  }
+}
+
+export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, relu, reluBackward, maxPool2d };

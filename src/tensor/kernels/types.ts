@@ -38,7 +38,19 @@ export interface Kernels {
    * gw += Σᵢ gy[i]·im2col(x[i])ᵀ, gb[o] += Σᵢ Σ_pixels gy[i, o], gx[i] += col2im(Wᵀ·gy[i]).
    */
   conv2dBackward(p: ConvBackward): void;
+  /** y = max(x, 0) over the first n values (NaN stays NaN). */
+  relu(x: Float32Array, y: Float32Array, n: number): void;
+  /** gx += g where x > 0, over the first n values (ReLU's gradient). */
+  reluBackward(x: Float32Array, g: Float32Array, gx: Float32Array, n: number): void;
+  /**
+   * Max pooling of `planes` images x [planes, h, w] → y [planes, oh, ow]. arg receives each
+   * maximum's flat index into x (first maximum on ties; -1 for a window wholly in the padding).
+   */
+  maxPool2d(x: Float32Array, g: PoolGeometry, planes: number, y: Float32Array, arg: Int32Array): void;
 }
+
+/** Pooling window geometry over one plane [h, w]. */
+export type PoolGeometry = Omit<ConvGeometry, 'c'>;
 
 /** One convolution batch: x [n, c, h, w], w [o, c*kh*kw]. */
 export interface ConvBatch {

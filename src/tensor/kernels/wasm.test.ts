@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../core/rng.js';
 import { LeptonError } from '../../core/errors.js';
-import { availableBackends, jsKernels, kernels, type ConvGeometry, type Kernels } from './index.js';
+import { availableBackends, jsKernels, kernels, type ConvGeometry, type Kernels, type PoolGeometry } from './index.js';
 import { createWasmKernels } from './wasm.js';
 import { loadWasmKernels } from '../wasm/loader.js';
 
@@ -209,6 +209,60 @@ for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 
       const onlyGx = new Float32Array(n * chw);
       K.conv2dBackward({ x, w, gy, g, n, o, gw: null, gb: null, gx: onlyGx });
       close(onlyGx, ref.gx, null, `${name} gx alone`);
+    }
+  });
+}
+
+for (const [name, K] of [['js', jsKernels], ['wasm', single]] as const) {
+  test(`${name}: relu, its gradient, and max pooling (ties, NaN, -Infinity, padding) match references`, () => {
+    const n = 1031; // not a multiple of the SIMD width
+    const x = randArr(n);
+    x[3] = 0;
+    x[7] = Number.NaN;
+    x[8] = -0;
+    const y = new Float32Array(n);
+    K.relu(x, y, n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      if (Number.isNaN(v)) assert.ok(Number.isNaN(y[i]!), 'relu keeps NaN');
+      else assert.equal(y[i], v > 0 ? v : 0, `relu at ${i}`);
+    }
+    const g = randArr(n);
+    const gx = randArr(n);
+    const gx0 = gx.slice();
+    K.reluBackward(x, g, gx, n);
+    for (let i = 0; i < n; i++) assert.equal(gx[i], x[i]! > 0 ? Math.fround(gx0[i]! + g[i]!) : gx0[i], `relu grad at ${i}`);
+
+    const geoms: PoolGeometry[] = [
+      { h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, oh: 14, ow: 14 },
+      { h: 7, w: 9, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, oh: 3, ow: 4 }, // odd sizes: floor mode
+      { h: 6, w: 6, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, oh: 3, ow: 3 },
+      { h: 2, w: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2, oh: 4, ow: 4 }, // windows wholly in the padding
+    ];
+    for (const pg of geoms) {
+      const planes = 3;
+      const px = Float32Array.from({ length: planes * pg.h * pg.w }, () => Math.round(rng.uniform(-3, 3))); // many ties
+      px[1] = Number.NaN;
+      px[2] = Number.NEGATIVE_INFINITY;
+      const outN = planes * pg.oh * pg.ow;
+      const py = new Float32Array(outN);
+      const arg = new Int32Array(outN);
+      K.maxPool2d(px, pg, planes, py, arg);
+      let o = 0;
+      for (let p = 0; p < planes; p++)
+        for (let oy = 0; oy < pg.oh; oy++)
+          for (let ox = 0; ox < pg.ow; ox++, o++) {
+            let best = -Infinity, bi = -1;
+            for (let ky = 0; ky < pg.kh; ky++)
+              for (let kx = 0; kx < pg.kw; kx++) {
+                const iy = oy * pg.sh - pg.ph + ky, ix = ox * pg.sw - pg.pw + kx;
+                if (iy < 0 || iy >= pg.h || ix < 0 || ix >= pg.w) continue;
+                const at = (p * pg.h + iy) * pg.w + ix;
+                if (px[at]! > best) [best, bi] = [px[at]!, at];
+              }
+            assert.equal(arg[o], bi, `${name} pool arg ${JSON.stringify(pg)} at ${o}`);
+            assert.equal(py[o], best, `${name} pool value at ${o}`);
+          }
     }
   });
 }

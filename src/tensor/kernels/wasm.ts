@@ -10,7 +10,7 @@ import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
 import { JOB_CONV_BWD, JOB_CONV_FWD, JOB_GEMM, JOB_WORDS, PAGE } from '../wasm/wasm-api.js';
 import { jsKernels } from './js.js';
-import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels } from './types.js';
+import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
 export interface WasmKernelOptions {
   /** Threads for large jobs: 1, or 2 (the caller plus one helper). Default: 2 when the machine has 2+ cores. */
@@ -226,7 +226,34 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     }
   }
 
-  return { name: 'wasm', gemm, im2col, col2im, conv2dForward, conv2dBackward, stats: () => pool.stats(), close: () => pool.close() };
+  // ReLU's gradient reads three arrays and writes one: copying them through wasm memory costs
+  // more than the branch-free JS loop, so the wasm backend reuses that one (measured, bench/kernels.ts).
+  function relu(x: Float32Array, y: Float32Array, n: number): void {
+    checkLen('x', x, n);
+    checkLen('y', y, n);
+    const yOff = align(base + 4 * n);
+    if (!reserve(yOff + 4 * n)) return jsKernels.relu(x, y, n);
+    put(x, base, n);
+    ex.relu(base, yOff, n);
+    take(y, yOff, n);
+  }
+
+  function maxPool2d(x: Float32Array, g: PoolGeometry, planes: number, y: Float32Array, arg: Int32Array): void {
+    const xn = planes * g.h * g.w;
+    const yn = planes * g.oh * g.ow;
+    checkLen('x', x, xn);
+    checkLen('y', y, yn);
+    if (arg.length < yn) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `kernel operand arg has ${arg.length} elements, needs ${yn}`);
+    const yOff = align(base + 4 * xn);
+    const argOff = align(yOff + 4 * yn);
+    if (!reserve(argOff + 4 * yn)) return jsKernels.maxPool2d(x, g, planes, y, arg);
+    put(x, base, xn);
+    ex.maxPool2d(base, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, yOff, argOff);
+    take(y, yOff, yn);
+    arg.set(words.subarray(argOff >> 2, (argOff >> 2) + yn));
+  }
+
+  return { name: 'wasm', gemm, im2col, col2im, conv2dForward, conv2dBackward, relu, reluBackward: jsKernels.reluBackward, maxPool2d, stats: () => pool.stats(), close: () => pool.close() };
 }
 
 /** The default wasm backend, or null when build/ holds no usable module (the JS kernels then serve). */

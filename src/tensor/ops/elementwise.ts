@@ -4,6 +4,7 @@
  */
 import { Tensor, accumulate } from '../tensor.js';
 import { type Shape, broadcastShapes, broadcastIndex, shapeEq, sizeOf } from '../shape.js';
+import { kernels } from '../kernels/index.js';
 
 type BinKind = 'add' | 'sub' | 'mul' | 'div';
 
@@ -104,15 +105,13 @@ function unary(x: Tensor, fn: (v: number) => number, dfn: (x: number, y: number)
   });
 }
 
+/** Through the active kernels: branch-free (JS) or SIMD (wasm), since activations are large. */
 export function relu(x: Tensor): Tensor {
   const n = x.size;
   const out = new Float32Array(n);
-  const xd = x.data;
-  for (let i = 0; i < n; i++) out[i] = xd[i]! > 0 ? xd[i]! : 0;
-  return Tensor.fromOp(out, x.shape, [x], (g) => {
-    const gx = x.gradBuffer();
-    for (let i = 0; i < n; i++) if (xd[i]! > 0) gx[i]! += g[i]!;
-  });
+  const K = kernels();
+  K.relu(x.data, out, n);
+  return Tensor.fromOp(out, x.shape, [x], (g) => K.reluBackward(x.data, g, x.gradBuffer(), n));
 }
 
 export const sigmoid = (x: Tensor): Tensor =>

@@ -1,6 +1,7 @@
 /** Max and average pooling over NCHW tensors (PyTorch semantics: floor mode, avg counts padding). */
 import { Tensor } from '../tensor.js';
 import { shapeMismatch } from '../shape.js';
+import { kernels } from '../kernels/index.js';
 
 export interface Pool2dOptions {
   kernel: number | [number, number];
@@ -25,33 +26,9 @@ function geometry(x: Tensor, o: Pool2dOptions) {
 /** [N, C, H, W] → [N, C, oh, ow]; the gradient flows to each window's max. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = geometry(x, opts);
-  const out = new Float32Array(N * C * oh * ow);
-  const arg = new Int32Array(out.length);
-  const d = x.data;
-  let o = 0;
-  for (let nc = 0; nc < N * C; nc++) {
-    const base = nc * H * W;
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++, o++) {
-        let best = -Infinity;
-        let bi = -1;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ph + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pw + kx;
-            if (ix < 0 || ix >= W) continue;
-            const v = d[base + iy * W + ix]!;
-            if (v > best) {
-              best = v;
-              bi = base + iy * W + ix;
-            }
-          }
-        }
-        out[o] = best;
-        arg[o] = bi;
-      }
-  }
+  const out = new Float32Array(N * C * oh * ow); // [N, C, oh, ow]
+  const arg = new Int32Array(out.length); // flat index into x of each window's max
+  kernels().maxPool2d(x.data, { h: H, w: W, kh, kw, sh, sw, ph, pw, oh, ow }, N * C, out, arg);
   return Tensor.fromOp(out, [N, C, oh, ow], [x], (g) => {
     const gx = x.gradBuffer();
     for (let i = 0; i < arg.length; i++) if (arg[i]! >= 0) gx[arg[i]!]! += g[i]!;

@@ -27,6 +27,9 @@ export interface KernelExports {
   packB(transB: number, k: number, n: number, b: number, dst: number): void;
   gemmTile(m: number, n: number, k: number, apack: number, bpack: number, c: number, i0: number, i1: number, j0: number, j1: number, tmp: number): void;
   im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, cols: number): void;
+  relu(x: number, y: number, n: number): void;
+  reluBackward(x: number, g: number, gx: number, n: number): void;
+  maxPool2d(x: number, nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, y: number, arg: number): void;
   runTask(job: number, task: number, thread: number): void;
   convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
   addInto(dst: number, src: number, n: number): void;

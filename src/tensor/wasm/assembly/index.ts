@@ -2,6 +2,7 @@
 // No runtime allocations: the TypeScript side owns the memory layout and passes byte offsets.
 export { packA, packB, gemmTile, MR, NR } from './gemm';
 export { im2col, col2im } from './conv';
+export { relu, reluBackward, maxPool2d } from './elementwise';
 export { runTask, convScratchOffset, addInto } from './jobs';
 
 /** First byte the TypeScript side may use for operands and scratch. */

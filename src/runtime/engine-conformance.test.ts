@@ -3,3 +3,4 @@ import { getEngine } from './index.js';
 import { runEngineConformance } from './engine-conformance.js';
 
 runEngineConformance(await getEngine('ort'));
+runEngineConformance(await getEngine('native'));

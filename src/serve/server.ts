@@ -32,6 +32,10 @@ export interface ServeOptions {
   port?: number;
   /** Default 'ort'. */
   engine?: EngineName;
+  /**
+   * Engine intra-op threads. Default 1: batching already amortises the per-call cost, and on small
+   * hosts the event loop (HTTP, JSON) needs the remaining cores more than one small GEMM does.
+   */
   threads?: number;
   executionProvider?: ExecutionProvider;
   /** Overrides of the photon's batching settings. */
@@ -71,7 +75,7 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
   const engine = await getEngine(options.engine ?? 'ort');
   const session = await engine.load(options.model, {
     logger,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    threads: options.threads ?? 1,
     ...(options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }),
   });
   const batching = { ...m.batching, ...options.batching };

@@ -1,0 +1,174 @@
+// Serving benchmark, one run, same load generator (wrk, 64 connections) for every server:
+// fastify echo floor, naive fastify+ORT, Flask+PyTorch (the seed), and `lep photon run`;
+// plus PNG uploads/s and binary-body req/s for lep. Prints req/s, p50, p99 and the ratios.
+// Usage: npx tsx bench/serve.ts [--duration 10] [--connections 64]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePng } from '../src/data/png.js';
+import { mlpModel, mlpWeights, randomInput } from '../test/fixtures/models.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const DURATION = flag('duration', 10);
+const CONNECTIONS = flag('connections', 64);
+const ROOT = join(import.meta.dirname, '..');
+const PEERS = join(import.meta.dirname, 'serve-peers');
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function setup(): void {
+  const r = spawnSync('bash', [join(import.meta.dirname, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) console.error('bench/setup.sh failed; continuing with what is installed');
+}
+
+/** Parse wrk's latency strings (e.g. 812.00us, 3.21ms, 1.02s) to ms. */
+function ms(v: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(name: string, url: string, bodyFile: string, type: string): Result {
+  const env = { ...process.env, BODY_FILE: bodyFile, BODY_TYPE: type };
+  // Warm-up (JIT, ORT arenas, connection setup), then the measured run.
+  spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, '-d2s', '-s', join(PEERS, 'post.lua'), url], { env, encoding: 'utf8' });
+  const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', join(PEERS, 'post.lua'), url], { env, encoding: 'utf8' });
+  const out = r.stdout ?? '';
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  if (!Number.isFinite(rps)) console.error(`wrk output for ${name}:\n${out}\n${r.stderr}`);
+  return { name, rps, p50, p99, errors };
+}
+
+/** A port nothing listens on right now (other benches may be running on this machine). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start a server and wait for the line it prints once it is listening. */
+async function start(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/ready http|serving .* at http|Running on http/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited (${code}): ${out}`)));
+  });
+  child.removeAllListeners('exit');
+  await new Promise((r) => setTimeout(r, 300));
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+async function measure(name: string, cmd: string, argvFor: (port: number) => string[], bodies: Array<[string, string, string]>, env?: NodeJS.ProcessEnv): Promise<Result[]> {
+  console.error(`-- ${name}`);
+  const port = await freePort();
+  const child = await start(cmd, argvFor(port), env);
+  try {
+    return bodies.map(([label, file, type]) => wrk(label || name, `http://127.0.0.1:${port}`, file, type));
+  } finally {
+    await stop(child);
+  }
+}
+
+setup();
+const dir = mkdtempSync(join(tmpdir(), 'lepton-bench-serve-'));
+try {
+  // One MLP 784-128-10 from seeded weights, shared by every server (ONNX for ours, raw f32 for Flask).
+  const w = mlpWeights([784, 128, 10], 2024);
+  const modelPath = join(dir, 'mlp.onnx');
+  writeFileSync(modelPath, mlpModel(w));
+  const parts = w.layers.flatMap((l) => [l.w, l.b]);
+  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  writeFileSync(join(dir, 'weights.f32'), new Uint8Array(all.buffer));
+  const x = randomInput(1, 784, 5);
+  const jsonBody = join(dir, 'body.json');
+  writeFileSync(jsonBody, JSON.stringify({ inputs: [Array.from(x, (v) => Number(v.toFixed(6)))] }));
+  const binBody = join(dir, 'body.f32');
+  writeFileSync(binBody, new Uint8Array(x.buffer));
+  const pngBody = join(dir, 'digit.png');
+  writeFileSync(pngBody, encodePng(x, 28, 28));
+  const tsx = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')];
+  const node = process.execPath;
+
+  const home = join(dir, 'home');
+  const lepEnv = { ...process.env, LEPTON_HOME: home, LEPTON_LOG_LEVEL: 'warn' };
+  const mk = spawnSync(node, [...tsx, 'src/cli/main.ts', 'photon', 'create', '--name', 'mnist', '--model', modelPath, '--labels', '0,1,2,3,4,5,6,7,8,9', '--image', '28x28:gray'], { cwd: ROOT, env: lepEnv, encoding: 'utf8' });
+  if (mk.status !== 0) throw new Error(`lep photon create failed: ${mk.stderr}`);
+
+  const json: Array<[string, string, string]> = [['', jsonBody, 'application/json']];
+  const results: Result[] = [];
+  results.push(...(await measure('fastify echo (floor)', node, (p) => [...tsx, join(PEERS, 'echo.ts'), String(p)], json)));
+  results.push(...(await measure('naive fastify+ORT', node, (p) => [...tsx, join(PEERS, 'naive-ort.ts'), modelPath, String(p)], json)));
+  results.push(...(await measure('Flask+PyTorch', '/usr/bin/python3', (p) => [join(PEERS, 'flask_app.py'), join(dir, 'weights.f32'), String(p)], json)));
+  results.push(
+    ...(await measure('lep photon run', node, (p) => [...tsx, 'src/cli/main.ts', 'photon', 'run', '--name', 'mnist', '--port', String(p)], [
+      ['lep photon run', jsonBody, 'application/json'],
+      ['lep photon run (binary f32)', binBody, 'application/octet-stream'],
+      ['lep photon run (PNG upload)', pngBody, 'image/png'],
+    ], lepEnv)),
+  );
+
+  const by = (n: string): Result => results.find((r) => r.name === n)!;
+  const lep = by('lep photon run');
+  console.log(`\nserve benchmark: MLP 784-128-10, wrk -t2 -c${CONNECTIONS} -d${DURATION}s, same JSON body (784 floats)\n`);
+  console.log('| server | req/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of results) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+  const ratio = (a: Result, b: Result): string => (a.rps / b.rps).toFixed(2);
+  console.log('\n| target | measured | goal | met |');
+  console.log('|---|---:|---:|---|');
+  const rows: Array<[string, number, string, boolean]> = [
+    ['lep / Flask', lep.rps / by('Flask+PyTorch').rps, '≥ 5×', lep.rps / by('Flask+PyTorch').rps >= 5],
+    ['lep / naive ORT', lep.rps / by('naive fastify+ORT').rps, '≥ 1.5×', lep.rps / by('naive fastify+ORT').rps >= 1.5],
+    ['lep / echo floor', lep.rps / by('fastify echo (floor)').rps, '≥ 0.70', lep.rps / by('fastify echo (floor)').rps >= 0.7],
+    ['lep p99 (ms)', lep.p99, '< 50', lep.p99 < 50],
+  ];
+  for (const [n, v, goal, ok] of rows) console.log(`| ${n} | ${v.toFixed(2)} | ${goal} | ${ok ? 'yes' : 'NO'} |`);
+  console.log(`\nbinary f32 body vs JSON: ${ratio(by('lep photon run (binary f32)'), lep)}×; PNG uploads/s: ${by('lep photon run (PNG upload)').rps.toFixed(0)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -94,9 +94,14 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     else view.fill(0, cOff >> 2, (cOff >> 2) + m * n);
     ex.packA(transA ? 1 : 0, m, k, aOff, apOff);
     ex.packB(transB ? 1 : 0, k, n, bOff, bpOff);
-    // Tiles of 8 panels each way: enough of them to balance two threads, big enough to amortise.
-    const tileRows = 8 * MR;
-    const tileCols = 8 * NR;
+    // Tiles start at 16 panels each way and halve (rows first) until there are 16 of them: enough
+    // to balance two threads when one starts late, big enough to amortise reloading panels.
+    let tileRows = 16 * MR;
+    let tileCols = 16 * NR;
+    while (Math.ceil(m / tileRows) * Math.ceil(n / tileCols) < 16 && (tileRows > 2 * MR || tileCols > 4 * NR)) {
+      if (tileRows > 2 * MR && (tileRows >= tileCols / 2 || tileCols <= 4 * NR)) tileRows >>= 1;
+      else tileCols >>= 1;
+    }
     const across = Math.ceil(n / tileCols);
     words.set([JOB_GEMM, m, n, k, apOff, bpOff, cOff, tileRows, tileCols, across, tmp0, tmp1], job >> 2);
     pool.run(job, Math.ceil(m / tileRows) * across, threads > 1 && 2 * m * n * k >= parallelMinFlops);

@@ -22,6 +22,8 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/compress.js'),
   import('./commands/ml.js'),
   import('./commands/features.js'),
+  import('./commands/up.js'),
+  import('./commands/deployment.js'),
 ];
 for (const mod of await Promise.all(registrations)) mod.register(program);
 

@@ -185,7 +185,7 @@ export class DeploymentController {
     let phase: Phase;
     if (this.closed) phase = 'Stopped';
     else if (all.some((r) => r.state === 'crash-looping')) phase = 'CrashLooping';
-    else if (this.updating) phase = 'Updating';
+    else if (this.updating || all.some((r) => r.photon !== this.spec.photon && r.state !== 'stopped')) phase = 'Updating';
     else if (this.desired === 0 && all.length === 0) phase = 'ScaledToZero';
     else if (ready >= this.desired) phase = 'Running';
     else if (this.message || all.some((r) => r.restarts > 0)) phase = 'Degraded';

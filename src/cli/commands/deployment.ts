@@ -1,0 +1,203 @@
+/**
+ * `lep deployment create|list|status|logs|update|remove`: a thin client of the control plane's REST
+ * API. The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
+ */
+import { type Command } from 'commander';
+import { LeptonError, invalidArgument, type ErrorCode } from '../../core/errors.js';
+import { out, runCommand } from '../output.js';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+interface ServerFlag {
+  server?: string;
+}
+
+function serverOf(f: ServerFlag): string {
+  const s = f.server ?? process.env['LEPTON_SERVER'] ?? DEFAULT_SERVER;
+  if (!/^https?:\/\/[^/]+/.test(s)) throw invalidArgument(`--server must be an http(s) URL, got '${s}'`);
+  return s.replace(/\/+$/, '');
+}
+
+/** Call the API; map the error envelope (or a refused connection) to a LeptonError. */
+async function call(f: ServerFlag, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const server = serverOf(f);
+  let r: Response;
+  try {
+    r = await fetch(`${server}/api/v1${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    throw new LeptonError('LEPTON_ERR_UPSTREAM', `cannot reach the Lepton server at ${server}: is 'lep up' running? (${(err as Error).message})`);
+  }
+  const json = (await r.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!r.ok) {
+    const e = (json['error'] ?? {}) as { code?: ErrorCode; message?: string };
+    throw new LeptonError(e.code ?? 'LEPTON_ERR_UPSTREAM', e.message ?? `server answered ${r.status}`);
+  }
+  return json;
+}
+
+function int(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < lo || n > hi) throw invalidArgument(`${flag} must be a number from ${lo} to ${hi}, got '${v}'`);
+  return n;
+}
+
+interface SpecFlags extends ServerFlag {
+  name?: string;
+  photon?: string;
+  replicas?: string;
+  policy?: string;
+  minReplicas?: string;
+  maxReplicas?: string;
+  targetOngoing?: string;
+  affinityHeader?: string;
+  affinityCookie?: string;
+  json?: boolean;
+  wait?: boolean;
+}
+
+function specBody(f: SpecFlags): Record<string, unknown> {
+  const b: Record<string, unknown> = {};
+  if (f.photon !== undefined) b['photon'] = f.photon;
+  if (f.replicas !== undefined) b['replicas'] = int(f.replicas, '--replicas', 0, 64);
+  if (f.policy !== undefined) b['policy'] = f.policy;
+  const a: Record<string, unknown> = {};
+  if (f.minReplicas !== undefined) a['minReplicas'] = int(f.minReplicas, '--min-replicas', 0, 64);
+  if (f.maxReplicas !== undefined) a['maxReplicas'] = int(f.maxReplicas, '--max-replicas', 1, 64);
+  if (f.targetOngoing !== undefined) a['targetOngoing'] = int(f.targetOngoing, '--target-ongoing', 0.1, 10_000);
+  if (Object.keys(a).length > 0) b['autoscaling'] = a;
+  if (f.affinityHeader !== undefined || f.affinityCookie !== undefined) {
+    b['affinity'] = { ...(f.affinityHeader ? { header: f.affinityHeader } : {}), ...(f.affinityCookie ? { cookie: f.affinityCookie } : {}) };
+  }
+  return b;
+}
+
+interface View {
+  spec: { name: string; photon: string; policy: string; replicas: number; autoscaling?: { minReplicas: number; maxReplicas: number; targetOngoing: number } };
+  status: { phase: string; readyReplicas: number; desiredReplicas: number; message: string; replicas: Array<{ id: string; state: string; photon: string; pid: number | null; port: number | null; restarts: number }> };
+  endpoint: string;
+}
+
+function printView(v: View, server: string): void {
+  const a = v.spec.autoscaling;
+  out.line(`${v.spec.name}: ${v.status.phase}, ${v.status.readyReplicas}/${v.status.desiredReplicas} ready, photon ${v.spec.photon}, policy ${v.spec.policy}`);
+  if (a) out.line(`  autoscaling: ${a.minReplicas}..${a.maxReplicas} replicas, target ${a.targetOngoing} ongoing/replica`);
+  out.line(`  endpoint: ${server}${v.endpoint}`);
+  if (v.status.message) out.line(`  message: ${v.status.message}`);
+  for (const r of v.status.replicas) {
+    out.line(`  ${r.id.padEnd(20)} ${r.state.padEnd(14)} ${r.photon.padEnd(14)} pid ${String(r.pid ?? '-').padEnd(7)} port ${String(r.port ?? '-').padEnd(6)} restarts ${r.restarts}`);
+  }
+}
+
+const addServer = (c: Command): Command => c.option('--server <url>', `Lepton server (env LEPTON_SERVER, default ${DEFAULT_SERVER})`);
+const addSpec = (c: Command): Command =>
+  c
+    .option('--photon <ref>', 'photon NAME or NAME@VERSION')
+    .option('--replicas <n>', 'replica count')
+    .option('--policy <p>', 'round-robin | least-request | affinity')
+    .option('--min-replicas <n>', 'autoscaling: fewest replicas (0 allows scale to zero)')
+    .option('--max-replicas <n>', 'autoscaling: most replicas')
+    .option('--target-ongoing <n>', 'autoscaling: average ongoing requests per replica to aim for')
+    .option('--affinity-header <h>', 'affinity key header (default x-session-id)')
+    .option('--affinity-cookie <c>', 'affinity key cookie');
+
+async function waitSettled(f: ServerFlag, name: string): Promise<View> {
+  const until = Date.now() + 300_000;
+  for (;;) {
+    const v = (await call(f, 'GET', `/deployments/${encodeURIComponent(name)}`)) as unknown as View;
+    if (v.status.phase === 'Running' || v.status.phase === 'ScaledToZero' || v.status.message) return v;
+    if (Date.now() > until) throw new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `deployment '${name}' did not settle in 5 minutes`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export function register(program: Command): void {
+  const dep = program.command('deployment').alias('deployments').description('create, inspect, update and remove deployments (talks to the REST API)');
+
+  addSpec(addServer(dep.command('create').description('create a deployment of a photon')))
+    .requiredOption('--name <name>', 'deployment name')
+    .option('--wait', 'wait until the replicas are ready')
+    .action((f: SpecFlags) =>
+      runCommand(async () => {
+        if (f.photon === undefined) throw invalidArgument('--photon NAME[@VERSION] is required');
+        const v = (await call(f, 'POST', '/deployments', { name: f.name, ...specBody(f) })) as unknown as View;
+        printView(f.wait ? await waitSettled(f, v.spec.name) : v, serverOf(f));
+      }),
+    );
+
+  addServer(dep.command('list').description('list deployments'))
+    .option('--json', 'print JSON')
+    .action((f: SpecFlags) =>
+      runCommand(async () => {
+        const { deployments } = (await call(f, 'GET', '/deployments')) as { deployments: View[] };
+        if (f.json) return out.json(deployments);
+        if (deployments.length === 0) return out.line('no deployments');
+        out.line(`${'NAME'.padEnd(16)} ${'PHASE'.padEnd(13)} ${'READY'.padEnd(6)} ${'PHOTON'.padEnd(16)} ${'POLICY'.padEnd(14)} ENDPOINT`);
+        for (const d of deployments) {
+          out.line(
+            `${d.spec.name.padEnd(16)} ${d.status.phase.padEnd(13)} ${`${d.status.readyReplicas}/${d.status.desiredReplicas}`.padEnd(6)} ${d.spec.photon.padEnd(16)} ${d.spec.policy.padEnd(14)} ${serverOf(f)}${d.endpoint}`,
+          );
+        }
+      }),
+    );
+
+  addServer(dep.command('status').description('show a deployment and its replicas').argument('<name>'))
+    .option('--json', 'print JSON')
+    .action((name: string, f: SpecFlags) =>
+      runCommand(async () => {
+        const v = (await call(f, 'GET', `/deployments/${encodeURIComponent(name)}`)) as unknown as View;
+        if (f.json) out.json(v);
+        else printView(v, serverOf(f));
+      }),
+    );
+
+  addServer(dep.command('logs').description("print a deployment's replica logs").argument('<name>'))
+    .option('--replica <id>', 'one replica (default: all)')
+    .option('--follow', 'keep printing new lines')
+    .action((name: string, f: ServerFlag & { replica?: string; follow?: boolean }) =>
+      runCommand(async () => {
+        const base = `/deployments/${encodeURIComponent(name)}/logs`;
+        const offsets = new Map<string, number>();
+        const many = f.replica === undefined;
+        const once = async (): Promise<void> => {
+          const ids = many ? ((await call(f, 'GET', `/deployments/${encodeURIComponent(name)}/replicas`))['replicas'] as Array<{ id: string }>).map((r) => r.id) : [f.replica!];
+          for (const id of ids) {
+            const off = offsets.get(id);
+            const q = `?replica=${encodeURIComponent(id)}${off === undefined ? '' : `&offset=${off}`}`;
+            const { logs } = (await call(f, 'GET', base + q)) as { logs: Array<{ replica: string; text: string; next: number }> };
+            for (const l of logs) {
+              offsets.set(l.replica, l.next);
+              for (const line of l.text.split('\n')) if (line) out.line(many ? `[${l.replica}] ${line}` : line);
+            }
+          }
+        };
+        await once();
+        while (f.follow) {
+          await new Promise((r) => setTimeout(r, 1000));
+          await once();
+        }
+      }),
+    );
+
+  addSpec(addServer(dep.command('update').description('change photon (rolling update), replicas, policy or autoscaling').argument('<name>')))
+    .option('--wait', 'wait until the update has finished')
+    .action((name: string, f: SpecFlags) =>
+      runCommand(async () => {
+        const body = specBody(f);
+        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy or autoscaling flags');
+        const v = (await call(f, 'PATCH', `/deployments/${encodeURIComponent(name)}`, body)) as unknown as View;
+        printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
+      }),
+    );
+
+  addServer(dep.command('remove').description('remove a deployment (its replicas drain and stop)').argument('<name>')).action((name: string, f: ServerFlag) =>
+    runCommand(async () => {
+      await call(f, 'DELETE', `/deployments/${encodeURIComponent(name)}`);
+      out.line(`removed ${name}`);
+    }),
+  );
+}

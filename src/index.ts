@@ -2,3 +2,7 @@
 export * as data from './data/index.js';
 export * as ml from './ml/index.js';
 export * as secure from './secure/index.js';
+export * as runtime from './runtime/index.js';
+export * as photon from './photon/index.js';
+export * as serve from './serve/index.js';
+export type { PhotonHandler, HandlerContext, PredictResult } from './serve/handler.js';

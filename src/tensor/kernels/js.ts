@@ -1,9 +1,85 @@
 /**
- * Reference kernels in plain TypeScript. Loop orders keep the innermost loop walking contiguous
- * memory (i-k-j for GEMM), which is what lets V8 reach its ~2-3 GFLOP/s ceiling.
+ * Reference kernels in plain TypeScript: always available (no build step), and the fallback of
+ * the WebAssembly backend. GEMM runs as register-blocked dot products over contiguous rows, which
+ * is what lets V8 reach its ~2-3 GFLOP/s ceiling.
  */
 import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
+let scratchA = new Float32Array(0);
+let scratchB = new Float32Array(0);
+
+/** Rows×cols source → its transpose [cols, rows] in a reused scratch buffer. */
+function transposed(src: Float32Array, rows: number, cols: number, which: 'a' | 'b'): Float32Array {
+  let dst = which === 'a' ? scratchA : scratchB;
+  if (dst.length < rows * cols) {
+    dst = new Float32Array(rows * cols);
+    if (which === 'a') scratchA = dst;
+    else scratchB = dst;
+  }
+  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) dst[q * rows + r] = src[r * cols + q]!;
+  return dst;
+}
+
+/**
+ * C += A·Bᵀ with A [m, k] and B [n, k] row-major: dot products in 2x4 blocks. Eight independent
+ * sums hide the add latency, and each loaded value is used twice or four times; this is ~5x a
+ * plain dot-product loop in V8.
+ */
+function dotBlocks(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+  let i = 0;
+  for (; i + 2 <= m; i += 2) {
+    const a0 = i * k;
+    const a1 = a0 + k;
+    const c0 = i * n;
+    const c1 = c0 + n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[a0 + p]!, y = a[a1 + p]!;
+        const v0 = b[b0 + p]!, v1 = b[b1 + p]!, v2 = b[b2 + p]!, v3 = b[b3 + p]!;
+        s0 += x * v0; s1 += x * v1; s2 += x * v2; s3 += x * v3;
+        t0 += y * v0; t1 += y * v1; t2 += y * v2; t3 += y * v3;
+      }
+      c[c0 + j]! += s0; c[c0 + j + 1]! += s1; c[c0 + j + 2]! += s2; c[c0 + j + 3]! += s3;
+      c[c1 + j]! += t0; c[c1 + j + 1]! += t1; c[c1 + j + 2]! += t2; c[c1 + j + 3]! += t3;
+    }
+    for (; j < n; j++) {
+      const bj = j * k;
+      let s = 0, t = 0;
+      for (let p = 0; p < k; p++) {
+        s += a[a0 + p]! * b[bj + p]!;
+        t += a[a1 + p]! * b[bj + p]!;
+      }
+      c[c0 + j]! += s;
+      c[c1 + j]! += t;
+    }
+  }
+  if (i < m) {
+    // The odd last row: four columns at a time.
+    const a0 = i * k;
+    const c0 = i * n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[a0 + p]!;
+        s0 += x * b[b0 + p]!; s1 += x * b[b1 + p]!; s2 += x * b[b2 + p]!; s3 += x * b[b3 + p]!;
+      }
+      c[c0 + j]! += s0; c[c0 + j + 1]! += s1; c[c0 + j + 2]! += s2; c[c0 + j + 3]! += s3;
+    }
+    for (; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[a0 + p]! * b[bj + p]!;
+      c[c0 + j]! += s;
+    }
+  }
+}
+
+/** Every transpose mode becomes rows of op(A) against rows of op(B)ᵀ, transposing into scratch as needed. */
 function gemm(
   transA: boolean,
   transB: boolean,
@@ -16,39 +92,10 @@ function gemm(
   accumulate: boolean,
 ): void {
   if (!accumulate) c.fill(0, 0, m * n);
-  if (!transB) {
-    // C[i,:] += A[i,p] * B[p,:]: contiguous rows of B and C.
-    for (let i = 0; i < m; i++) {
-      const ci = i * n;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[p * m + i]! : a[i * k + p]!;
-        if (av === 0) continue;
-        const bp = p * n;
-        for (let j = 0; j < n; j++) c[ci + j]! += av * b[bp + j]!;
-      }
-    }
-    return;
-  }
-  // B stored [n, k]: C[i,j] = dot(A[i,:], B[j,:]), both contiguous when A is not transposed.
-  if (!transA) {
-    for (let i = 0; i < m; i++) {
-      const ai = i * k;
-      for (let j = 0; j < n; j++) {
-        const bj = j * k;
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[ai + p]! * b[bj + p]!;
-        c[i * n + j]! += s;
-      }
-    }
-    return;
-  }
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[p * m + i]! * b[j * k + p]!;
-      c[i * n + j]! += s;
-    }
-  }
+  if (m === 0 || n === 0 || k === 0) return;
+  const rowsA = transA ? transposed(a, k, m, 'a') : a; // [m, k]
+  const rowsB = transB ? b : transposed(b, k, n, 'b'); // [n, k]
+  dotBlocks(m, n, k, rowsA, rowsB, c);
 }
 
 function im2col(x: Float32Array, g: ConvGeometry, cols: Float32Array): void {

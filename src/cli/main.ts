@@ -20,6 +20,7 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/train.js'),
   import('./commands/photon.js'),
   import('./commands/compress.js'),
+  import('./commands/optimize.js'),
   import('./commands/ml.js'),
   import('./commands/features.js'),
   import('./commands/up.js'),

@@ -1,5 +1,23 @@
 // im2col / col2im in WebAssembly: the unfold that turns convolution into GEMM, and its adjoint.
-// Stride-1 rows are contiguous runs of the input, so they move with memory.copy / SIMD adds.
+// Stride-1 rows are contiguous runs of the input, so they move with inline SIMD copies / adds
+// (memory.copy / memory.fill are calls into the runtime: too slow for runs of 14 floats).
+
+/** dst[0:n] = src[0:n] for short runs. */
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** dst[0:n] = 0 for short runs. */
+// @ts-ignore: decorator
+@inline function zeroRun(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
 
 /**
  * Unfold x [c, h, w] into cols [c*kh*kw, oh*ow]; padded reads are zero.
@@ -17,16 +35,16 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - ph + ki;
           if (iy < 0 || iy >= h || hi <= lo) {
-            memory.fill(o, 0, <usize>ow << 2);
+            zeroRun(o, ow);
           } else {
-            if (lo > 0) memory.fill(o, 0, <usize>lo << 2);
+            for (let ox = 0; ox < lo; ox++) store<f32>(o + (<usize>ox << 2), 0);
             const xrow = x + ((<usize>(ch * h + iy) * <usize>w) << 2);
             if (sw == 1) {
-              memory.copy(o + (<usize>lo << 2), xrow + (<usize>(lo - pw + kj) << 2), <usize>(hi - lo) << 2);
+              copyRun(o + (<usize>lo << 2), xrow + (<usize>(lo - pw + kj) << 2), hi - lo);
             } else {
               for (let ox = lo; ox < hi; ox++) store<f32>(o + (<usize>ox << 2), load<f32>(xrow + (<usize>(ox * sw - pw + kj) << 2)));
             }
-            if (hi < ow) memory.fill(o + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
+            for (let ox = hi; ox < ow; ox++) store<f32>(o + (<usize>ox << 2), 0);
           }
           o += <usize>ow << 2;
         }

@@ -1,5 +1,6 @@
-// GEMM throughput (GFLOP/s) of the kernel backends on the shapes training uses: the JS reference
-// against WebAssembly SIMD on one thread and on two. Run: npx tsx bench/kernels.ts [--quick]
+// Kernel backends side by side on the shapes training uses: GEMM GFLOP/s, then whole-batch conv,
+// relu and pooling passes in ms; the JS reference against WebAssembly SIMD on one thread and on
+// two. Run: npx tsx bench/kernels.ts [--quick]
 import { jsKernels, type Kernels } from '../src/tensor/kernels/index.js';
 import { createWasmKernels } from '../src/tensor/kernels/wasm.js';
 import { loadWasmKernels } from '../src/tensor/wasm/loader.js';
@@ -54,4 +55,50 @@ for (const s of shapes) {
   const dims = `${s.label} ${s.m}x${s.n}x${s.k}${s.tA ? ' tA' : ''}${s.tB ? ' tB' : ''}`;
   console.log(`| ${dims} | ${g.map((v) => v.toFixed(1)).join(' | ')} | ${(g[1]! / g[0]!).toFixed(1)}x | ${(g[2]! / g[0]!).toFixed(1)}x |`);
 }
+
+// Whole-batch passes of the CNN (conv 1→32 on 28x28, conv 32→64 on 14x14, 3x3 pad 1), batch 32:
+// milliseconds per call, operand copies into wasm memory included.
+const N = 32;
+function convCase(c: number, hw: number, o: number) {
+  const g = { c, h: hw, w: hw, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, oh: hw, ow: hw };
+  const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
+  const x = rnd(N * c * hw * hw), w = rnd(o * c * 9), bias = rnd(o), gy = rnd(N * o * hw * hw);
+  const y = new Float32Array(gy.length), gw = new Float32Array(w.length), gb = new Float32Array(o), gx = new Float32Array(x.length);
+  return {
+    fwd: (k: Kernels) => k.conv2dForward({ x, w, bias, g, n: N, o, y }),
+    bwd: (k: Kernels) => k.conv2dBackward({ x, w, gy, g, n: N, o, gw, gb, gx: c > 1 ? gx : null }),
+  };
+}
+const c1 = convCase(1, 28, 32);
+const c2 = convCase(32, 14, 64);
+const act = Float32Array.from({ length: N * 32 * 28 * 28 }, () => Math.random() - 0.5);
+const actOut = new Float32Array(act.length), actG = new Float32Array(act.length);
+const pooled = new Float32Array(act.length / 4), arg = new Int32Array(act.length / 4);
+const poolG = { h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, oh: 14, ow: 14 };
+const passes: Array<[string, (k: Kernels) => void]> = [
+  ['conv1 forward', c1.fwd],
+  ['conv1 backward (gW, gb)', c1.bwd],
+  ['conv2 forward', c2.fwd],
+  ['conv2 backward (gW, gb, gx)', c2.bwd],
+  ['relu [32,32,28,28]', (k) => k.relu(act, actOut, act.length)],
+  ['relu grad [32,32,28,28]', (k) => k.reluBackward(act, act, actG, act.length)],
+  ['maxpool 2x2 [32,32,28,28]', (k) => k.maxPool2d(act, poolG, N * 32, pooled, arg)],
+];
+function ms(kern: Kernels, f: (k: Kernels) => void): number {
+  let best = Infinity;
+  for (let round = 0; round < (quick ? 2 : 5); round++) {
+    const t0 = performance.now();
+    f(kern);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+console.log(`\nBatch passes, batch ${N} (ms per call, lower is better)`);
+console.log(`| pass | ${backends.map(([n]) => n).join(' | ')} | js/wasm2T |`);
+console.log(`|---|${backends.map(() => '---').join('|')}|---|`);
+for (const [label, f] of passes) {
+  const t = backends.map(([, k]) => ms(k, f));
+  console.log(`| ${label} | ${t.map((v) => v.toFixed(2)).join(' | ')} | ${(t[0]! / t[2]!).toFixed(1)}x |`);
+}
+console.log(`helper thread: ${JSON.stringify(wasm2.stats())}`);
 await wasm2.close();

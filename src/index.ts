@@ -1,5 +1,7 @@
 /** Public API of lepton-ts: each layer's barrel, exported under a namespace. */
 export * as data from './data/index.js';
+export * as nn from './nn/index.js';
+export { exportOnnx, type ExportOptions } from './onnx/export.js';
 export * as ml from './ml/index.js';
 export * as secure from './secure/index.js';
 export * as runtime from './runtime/index.js';

@@ -12,12 +12,14 @@ import { Rng } from '../core/rng.js';
 import { kernels } from '../tensor/index.js';
 import { loadDataset, isDatasetName, DATASET_NAMES, batches, numBatches, augmentBatch, type AugmentOptions, type ImageDataset } from '../data/index.js';
 import {
-  buildModule, namedArch, isArchName, ARCH_NAMES, fit, checkpointBytes, loadCheckpoint, Adam, SGD, RMSprop,
-  type Optimizer, type Batch, type EpochMetrics,
+  buildModule, namedArch, isArchName, ARCH_NAMES, fit, checkpointBytes, loadCheckpoint, Adam, SGD, RMSprop, CosineAnnealingLR, StepLR,
+  type Optimizer, type Batch, type EpochMetrics, type LRScheduler,
 } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
+export const SCHEDULE_NAMES = ['none', 'cosine', 'step'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface TrainJobOptions {
@@ -43,6 +45,8 @@ export interface TrainJobOptions {
   weightDecay?: number;
   /** Cross-entropy label smoothing (default 0). */
   labelSmoothing?: number;
+  /** Learning-rate schedule over the epochs: 'cosine' (to 0), 'step' (×0.1 every third of the run) or 'none' (default). */
+  schedule?: ScheduleName;
   /** Early-stopping patience in epochs (default: off). */
   patience?: number;
   /** Start from this checkpoint's weights (fine-tune / resume). */
@@ -60,6 +64,7 @@ export interface TrainMetrics {
   arch: string;
   optimizer: OptimizerName;
   lr: number;
+  schedule: ScheduleName;
   batch_size: number;
   augment: boolean;
   seed: number;
@@ -133,6 +138,9 @@ export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobO
   if (!isArchName(o.arch)) throw invalidArgument(`unknown architecture ${JSON.stringify(o.arch)}; valid: ${ARCH_NAMES.join(', ')}`);
   const optimizer = o.optimizer ?? 'adam';
   if (!OPTIMIZER_NAMES.includes(optimizer)) throw invalidArgument(`unknown optimizer ${JSON.stringify(optimizer)}; valid: ${OPTIMIZER_NAMES.join(', ')}`);
+  if (o.schedule !== undefined && !SCHEDULE_NAMES.includes(o.schedule)) {
+    throw invalidArgument(`unknown schedule ${JSON.stringify(o.schedule)}; valid: ${SCHEDULE_NAMES.join(', ')}`);
+  }
   const lr = o.lr ?? (optimizer === 'sgd' ? 0.05 : 1e-3);
   if (!(lr > 0 && Number.isFinite(lr))) throw invalidArgument(`learning rate must be a positive number, got ${o.lr}`);
   return {
@@ -163,6 +171,9 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     model.loadStateDict(ck.state);
   }
   const optimizer = makeOptimizer(r.optimizer, model.parameters(), r.lr, o.weightDecay ?? 0);
+  let scheduler: LRScheduler | undefined;
+  if (o.schedule === 'cosine') scheduler = new CosineAnnealingLR(optimizer, r.epochs);
+  else if (o.schedule === 'step') scheduler = new StepLR(optimizer, Math.max(1, Math.ceil(r.epochs / 3)));
   const shuffle = new Rng(r.seed + 1);
   const augRng = new Rng(r.seed + 2);
   const aug = r.augment ? AUGMENT[o.dataset] : undefined;
@@ -181,6 +192,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     test: testBatches(split.test),
     inputShape: arch.inputShape,
     optimizer,
+    ...(scheduler && { scheduler }),
     ...(o.labelSmoothing !== undefined && { labelSmoothing: o.labelSmoothing }),
     ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
     progress: o.progress ?? noProgress,
@@ -191,6 +203,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     arch: o.arch,
     optimizer: r.optimizer,
     lr: r.lr,
+    schedule: o.schedule ?? 'none',
     batch_size: r.batchSize,
     augment: r.augment,
     seed: r.seed,

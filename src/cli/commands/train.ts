@@ -6,7 +6,7 @@ import { type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
 import { out, runCommand } from '../output.js';
-import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type TrainJobOptions } from '../train-job.js';
+import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
   dataset: string;
@@ -19,6 +19,7 @@ interface Flags {
   seed: string;
   out: string;
   patience?: string;
+  schedule?: string;
   weightDecay?: string;
   labelSmoothing?: string;
   initFrom?: string;
@@ -46,6 +47,7 @@ export function register(program: Command): void {
     .option('--augment', 'train on augmented images (shift/rotate for mnist, shift/flip for fashion-mnist)')
     .option('--seed <n>', 'seed of init, shuffling and augmentation', '0')
     .requiredOption('--out <dir>', 'output folder')
+    .option('--schedule <name>', 'learning-rate schedule: none | cosine | step', 'none')
     .option('--patience <n>', 'early stopping: epochs without test-accuracy gain')
     .option('--weight-decay <x>', 'L2 weight decay')
     .option('--label-smoothing <x>', 'cross-entropy label smoothing in [0, 1]')
@@ -65,6 +67,7 @@ export function register(program: Command): void {
           seed: num(f.seed, '--seed'),
           outDir: f.out,
           ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
+          ...(f.schedule !== undefined && { schedule: f.schedule as ScheduleName }),
           ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
           ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),
           ...(f.labelSmoothing !== undefined && { labelSmoothing: num(f.labelSmoothing, '--label-smoothing') }),

@@ -40,12 +40,24 @@ function ms(v: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(name: string, url: string, bodyFile: string, type: string): Result {
+/** Run wrk without blocking the event loop (a blocked loop would stop draining the servers' pipes). */
+function runWrk(argv: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('wrk', argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
+async function wrk(name: string, url: string, bodyFile: string, type: string): Promise<Result> {
   const env = { ...process.env, BODY_FILE: bodyFile, BODY_TYPE: type };
   // Warm-up (JIT, ORT arenas, connection setup), then the measured run.
-  spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, '-d2s', '-s', join(PEERS, 'post.lua'), url], { env, encoding: 'utf8' });
-  const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', join(PEERS, 'post.lua'), url], { env, encoding: 'utf8' });
-  const out = r.stdout ?? '';
+  await runWrk(['-t2', `-c${CONNECTIONS}`, '-d2s', '-s', join(PEERS, 'post.lua'), url], env);
+  const r = await runWrk(['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', join(PEERS, 'post.lua'), url], env);
+  const out = r.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -75,8 +87,9 @@ async function start(cmd: string, argv: string[], env: NodeJS.ProcessEnv = proce
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start: ${out}`)), 60_000);
     const onData = (d: Buffer): void => {
+      if (out.length > 100_000) return; // only the start-up lines matter
       out += d.toString();
-      if (/ready http|serving .* at http|Running on http/.test(out)) {
+      if (/ready http|serving .* at http/.test(out)) {
         clearTimeout(timer);
         resolve();
       }
@@ -103,7 +116,9 @@ async function measure(name: string, cmd: string, argvFor: (port: number) => str
   const port = await freePort();
   const child = await start(cmd, argvFor(port), env);
   try {
-    return bodies.map(([label, file, type]) => wrk(label || name, `http://127.0.0.1:${port}`, file, type));
+    const results: Result[] = [];
+    for (const [label, file, type] of bodies) results.push(await wrk(label || name, `http://127.0.0.1:${port}`, file, type));
+    return results;
   } finally {
     await stop(child);
   }

@@ -142,3 +142,28 @@ test('GET /openapi.json documents the routes and GET /docs serves the UI', async
   assert.equal(docs.status, 200);
   assert.match(await docs.text(), /swagger/i);
 });
+
+test('a bare ONNX file served on the native engine gives the same predictions', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { servePhoton } = await import('../src/serve/serve-photon.js');
+  const { MODEL } = await import('./fixtures/serve-helpers.js');
+  const dir = mkdtempSync(join(tmpdir(), 'lepton-native-serve-'));
+  try {
+    const file = join(dir, 'My Digits.onnx');
+    writeFileSync(file, MODEL);
+    const n = await servePhoton({ modelFile: file, engine: 'native', port: 0 });
+    try {
+      const x = sampleRows(2, 31);
+      const body = (await (await postJson(n.url, { inputs: [Array.from(x.subarray(0, 784)), Array.from(x.subarray(784))] })).json()) as { model: string; predictions: [] };
+      assert.equal(body.model, 'my-digits@0');
+      const want = expected(x, 2).map((p) => ({ ...p, label: String(p.index) }));
+      near(body.predictions, want);
+    } finally {
+      await n.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

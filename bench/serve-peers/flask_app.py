@@ -1,4 +1,5 @@
 """Bench peer 3, the seed's server: Flask /predict serving the same MLP weights with PyTorch."""
+import logging
 import sys
 
 import numpy as np
@@ -12,6 +13,8 @@ b0, raw = raw[:128], raw[128:]
 w1, raw = raw[: 128 * 10].reshape(128, 10), raw[128 * 10 :]
 b1 = raw[:10]
 
+# One intra-op thread per request thread: the threaded dev server would otherwise oversubscribe the cores.
+torch.set_num_threads(1)
 model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
 with torch.no_grad():
     model[0].weight.copy_(torch.from_numpy(w0.T.copy()))
@@ -21,6 +24,8 @@ with torch.no_grad():
 model.eval()
 
 app = Flask(__name__)
+# Per-request access lines would cost the peer time the others do not spend.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @app.post("/predict")
@@ -36,4 +41,5 @@ def predict():
 
 
 if __name__ == "__main__":
+    print(f"ready http://127.0.0.1:{port}", file=sys.stderr, flush=True)
     app.run(host="127.0.0.1", port=port, threaded=True)

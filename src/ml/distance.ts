@@ -28,9 +28,9 @@ export interface BlockSource {
 }
 
 export interface SearchOptions {
-  /** Queries per GEMM tile. Default 256. */
+  /** Queries per GEMM tile. Default 512. */
   queryBlock?: number;
-  /** Base rows per GEMM tile. Default 2048. Memory is queryBlock × baseBlock floats. */
+  /** Base rows per GEMM tile. Default 4096. Memory is queryBlock × baseBlock floats. */
   baseBlock?: number;
   /** Called after each query block with (done, total). */
   onProgress?: (done: number, total: number) => void;
@@ -96,8 +96,8 @@ export function bruteKNeighbors(query: Matrix, base: BlockSource, k: number, met
   if (!Number.isInteger(k) || k < 1 || k > base.rows) throw invalidArgument(`k must be an integer in [1, ${base.rows}], got ${k}`);
   const nq = query.rows;
   const d = query.cols;
-  const qb = Math.max(1, opts.queryBlock ?? 256);
-  const bb = Math.max(1, opts.baseBlock ?? 2048);
+  const qb = Math.max(1, opts.queryBlock ?? 512);
+  const bb = Math.max(1, opts.baseBlock ?? 4096);
   const bd = new Float32Array(nq * k).fill(Infinity);
   const bi = new Int32Array(nq * k).fill(-1);
   const q = metric === 'cosine' ? l2Normalize(query) : query;

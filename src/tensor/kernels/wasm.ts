@@ -90,8 +90,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     if (!reserve(tmp1 + 4 * MR * NR)) return jsKernels.gemm(transA, transB, m, n, k, a, b, c, accumulate);
     put(a, aOff, m * k);
     put(b, bOff, k * n);
-    if (accumulate) put(c, cOff, m * n);
-    else view.fill(0, cOff >> 2, (cOff >> 2) + m * n);
+    if (accumulate) put(c, cOff, m * n); // otherwise the kernel overwrites C
     ex.packA(transA ? 1 : 0, m, k, aOff, apOff);
     ex.packB(transB ? 1 : 0, k, n, bOff, bpOff);
     // Tiles start at 16 panels each way and halve (rows first) until there are 16 of them: enough
@@ -103,7 +102,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
       else tileCols >>= 1;
     }
     const across = Math.ceil(n / tileCols);
-    words.set([JOB_GEMM, m, n, k, apOff, bpOff, cOff, tileRows, tileCols, across, tmp0, tmp1], job >> 2);
+    words.set([JOB_GEMM, m, n, k, apOff, bpOff, cOff, tileRows, tileCols, across, tmp0, tmp1, accumulate ? 1 : 0], job >> 2);
     pool.run(job, Math.ceil(m / tileRows) * across, threads > 1 && 2 * m * n * k >= parallelMinFlops);
     take(c, cOff, m * n);
   }

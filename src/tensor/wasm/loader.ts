@@ -60,10 +60,10 @@ function selfCheck(ex: KernelExports, memory: WasmMemory): boolean {
   const a = base, b = base + 64, c = base + 128, bp = base + 256, ap = base + 1024, tmp = base + 2048;
   f.set([1, 2, 3, 4, 5, 6], a / 4); // [2,3]
   f.set([7, 8, 9, 10, 11, 12], b / 4); // [3,2]
-  f.fill(0, c / 4, c / 4 + 4);
+  f.fill(Number.NaN, c / 4, c / 4 + 4); // overwritten, not accumulated
   ex.packA(0, 2, 3, a, ap);
   ex.packB(0, 3, 2, b, bp);
-  ex.gemmTile(2, 2, 3, ap, bp, c, 0, 2, 0, 2, tmp);
+  ex.gemmTile(2, 2, 3, ap, bp, c, 0, 2, 0, 2, tmp, 0);
   const got = Array.from(f.subarray(c / 4, c / 4 + 4));
   return [58, 64, 139, 154].every((v, i) => got[i] === v);
 }

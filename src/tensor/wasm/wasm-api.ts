@@ -25,7 +25,7 @@ export interface KernelExports {
   NR: { value: number };
   packA(transA: number, m: number, k: number, a: number, dst: number): void;
   packB(transB: number, k: number, n: number, b: number, dst: number): void;
-  gemmTile(m: number, n: number, k: number, apack: number, bpack: number, c: number, i0: number, i1: number, j0: number, j1: number, tmp: number): void;
+  gemmTile(m: number, n: number, k: number, apack: number, bpack: number, c: number, i0: number, i1: number, j0: number, j1: number, tmp: number, accumulate: number): void;
   im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, cols: number): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(x: number, g: number, gx: number, n: number): void;

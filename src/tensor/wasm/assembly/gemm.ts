@@ -159,11 +159,11 @@ export function packA(transA: bool, m: i32, k: i32, a: usize, dst: usize): void 
 }
 
 /**
- * C[MR x NR] += Ap[kc][MR] · Bp[kc][NR]. Eight accumulators plus two B vectors and one
+ * C[MR x NR] (+)= Ap[kc][MR] · Bp[kc][NR]: accumulated into C when `add`, else stored over it. Eight accumulators plus two B vectors and one
  * broadcast A value stay within the 16 SIMD registers of x64, so nothing spills.
  * Edge tiles (mr < MR or nr < NR) go through `tmp` and only their valid part is added.
  */
-function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, tmp: usize): void {
+function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr: i32, tmp: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -188,17 +188,27 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr
   }
   if (mr == MR && nr == NR) {
     let r = c;
-    v128.store(r, f32x4.add(v128.load(r), c00));
-    v128.store(r, f32x4.add(v128.load(r, 16), c01), 16);
+    if (add) {
+      c00 = f32x4.add(v128.load(r), c00);
+      c01 = f32x4.add(v128.load(r, 16), c01);
+      c10 = f32x4.add(v128.load(r + ldc), c10);
+      c11 = f32x4.add(v128.load(r + ldc, 16), c11);
+      c20 = f32x4.add(v128.load(r + 2 * ldc), c20);
+      c21 = f32x4.add(v128.load(r + 2 * ldc, 16), c21);
+      c30 = f32x4.add(v128.load(r + 3 * ldc), c30);
+      c31 = f32x4.add(v128.load(r + 3 * ldc, 16), c31);
+    }
+    v128.store(r, c00);
+    v128.store(r, c01, 16);
     r += ldc;
-    v128.store(r, f32x4.add(v128.load(r), c10));
-    v128.store(r, f32x4.add(v128.load(r, 16), c11), 16);
+    v128.store(r, c10);
+    v128.store(r, c11, 16);
     r += ldc;
-    v128.store(r, f32x4.add(v128.load(r), c20));
-    v128.store(r, f32x4.add(v128.load(r, 16), c21), 16);
+    v128.store(r, c20);
+    v128.store(r, c21, 16);
     r += ldc;
-    v128.store(r, f32x4.add(v128.load(r), c30));
-    v128.store(r, f32x4.add(v128.load(r, 16), c31), 16);
+    v128.store(r, c30);
+    v128.store(r, c31, 16);
     return;
   }
   v128.store(tmp, c00);
@@ -214,17 +224,18 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mr: i32, nr
     const t = tmp + ((<usize>i * <usize>NR) << 2);
     for (let j = 0; j < nr; j++) {
       const o = <usize>j << 2;
-      store<f32>(row + o, load<f32>(row + o) + load<f32>(t + o));
+      store<f32>(row + o, add ? load<f32>(row + o) + load<f32>(t + o) : load<f32>(t + o));
     }
   }
 }
 
 /**
- * C[i0:i1, j0:j1] += op(A)[i0:i1, :] · op(B)[:, j0:j1] from panels packed by packA / packB.
+ * C[i0:i1, j0:j1] (+)= op(A)[i0:i1, :] · op(B)[:, j0:j1] from panels packed by packA / packB
+ * (overwriting C unless `accumulate`: no zero-fill pass needed).
  * i0 is a multiple of MR and j0 of NR. Tiles are independent, so threads can share one packing
  * and split C by tiles. `tmp` needs MR*NR floats per thread.
  */
-export function gemmTile(m: i32, n: i32, k: i32, apack: usize, bpack: usize, c: usize, i0: i32, i1: i32, j0: i32, j1: i32, tmp: usize): void {
+export function gemmTile(m: i32, n: i32, k: i32, apack: usize, bpack: usize, c: usize, i0: i32, i1: i32, j0: i32, j1: i32, tmp: usize, accumulate: bool): void {
   const ldc = <usize>n << 2;
   // Even k blocks (e.g. 288 -> 2 x 144, not 256 + 32) keep every block long enough to pay off.
   const kblocks = (k + KC - 1) / KC;
@@ -237,7 +248,7 @@ export function gemmTile(m: i32, n: i32, k: i32, apack: usize, bpack: usize, c: 
       for (let i = i0; i < i1; i += MR) {
         const mr = min(MR, i1 - i);
         const ap = apack + ((<usize>i * <usize>k + <usize>pc * <usize>MR) << 2);
-        kernel(kc, ap, bp, c + <usize>i * ldc + (<usize>j << 2), ldc, mr, nr, tmp);
+        kernel(kc, ap, bp, c + <usize>i * ldc + (<usize>j << 2), ldc, mr, nr, tmp, accumulate || pc > 0);
       }
     }
   }

@@ -67,7 +67,7 @@ export function runTask(job: usize, t: i32, th: i32): void {
     const tr = word(job, 7), tc = word(job, 8), across = word(job, 9);
     const i0 = (t / across) * tr;
     const j0 = (t % across) * tc;
-    gemmTile(m, n, k, word(job, 4), word(job, 5), word(job, 6), i0, min(m, i0 + tr), j0, min(n, j0 + tc), word(job, 10 + th));
+    gemmTile(m, n, k, word(job, 4), word(job, 5), word(job, 6), i0, min(m, i0 + tr), j0, min(n, j0 + tc), word(job, 10 + th), word(job, 12) != 0);
     return;
   }
   const c = word(job, 1), h = word(job, 2), w = word(job, 3), kh = word(job, 4), kw = word(job, 5);
@@ -94,10 +94,8 @@ export function runTask(job: usize, t: i32, th: i32): void {
         for (; j + 4 <= ohw; j += 4) v128.store(row + (<usize>j << 2), v);
         for (; j < ohw; j++) store<f32>(row + (<usize>j << 2), f32x4.extract_lane(v, 0));
       }
-    } else {
-      memory.fill(yn, 0, <usize>o * <usize>ohw << 2);
     }
-    gemmTile(o, ohw, ckk, word(job, 15), bp, yn, 0, o, 0, ohw, tmp);
+    gemmTile(o, ohw, ckk, word(job, 15), bp, yn, 0, o, 0, ohw, tmp, bias != 0);
     return;
   }
   // Backward: gW [O, ckk] += gy[n] · cols[n]ᵀ, gb [O] += row sums of gy[n], gx[n] += col2im(Wᵀ · gy[n]).
@@ -106,7 +104,7 @@ export function runTask(job: usize, t: i32, th: i32): void {
     im2col(xn, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
     packB(true, ohw, ckk, cols, bp);
     packA(false, o, ohw, yn, ap);
-    gemmTile(o, ckk, ohw, ap, bp, scratch + convScratch(c, kh, kw, oh, ow, o, 5), 0, o, 0, ckk, tmp);
+    gemmTile(o, ckk, ohw, ap, bp, scratch + convScratch(c, kh, kw, oh, ow, o, 5), 0, o, 0, ckk, tmp, true);
   }
   if (word(job, 16) != 0) {
     const gb = scratch + convScratch(c, kh, kw, oh, ow, o, 6);
@@ -125,8 +123,7 @@ export function runTask(job: usize, t: i32, th: i32): void {
   if (gx != 0) {
     const gcols = scratch + convScratch(c, kh, kw, oh, ow, o, 3);
     packB(false, o, ohw, yn, bp);
-    memory.fill(gcols, 0, <usize>ckk * <usize>ohw << 2);
-    gemmTile(ckk, ohw, o, word(job, 15), bp, gcols, 0, ckk, 0, ohw, tmp);
+    gemmTile(ckk, ohw, o, word(job, 15), bp, gcols, 0, ckk, 0, ohw, tmp, false);
     col2im(gcols, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, gx + ((<usize>t * chw) << 2));
   }
 }

@@ -46,6 +46,13 @@ export interface Engine {
   load(model: Uint8Array, options?: EngineLoadOptions): Promise<Session>;
 }
 
+/** Engines take model bytes only; anything else is a caller mistake, not an engine failure. */
+export function checkModelBytes(model: unknown): asserts model is Uint8Array {
+  if (!(model instanceof Uint8Array) || model.length === 0) {
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'engine.load needs the ONNX model as non-empty bytes (Uint8Array)');
+  }
+}
+
 /** Number of elements a shape holds. */
 export function sizeOf(dims: readonly number[]): number {
   let n = 1;

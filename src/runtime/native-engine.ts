@@ -7,7 +7,7 @@ import { LeptonError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { readModel, float16ToFloat32, type OnnxNode, type OnnxTensor } from '../onnx/reader.js';
 import { Tensor, noGrad } from '../tensor/index.js';
-import { checkFeed, type Engine, type EngineLoadOptions, type EngineTensor, type Session, type TensorInfo } from './engine.js';
+import { checkFeed, checkModelBytes, type Engine, type EngineLoadOptions, type EngineTensor, type Session, type TensorInfo } from './engine.js';
 import { NATIVE_OPS, runOp, type Value } from './native-ops.js';
 
 function toValue(t: OnnxTensor): Value {
@@ -66,6 +66,7 @@ class NativeSession implements Session {
 export const nativeEngine: Engine = {
   name: 'native',
   async load(model: Uint8Array, options: EngineLoadOptions = {}): Promise<Session> {
+    checkModelBytes(model);
     const log = options.logger ?? silentLogger;
     const m = readModel(model);
     const domainOk = (d: string): boolean => d === '' || d === 'ai.onnx';

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { LeptonError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { checkFeed, type Engine, type EngineLoadOptions, type EngineTensor, type ExecutionProvider, type Session, type TensorInfo } from './engine.js';
+import { checkFeed, checkModelBytes, type Engine, type EngineLoadOptions, type EngineTensor, type ExecutionProvider, type Session, type TensorInfo } from './engine.js';
 
 function describe(names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
   return names.map((name, i) => {
@@ -94,6 +94,7 @@ export function cudaAvailable(): boolean {
 export const ortEngine: Engine = {
   name: 'ort',
   async load(model: Uint8Array, options: EngineLoadOptions = {}): Promise<Session> {
+    checkModelBytes(model);
     const log = options.logger ?? silentLogger;
     if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
       throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);

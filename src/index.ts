@@ -3,6 +3,8 @@ export * as data from './data/index.js';
 export * as nn from './nn/index.js';
 export { exportOnnx, type ExportOptions } from './onnx/export.js';
 export * as ml from './ml/index.js';
+export * as compress from './compress/index.js';
+export * as navigator from './navigator/index.js';
 export * as secure from './secure/index.js';
 export * as runtime from './runtime/index.js';
 export * as photon from './photon/index.js';

@@ -168,16 +168,25 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
       const v = servable[i]!;
       const share = (budgetMs - elapsed()) / (servable.length - i);
       const until = elapsed() + share;
-      const r = await hillClimb({
-        space,
-        start,
-        targets: o.targets,
-        priceCoreHour: o.prices.coreHour,
-        evaluate: evaluateFor(v),
-        stop: () => stop() || elapsed() + 0.5 * evalEstimate() >= until || elapsed() + 0.8 * evalEstimate() >= budgetMs,
-        onMeasurement: (m) => points.push(priced(m, v.accuracy)),
-      });
       const entry = variants.find((x) => x.name === v.name)!;
+      let r: Awaited<ReturnType<typeof hillClimb>>;
+      try {
+        r = await hillClimb({
+          space,
+          start,
+          targets: o.targets,
+          priceCoreHour: o.prices.coreHour,
+          evaluate: evaluateFor(v),
+          stop: () => stop() || elapsed() + 0.5 * evalEstimate() >= until || elapsed() + 0.8 * evalEstimate() >= budgetMs,
+          onMeasurement: (m) => points.push(priced(m, v.accuracy)),
+        });
+      } catch (err) {
+        if (o.signal?.aborted) throw err;
+        // One variant failing to serve (e.g. an op the server's engine lacks) must not end the search.
+        entry.note = `serving failed: ${(err as Error).message}`;
+        notes.push(`variant ${v.name}: ${entry.note}`);
+        continue;
+      }
       entry.served = r.measurements.length > 0;
       if (!entry.served) entry.note = 'budget ran out before it was served';
       if (r.best) start = r.best.config; // warm start: the next variant begins where this one ended

@@ -88,7 +88,7 @@ const pct = (v?: number): string => (v === undefined ? '—' : `${(v * 100).toFi
 const s = (v?: number): string => (v === undefined ? '—' : v.toFixed(2));
 const rows: Array<[string, string, string]> = [
   ['kNN k=5, raw pixels', 'knn_raw', 'knn_raw'],
-  [`kNN k=5, ours ${codeBytes}-byte codes | sklearn PCA-64`, 'knn_codes', 'knn_pca64'],
+  [`kNN k=5, ours ${codeBytes}-byte codes (sklearn: PCA-64 floats)`, 'knn_codes', 'knn_pca64'],
   ['decision tree, max_depth 12', 'tree', 'tree'],
   [`k-means k=10 (n_init ${KMEANS_N_INIT}), test ARI`, 'kmeans', 'kmeans'],
 ];

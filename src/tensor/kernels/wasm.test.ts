@@ -188,6 +188,12 @@ for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 
       [{ c: 3, h: 9, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0 }, 3, 4],
       [{ c: 5, h: 6, w: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 }, 2, 9],
       [{ c: 2, h: 3, w: 3, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 }, 1, 1],
+      // 3x3 stride 1 with 8+ channels each way: the wasm backend's Winograd path, forward and data gradient.
+      [{ c: 8, h: 7, w: 9, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, 3, 9],
+      [{ c: 9, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 }, 2, 8],
+      [{ c: 16, h: 14, w: 14, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, 4, 12],
+      [{ c: 8, h: 4, w: 11, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2 }, 2, 8],
+      [{ c: 12, h: 3, w: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 1 }, 5, 4], // 1-row output; data gradient by im2col (4 channels)
     ];
     for (const [g0, n, o] of cases) {
       const g: ConvGeometry = { ...g0, oh: Math.floor((g0.h + 2 * g0.ph - g0.kh) / g0.sh) + 1, ow: Math.floor((g0.w + 2 * g0.pw - g0.kw) / g0.sw) + 1 };

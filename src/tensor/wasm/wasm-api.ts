@@ -30,6 +30,7 @@ export interface KernelExports {
   relu(x: number, y: number, n: number): void;
   reluBackward(x: number, g: number, gx: number, n: number): void;
   maxPool2d(x: number, nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, y: number, arg: number): void;
+  winoWeights(w: number, o: number, c: number, backward: number, u: number): void;
   runTask(job: number, task: number, thread: number): void;
   convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
   addInto(dst: number, src: number, n: number): void;
@@ -40,8 +41,9 @@ export interface KernelExports {
 export const JOB_GEMM = 0;
 export const JOB_CONV_FWD = 1;
 export const JOB_CONV_BWD = 2;
+export const JOB_WINO = 3;
 /** Words of a job descriptor (i32). */
-export const JOB_WORDS = 24;
+export const JOB_WORDS = 32;
 
 /** WebAssembly pages are 64 KiB. */
 export const PAGE = 65536;

@@ -3,6 +3,7 @@
 export { packA, packB, gemmTile, MR, NR } from './gemm';
 export { im2col, col2im } from './conv';
 export { relu, reluBackward, maxPool2d } from './elementwise';
+export { winoWeights } from './winograd';
 export { runTask, convScratchOffset, addInto } from './jobs';
 
 /** First byte the TypeScript side may use for operands and scratch. */

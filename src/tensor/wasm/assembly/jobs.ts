@@ -2,10 +2,12 @@
 // or the images of a convolution batch) that threads claim one at a time and run with runTask.
 import { MR, NR, packA, packB, gemmTile } from './gemm';
 import { im2col, col2im } from './conv';
+import { winoTask } from './winograd';
 
 export const JOB_GEMM: i32 = 0;
 export const JOB_CONV_FWD: i32 = 1;
 export const JOB_CONV_BWD: i32 = 2;
+export const JOB_WINO: i32 = 3;
 
 // @ts-ignore: decorator
 @inline function word(job: usize, i: i32): i32 {
@@ -70,6 +72,7 @@ export function runTask(job: usize, t: i32, th: i32): void {
     gemmTile(m, n, k, word(job, 4), word(job, 5), word(job, 6), i0, min(m, i0 + tr), j0, min(n, j0 + tc), word(job, 10 + th), word(job, 12) != 0);
     return;
   }
+  if (kind == JOB_WINO) return winoTask(job, t, th);
   const c = word(job, 1), h = word(job, 2), w = word(job, 3), kh = word(job, 4), kw = word(job, 5);
   const sh = word(job, 6), sw = word(job, 7), ph = word(job, 8), pw = word(job, 9), oh = word(job, 10), ow = word(job, 11);
   const o = word(job, 12);

@@ -4,6 +4,7 @@
  * from those three so policies only ever read one boolean.
  */
 import { Pool } from 'undici';
+import { type GatewayMetrics } from './metrics.js';
 import { newOutlierState, type OutlierState } from './outlier.js';
 import { type Replica } from './types.js';
 
@@ -30,6 +31,12 @@ export class Member implements Replica {
   draining = false;
   readonly outlier: OutlierState = newOutlierState();
   ejectTimer: NodeJS.Timeout | undefined;
+  /** Labelled metric children, resolved once: label hashing per request is a real cost. */
+  private gauge: { set(v: number): void } | undefined;
+  private histogram: { observe(v: number): void } | undefined;
+  private readonly counters = new Map<number | string, { inc(): void }>();
+  private metrics: GatewayMetrics | undefined;
+  private deployment = '';
 
   constructor(spec: MemberSpec, defaultCapacity: number, connections: number) {
     this.id = spec.id;
@@ -43,6 +50,30 @@ export class Member implements Replica {
       // Replicas answer on loopback; a slow connect means the replica is gone.
       connectTimeout: 2_000,
     });
+  }
+
+  bindMetrics(metrics: GatewayMetrics, deployment: string): void {
+    this.metrics = metrics;
+    this.deployment = deployment;
+    this.gauge = metrics.inFlight.labels({ deployment, replica: this.id });
+    this.histogram = metrics.duration.labels({ deployment, replica: this.id });
+  }
+
+  /** Publish the in-flight count. */
+  publishInFlight(): void {
+    this.gauge?.set(this.inFlight);
+  }
+
+  /** Count one finished request by status (or 'aborted') with its gateway-observed latency. */
+  countRequest(code: number | string, seconds: number): void {
+    if (!this.metrics) return;
+    let c = this.counters.get(code);
+    if (!c) {
+      c = this.metrics.requests.labels({ deployment: this.deployment, replica: this.id, code: String(code) });
+      this.counters.set(code, c);
+    }
+    c.inc();
+    this.histogram!.observe(seconds);
   }
 
   get ejected(): boolean {

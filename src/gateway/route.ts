@@ -113,6 +113,7 @@ export class Route {
     const existing = this.members.find((m) => m.id === spec.id);
     if (existing) return existing;
     const m = new Member(spec, this.options.replicaCapacity, this.options.connectionsPerReplica);
+    m.bindMetrics(this.metrics, this.name);
     this.members.push(m);
     this.policy.onMembershipChange?.(this.members);
     this.wake();
@@ -175,7 +176,7 @@ export class Route {
     m.inFlight--;
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
-    this.metrics.inFlight.set({ deployment: this.name, replica: m.id }, m.inFlight);
+    m.publishInFlight();
     this.policy.onDone(m, { ok, latencyMs });
     if (ok) this.outlier.onSuccess(m.outlier);
     else this.recordFailure(m);
@@ -184,6 +185,7 @@ export class Route {
 
   /** Hand free capacity to queued requests, oldest first. */
   wake(): void {
+    if (this.waiters.length === 0) return;
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
       const m = this.choose(w.request);
@@ -217,7 +219,7 @@ export class Route {
 
   private reserve(m: Member): Member {
     m.inFlight++;
-    this.metrics.inFlight.set({ deployment: this.name, replica: m.id }, m.inFlight);
+    m.publishInFlight();
     this.policy.onStart(m);
     return m;
   }

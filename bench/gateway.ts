@@ -1,0 +1,245 @@
+// Gateway benchmark, one run: the same 2 replicas (`lep photon run`, 784-128-10 MLP, 1 thread each)
+// and the same load (wrk, 64 connections, one 784-float JSON body) behind: nothing (direct to one
+// replica), nginx round-robin and least_conn (upstream keepalive), HAProxy leastconn, and our gateway
+// with each policy. Scenario two makes one replica slow (+20 ms on half its requests via a shim).
+// Then the fault run: `lep up` with a 2-replica deployment, kill -9 a replica under load.
+// Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--skip-slow] [--skip-fault]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPhoton } from '../src/photon/create.js';
+import { PhotonRegistry } from '../src/photon/registry.js';
+import { mlpModel, mlpWeights, randomInput } from '../test/fixtures/models.js';
+import { haproxyConf, nginxConf } from './gateway-peers/configs.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const DURATION = flag('duration', 10);
+const CONNECTIONS = flag('connections', 64);
+const ROOT = join(import.meta.dirname, '..');
+const PEERS = join(import.meta.dirname, 'gateway-peers');
+const LEP = join(ROOT, 'bin', 'lep.js');
+/** TS helpers run in one node process (`--import tsx`), so killing it kills the helper. */
+const TS = (script: string): string[] => ['--import', 'tsx', script];
+const SKIP = new Set(args.filter((a) => a.startsWith('--skip-')).map((a) => a.slice(7)));
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const children: ChildProcess[] = [];
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function ms(v: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function parseWrk(name: string, out: string): Result {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  if (!Number.isFinite(rps)) console.error(`wrk output for ${name}:\n${out}`);
+  return { name, rps, p50: ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99: ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''), errors };
+}
+
+/** Run wrk asynchronously (the driver must stay responsive for the fault run). */
+function wrkAsync(url: string, seconds: number, bodyFile: string, script = 'post.lua'): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', join(PEERS, script), url], {
+      env: { ...process.env, BODY_FILE: bodyFile },
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+  });
+}
+
+async function measure(name: string, url: string, bodyFile: string, script?: string): Promise<Result> {
+  await wrkAsync(url, 2, bodyFile, script); // warm-up: JIT, pools, connections
+  const r = parseWrk(name, await wrkAsync(url, DURATION, bodyFile, script));
+  console.error(`  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`);
+  return r;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function start(cmd: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LEPTON_LOG_LEVEL: 'warn', ...env } });
+  children.push(c);
+  return c;
+}
+
+async function startReplica(home: string, id: string): Promise<string> {
+  const port = await freePort();
+  start(process.execPath, [LEP, 'photon', 'run', '--name', 'bench@1', '--port', String(port), '--threads', '1', '--replica-id', id], { LEPTON_HOME: home });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/v2/health/ready`);
+  return url;
+}
+
+interface Balancers {
+  nginxRr: string;
+  nginxLc: string;
+  haproxy: string;
+  ours: string;
+}
+
+async function startBalancers(dir: string, upstreams: string[]): Promise<Balancers> {
+  mkdirSync(dir, { recursive: true });
+  const [rr, lc, hp, ours] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, upstreams, { rr, lc }));
+  start('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+  writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(upstreams, hp));
+  start('/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
+  start(process.execPath, [...TS(join(PEERS, 'lepton-gateway.ts')), '--port', String(ours), '--upstreams', upstreams.join(',')]);
+  const b = { nginxRr: `http://127.0.0.1:${rr}`, nginxLc: `http://127.0.0.1:${lc}`, haproxy: `http://127.0.0.1:${hp}`, ours: `http://127.0.0.1:${ours}` };
+  await Promise.all([waitHttp(`${b.nginxRr}/v2/health/ready`), waitHttp(`${b.haproxy}/v2/health/ready`), waitHttp(`${b.ours}/deployments/round-robin/v2/health/ready`)]);
+  return b;
+}
+
+function table(title: string, rows: Result[], base: Result): void {
+  console.log(`\n${title}`);
+  console.log(`| ${'setup'.padEnd(34)} | req/s   | p50 ms | p99 ms | errors | req/s vs nginx RR | p99 vs nginx RR |`);
+  console.log(`|${'-'.repeat(36)}|---------|--------|--------|--------|-------------------|-----------------|`);
+  for (const r of rows) {
+    console.log(
+      `| ${r.name.padEnd(34)} | ${r.rps.toFixed(0).padStart(7)} | ${r.p50.toFixed(2).padStart(6)} | ${r.p99.toFixed(2).padStart(6)} | ${String(r.errors).padStart(6)} | ${(r.rps / base.rps).toFixed(2).padStart(16)}× | ${(r.p99 / base.p99).toFixed(2).padStart(14)}× |`,
+    );
+  }
+}
+
+async function faultRun(home: string, bodyFile: string): Promise<void> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  start(process.execPath, [LEP, 'up', '--no-default', '--port', String(port)], { LEPTON_HOME: home });
+  await waitHttp(`${base}/healthz`);
+  const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const r = await fetch(`${base}/api/v1${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    return (await r.json()) as Record<string, unknown>;
+  };
+  await api('POST', '/deployments', { name: 'fault', photon: 'bench@1', replicas: 2 });
+  type Rep = { id: string; pid: number; state: string; restarts: number };
+  const reps = async (): Promise<Rep[]> => (await api('GET', '/deployments/fault/replicas'))['replicas'] as Rep[];
+  for (let i = 0; i < 600 && (await reps()).filter((r) => r.state === 'ready').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  await wrkAsync(`${base}/deployments/fault/predict`, 2, bodyFile);
+  const run = wrkAsync(`${base}/deployments/fault/predict`, DURATION, bodyFile);
+  await new Promise((r) => setTimeout(r, 3000));
+  const victim = (await reps())[0]!;
+  const killedAt = Date.now();
+  process.kill(victim.pid, 'SIGKILL');
+  let backMs = NaN;
+  for (;;) {
+    const v = (await reps()).find((r) => r.id === victim.id);
+    if (v && v.restarts >= 1 && v.state === 'ready') {
+      backMs = Date.now() - killedAt;
+      break;
+    }
+    if (Date.now() - killedAt > 60_000) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const res = parseWrk('kill -9 run', await run);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const retries = [...metrics.matchAll(/lepton_gateway_retries_total\{[^}]*\} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  console.log(`\nFault run (lep up, 2 replicas, least-request, wrk ${CONNECTIONS} conns ${DURATION}s, kill -9 one replica at 3 s):`);
+  console.log(`  requests/s ${res.rps.toFixed(0)}, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`);
+  console.log(`  failed client requests (non-2xx + socket errors): ${res.errors}`);
+  console.log(`  gateway retries: ${retries}; killed replica ready again after ${(backMs / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  const setup = spawnSync('bash', [join(import.meta.dirname, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (setup.status !== 0) console.error('bench/setup.sh failed; continuing with what is installed');
+  const home = mkdtempSync(join(tmpdir(), 'lepton-bench-gw-'));
+  try {
+    const model = mlpModel(mlpWeights([784, 128, 10], 5));
+    const { archive } = await createPhoton({ name: 'bench', version: '1', model, labels: Array.from({ length: 10 }, (_, i) => String(i)) });
+    await new PhotonRegistry({ home }).add(archive);
+    const bodyFile = join(home, 'body.json');
+    writeFileSync(bodyFile, JSON.stringify({ inputs: [Array.from(randomInput(1, 784, 9), (v) => Number(v.toFixed(4)))] }));
+
+    console.error('starting 2 replicas…');
+    const [a, b] = [await startReplica(home, 'A'), await startReplica(home, 'B')];
+    const even = await startBalancers(join(home, 'even'), [a, b]);
+    console.error(`even replicas, wrk -c${CONNECTIONS} -d${DURATION}s:`);
+    const rows: Result[] = [];
+    rows.push(await measure('direct to one replica', `${a}/predict`, bodyFile));
+    const nginxRr = await measure('nginx round-robin', `${even.nginxRr}/predict`, bodyFile);
+    rows.push(nginxRr);
+    rows.push(await measure('nginx least_conn', `${even.nginxLc}/predict`, bodyFile));
+    rows.push(await measure('HAProxy leastconn', `${even.haproxy}/predict`, bodyFile));
+    rows.push(await measure('lepton gateway round-robin', `${even.ours}/deployments/round-robin/predict`, bodyFile));
+    rows.push(await measure('lepton gateway least-request', `${even.ours}/deployments/least-request/predict`, bodyFile));
+    rows.push(await measure('lepton gateway affinity (1000 keys)', `${even.ours}/deployments/affinity/predict`, bodyFile, 'session.lua'));
+
+    table(`Even replicas (wrk -t2 -c${CONNECTIONS} -d${DURATION}s, 784-float JSON, 2 × lep photon run --threads 1; 1 worker per balancer)`, rows, nginxRr);
+    const slow: Result[] = [];
+    if (!SKIP.has('slow')) {
+      const shimPort = await freePort();
+      start(process.execPath, [...TS(join(PEERS, 'slow-shim.ts')), '--port', String(shimPort), '--target', b, '--delay-ms', '20', '--fraction', '0.5']);
+      const slowB = `http://127.0.0.1:${shimPort}`;
+      await waitHttp(`${slowB}/v2/health/ready`);
+      const uneven = await startBalancers(join(home, 'uneven'), [a, slowB]);
+      console.error('one slow replica (+20 ms on half its requests):');
+      const nginxRrSlow = await measure('nginx round-robin', `${uneven.nginxRr}/predict`, bodyFile);
+      slow.push(nginxRrSlow);
+      slow.push(await measure('nginx least_conn', `${uneven.nginxLc}/predict`, bodyFile));
+      slow.push(await measure('HAProxy leastconn', `${uneven.haproxy}/predict`, bodyFile));
+      slow.push(await measure('lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`, bodyFile));
+      slow.push(await measure('lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`, bodyFile));
+      table('One slow replica (+20 ms on half of replica B\'s requests)', slow, nginxRrSlow);
+    }
+    cleanup();
+    children.length = 0;
+
+    if (SKIP.has('fault')) return;
+    console.error('fault run…');
+    await faultRun(home, bodyFile);
+  } finally {
+    cleanup();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -26,6 +26,11 @@ export class Adam {
     this.v = params.map((p) => new Float32Array(p.size));
   }
 
+  /** Change the learning rate (schedules call this between steps). */
+  setLr(lr: number): void {
+    this.opts.lr = lr;
+  }
+
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();
   }

@@ -19,6 +19,8 @@ export interface FitOptions {
   teacherLogits?: Float32Array;
   temperature?: number;
   alpha?: number;
+  /** Cosine decay of the learning rate from `lr` to 0 over the run (default true). */
+  cosine?: boolean;
   /** param name → 0/1 mask kept through training (pruned weights stay zero). */
   masks?: Map<string, Uint8Array>;
   progress?: ProgressSink;
@@ -38,7 +40,8 @@ export function fitGraph(program: GraphProgram, ds: ImageDataset, opts: FitOptio
     const p = program.params.get(name);
     if (p) masks.set(p, m);
   }
-  const adam = new Adam(params, { lr: opts.lr ?? 1e-3 }, masks);
+  const lr0 = opts.lr ?? 1e-3;
+  const adam = new Adam(params, { lr: lr0 }, masks);
   const rng = new Rng(opts.seed ?? 1);
   const bs = opts.batchSize ?? 64;
   const progress = opts.progress ?? noProgress;
@@ -61,6 +64,7 @@ export function fitGraph(program: GraphProgram, ds: ImageDataset, opts: FitOptio
       const loss = distillationLoss(logits, t, b.y, { temperature: opts.temperature ?? 1, alpha: teacher ? (opts.alpha ?? 0.5) : 0 });
       adam.zeroGrad();
       loss.backward();
+      if (opts.cosine ?? true) adam.setLr(0.5 * lr0 * (1 + Math.cos((Math.PI * step) / total)));
       adam.step();
       sum += loss.item() * b.size;
       count += b.size;

@@ -163,33 +163,46 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
       naive = priced(m, original.accuracy);
       points.push(naive);
     }
-    let start: ServingConfig = { threads: 1, replicas: 1, maxBatch: 16, maxWaitMs: 1 };
-    for (let i = 0; i < servable.length && !stop(); i++) {
-      const v = servable[i]!;
-      const share = (budgetMs - elapsed()) / (servable.length - i);
-      const until = elapsed() + share;
-      const entry = variants.find((x) => x.name === v.name)!;
-      let r: Awaited<ReturnType<typeof hillClimb>>;
-      try {
-        r = await hillClimb({
-          space,
-          start,
-          targets: o.targets,
-          priceCoreHour: o.prices.coreHour,
-          evaluate: evaluateFor(v),
-          stop: () => stop() || elapsed() + 0.5 * evalEstimate() >= until || elapsed() + 0.8 * evalEstimate() >= budgetMs,
-          onMeasurement: (m) => points.push(priced(m, v.accuracy)),
-        });
-      } catch (err) {
-        if (o.signal?.aborted) throw err;
-        // One variant failing to serve (e.g. an op the server's engine lacks) must not end the search.
-        entry.note = `serving failed: ${(err as Error).message}`;
-        notes.push(`variant ${v.name}: ${entry.note}`);
-        continue;
+    // Pass 1 climbs each variant from the best setting so far (warm start); later passes restart
+    // from other corners of the space while budget remains, reusing everything already measured.
+    const restarts: ServingConfig[] = [
+      { threads: 1, replicas: 1, maxBatch: 16, maxWaitMs: 1 },
+      { threads: 1, replicas: Math.max(1, Math.min(cores, space.replicas.at(-1)!)), maxBatch: 64, maxWaitMs: 2 },
+      { threads: Math.max(1, Math.min(cores, space.threads.at(-1)!)), replicas: 1, maxBatch: 64, maxWaitMs: 0 },
+    ];
+    const visited = new Map<string, Map<string, Measurement>>(servable.map((v) => [v.name, new Map()]));
+    let start = restarts[0]!;
+    for (let pass = 0; pass < restarts.length && !stop(); pass++) {
+      for (let i = 0; i < servable.length && !stop(); i++) {
+        const v = servable[i]!;
+        if (visited.get(v.name)!.has('failed')) continue;
+        const share = (budgetMs - elapsed()) / ((servable.length - i) + servable.length * (restarts.length - pass - 1));
+        const until = elapsed() + Math.max(share, 0);
+        const entry = variants.find((x) => x.name === v.name)!;
+        let r: Awaited<ReturnType<typeof hillClimb>>;
+        try {
+          r = await hillClimb({
+            space,
+            start: pass === 0 ? start : restarts[pass]!,
+            targets: o.targets,
+            priceCoreHour: o.prices.coreHour,
+            evaluate: evaluateFor(v),
+            visited: visited.get(v.name)!,
+            stop: () => stop() || elapsed() + 0.5 * evalEstimate() >= until || elapsed() + 0.8 * evalEstimate() >= budgetMs,
+            onMeasurement: (m) => points.push(priced(m, v.accuracy)),
+          });
+        } catch (err) {
+          if (o.signal?.aborted) throw err;
+          // One variant failing to serve (e.g. an op the server's engine lacks) must not end the search.
+          entry.note = `serving failed: ${(err as Error).message}`;
+          notes.push(`variant ${v.name}: ${entry.note}`);
+          visited.get(v.name)!.set('failed', { variant: v.name, config: start, rps: 0, p50Ms: 0, p99Ms: 0, requests: 0, errors: 0, coresUsed: 0, peakRssMb: 0, probeOnly: true });
+          continue;
+        }
+        entry.served ||= r.measurements.length > 0;
+        if (pass === 0 && r.best) start = r.best.config; // warm start: the next variant begins where this one ended
       }
-      entry.served = r.measurements.length > 0;
-      if (!entry.served) entry.note = 'budget ran out before it was served';
-      if (r.best) start = r.best.config; // warm start: the next variant begins where this one ended
+      if (servable.every((v) => visited.get(v.name)!.has('failed'))) break;
     }
   } catch (err) {
     if (!o.signal?.aborted) {

@@ -35,6 +35,8 @@ export interface SearchOptions {
   onMeasurement?: (m: Measurement) => void;
   /** Safety cap on evaluations. Default 40. */
   maxEvaluations?: number;
+  /** Settings already measured (shared across restarts): never measured twice, and the start may be one. */
+  visited?: Map<string, Measurement>;
 }
 
 /** Lexicographic score: first how far p99, throughput and errors miss the targets, then cost. Lower is better. */
@@ -80,7 +82,7 @@ export function neighbours(c: ServingConfig, s: SearchSpace): ServingConfig[] {
 
 /** Run the hill climb; returns every measurement taken (probes included) and the best setting. */
 export async function hillClimb(o: SearchOptions): Promise<{ measurements: Measurement[]; best: Measurement | null }> {
-  const seen = new Map<string, Measurement>();
+  const seen = o.visited ?? new Map<string, Measurement>();
   const measurements: Measurement[] = [];
   const max = o.maxEvaluations ?? 40;
   const record = (m: Measurement) => {
@@ -89,8 +91,9 @@ export async function hillClimb(o: SearchOptions): Promise<{ measurements: Measu
     o.onMeasurement?.(m);
   };
   if (o.stop()) return { measurements, best: null };
-  let best = await o.evaluate(o.start, () => true);
-  record(best);
+  const known = seen.get(configKey(o.start));
+  let best = known && !known.probeOnly ? known : await o.evaluate(o.start, () => true);
+  if (best !== known) record(best);
   let improved = true;
   while (improved && !o.stop() && measurements.length < max) {
     improved = false;

@@ -1,0 +1,91 @@
+// Compression benchmark (reported, not asserted), Fashion-MNIST: the fp32 model from `lep train` against
+// each variant (size ratio, accuracy drop, p50 ratio at batch 1, throughput ratio at batch 64), PyTorch's
+// dynamic int8 on the same weights as the peer, and the navigator's pick for --p99-ms 10 --min-accuracy 0.88
+// against the naive default (fp32, 1 replica, no batching).
+// Run: npx tsx bench/compress.ts [model.onnx] [--skip-navigator]   (needs dataset-fashion-mnist, python3-torch)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compressModel, parseMethod } from '../src/compress/index.js';
+import { loadDataset } from '../src/data/index.js';
+import { FASHION_MNIST_DIR } from '../src/data/fashion-mnist.js';
+import { readModel } from '../src/onnx/reader.js';
+import { ortEngine } from '../src/runtime/ort-engine.js';
+import { navigate } from '../src/navigator/index.js';
+import { runTrainJob } from '../src/cli/train-job.js';
+
+const OUT = new URL('./out/compress/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+const args = process.argv.slice(2);
+let modelPath = args.find((a) => a.endsWith('.onnx'));
+if (!modelPath) {
+  modelPath = join(OUT, 'fp32', 'model.onnx');
+  if (!existsSync(modelPath)) {
+    console.log('training the fp32 model: lep train --dataset fashion-mnist --arch mlp --epochs 15');
+    runTrainJob({ dataset: 'fashion-mnist', arch: 'mlp', epochs: 15, batchSize: 128, optimizer: 'adam', augment: false, seed: 0, outDir: join(OUT, 'fp32') });
+  }
+}
+const model = readFileSync(modelPath);
+const { train, test } = loadDataset('fashion-mnist');
+
+// Peer: PyTorch fp32 vs quantize_dynamic on the same weights (only for a Gemm/MatMul MLP).
+let peer: { fp32: Record<string, number>; int8: Record<string, number>; torch: string } | null = null;
+const m = readModel(model);
+const gemms = m.graph.nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'MatMul');
+if (gemms.every((n) => n.opType === 'Gemm')) {
+  const layers = gemms.map((n) => {
+    const w = m.graph.initializers.get(n.inputs[1]!)!;
+    const b = m.graph.initializers.get(n.inputs[2]!)!;
+    const transB = n.attrs['transB']?.type === 'int' && n.attrs['transB'].value === 1;
+    const [out, inp] = transB ? [w.dims[0]!, w.dims[1]!] : [w.dims[1]!, w.dims[0]!];
+    let data = Array.from(w.data as Float32Array);
+    if (!transB) data = data.map((_, i) => (w.data as Float32Array)[(i % inp) * out + Math.floor(i / inp)]!);
+    return { in: inp, out, w: data, b: Array.from(b.data as Float32Array) };
+  });
+  writeFileSync(join(OUT, 'peer-weights.json'), JSON.stringify({ layers }));
+  const r = spawnSync('/usr/bin/python3', [new URL('./compress-peers/torch_quant.py', import.meta.url).pathname, join(OUT, 'peer-weights.json'), FASHION_MNIST_DIR], { encoding: 'utf8' });
+  if (r.status === 0) peer = JSON.parse(r.stdout);
+  else console.log(`torch peer failed: ${r.stderr.slice(-300)}`);
+}
+
+const rows: string[][] = [];
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+let base: { acc: number; size: number; p50: number; thr: number } | null = null;
+for (const method of ['int8-dynamic', 'int8-static', 'fp16', 'prune:0.5', 'prune-structured:0.5', 'distill:mlp-64']) {
+  const epochs = method.startsWith('prune') ? 1 : method.startsWith('distill') ? 3 : 0;
+  const { report } = await compressModel({ runner: ortEngine, model, method: parseMethod(method), train, test, epochs, measure: { latencyIters: 500, minMs: 800 } });
+  const o = report.original!;
+  const v = report.variant!;
+  const r = report.ratios!;
+  if (!base) {
+    base = { acc: o.accuracy, size: o.sizeBytes, p50: o.p50Ms, thr: o.throughputB64 };
+    rows.push(['fp32 (ours, ORT)', `${(o.sizeBytes / 1024).toFixed(1)} KB`, '1.000', pct(o.accuracy), '—', o.p50Ms.toFixed(4), '1.00', Math.round(o.throughputB64).toString(), '1.00']);
+  }
+  rows.push([method, `${(v.sizeBytes / 1024).toFixed(1)} KB`, r.size.toFixed(3), pct(v.accuracy), r.accuracyDropPoints.toFixed(2), v.p50Ms.toFixed(4), r.p50.toFixed(2), Math.round(v.throughputB64).toString(), r.throughputB64.toFixed(2)]);
+  console.log(`done ${method}`);
+}
+if (peer) {
+  const f = peer.fp32;
+  const q = peer.int8;
+  rows.push([`peer torch ${peer.torch} fp32`, `${(f['size']! / 1024).toFixed(1)} KB`, '1.000', pct(f['acc']!), '—', f['p50']!.toFixed(4), '1.00', Math.round(f['thr']!).toString(), '1.00']);
+  rows.push(['peer torch dynamic int8', `${(q['size']! / 1024).toFixed(1)} KB`, (q['size']! / f['size']!).toFixed(3), pct(q['acc']!), ((f['acc']! - q['acc']!) * 100).toFixed(2), q['p50']!.toFixed(4), (q['p50']! / f['p50']!).toFixed(2), Math.round(q['thr']!).toString(), (q['thr']! / f['thr']!).toFixed(2)]);
+}
+const head = ['variant', 'size', 'size ratio (≤0.27 int8)', 'accuracy', 'drop pts (≤0.5)', 'p50 ms b=1', 'p50 ratio (≤0.7)', 'samples/s b=64', 'thr ratio'];
+console.log(`\nmodel ${modelPath}; one intra-op thread each; machine shared and noisy\n`);
+console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+
+if (!args.includes('--skip-navigator')) {
+  const { report } = await navigate({
+    modelPath,
+    dataset: 'fashion-mnist',
+    outDir: join(OUT, 'navigator'),
+    targets: { minAccuracy: 0.88, p99Ms: 10, rps: 2000 },
+    prices: { coreHour: 0.04 },
+    budgetMinutes: Number(process.env['NAV_BUDGET_MINUTES'] ?? 5),
+  });
+  console.log(`\nnavigator (--p99-ms 10 --min-accuracy 0.88 --rps 2000, $0.04/core-hour):\n${report.recommendation.text}`);
+  if (report.naive) console.log(`naive default (fp32, 1 replica, no batching): ${Math.round(report.naive.rps)} req/s, p99 ${report.naive.p99Ms.toFixed(1)} ms, $${report.naive.costPerMillion.toPrecision(3)}/M`);
+  if (report.savingsFactor !== null) console.log(`pick vs naive: ${report.savingsFactor.toFixed(2)}× cheaper per request`);
+  console.log(`report: ${join(OUT, 'navigator', 'report.md')}`);
+}

@@ -30,6 +30,8 @@ type NameParams = FastifyRequest<{ Params: { name: string } }>;
 
 /** Register the API routes on `app`. */
 export function registerApi(app: FastifyInstance, cp: ControlPlane): void {
+  // JSON endpoints take JSON only: a text/plain body is a 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'],
     { parseAs: 'buffer', bodyLimit: MAX_PHOTON_BYTES },

@@ -1,4 +1,4 @@
-// Round-robin specifics beyond the shared suite: strict rotation and nginx's smooth weighted order.
+// Round-robin specifics beyond the shared suite (strict rotation, nginx smooth weighted order), plus affinity by cookie.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoundRobinPolicy } from './policy-round-robin.js';
@@ -24,4 +24,15 @@ test('skips an unhealthy replica without breaking the rotation of the others', (
   rs[1]!.healthy = false;
   const seq = Array.from({ length: 4 }, () => p.pick({ headers: {} }, rs)!.id);
   assert.deepEqual(seq, ['r0', 'r2', 'r0', 'r2']);
+});
+
+test('affinity reads the key from a cookie when configured', async () => {
+  const { AffinityPolicy } = await import('./policy-affinity.js');
+  const p = new AffinityPolicy({ cookie: 'sid' });
+  const rs = makeReplicas(4);
+  const pick = (cookie: string): string | undefined => p.pick({ headers: { cookie } }, rs)?.id;
+  const first = pick('theme=dark; sid=user-42');
+  for (let i = 0; i < 10; i++) assert.equal(pick(`sid=user-42; other=${i}`), first);
+  assert.equal(p.keyOf({ headers: { cookie: 'theme=dark' } }), undefined);
+  assert.equal(p.keyOf({ headers: { 'x-session-id': 'h', cookie: 'sid=c' } }), 'h', 'the header wins');
 });

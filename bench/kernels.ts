@@ -36,9 +36,9 @@ function measure(kern: Kernels, s: Shape): number {
   const b = Float32Array.from({ length: s.k * s.n }, () => Math.random() - 0.5);
   const c = new Float32Array(s.m * s.n);
   const flops = 2 * s.m * s.n * s.k;
-  const reps = Math.max(1, Math.round((quick ? 2e7 : 1e8) / flops / (kern === jsKernels ? 8 : 1)));
+  const reps = Math.max(1, Math.round((quick ? 2e7 : 5e7) / flops / (kern === jsKernels ? 8 : 1)));
   let best = Infinity;
-  for (let round = 0; round < (quick ? 3 : 7); round++) {
+  for (let round = 0; round < (quick ? 3 : 15); round++) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) kern.gemm(s.tA, s.tB, s.m, s.n, s.k, a, b, c, false);
     best = Math.min(best, (performance.now() - t0) / reps);
@@ -86,7 +86,7 @@ const passes: Array<[string, (k: Kernels) => void]> = [
 ];
 function ms(kern: Kernels, f: (k: Kernels) => void): number {
   let best = Infinity;
-  for (let round = 0; round < (quick ? 2 : 5); round++) {
+  for (let round = 0; round < (quick ? 2 : 9); round++) {
     const t0 = performance.now();
     f(kern);
     best = Math.min(best, performance.now() - t0);

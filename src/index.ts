@@ -9,4 +9,6 @@ export * as secure from './secure/index.js';
 export * as runtime from './runtime/index.js';
 export * as photon from './photon/index.js';
 export * as serve from './serve/index.js';
+export * as gateway from './gateway/index.js';
+export * as deploy from './deploy/index.js';
 export type { PhotonHandler, HandlerContext, PredictResult } from './serve/handler.js';

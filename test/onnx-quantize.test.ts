@@ -69,12 +69,19 @@ for (const style of ['gemm', 'matmul'] as const) {
   });
 }
 
-test('dynamic int8 quantizes Conv through ConvInteger and keeps outputs close', async () => {
+test('dynamic int8 Conv: weight-only int8 by default, ConvInteger on request; both close to fp32', async () => {
   const fp = cnnModel();
-  const q = quantizeDynamic(fp);
-  assert.ok(readModel(q.bytes).graph.nodes.some((n) => n.opType === 'ConvInteger'));
   const x = randomInput(N, 144);
-  assert.ok(relErr(await run(fp, x, [N, 1, 12, 12]), await run(q.bytes, x, [N, 1, 12, 12])) < 0.05);
+  const ref = await run(fp, x, [N, 1, 12, 12]);
+  const w = quantizeDynamic(fp);
+  const wOps = readModel(w.bytes).graph.nodes.map((n) => n.opType);
+  assert.ok(wOps.includes('Conv') && wOps.includes('DequantizeLinear') && !wOps.includes('ConvInteger'));
+  assert.ok(relErr(ref, await run(w.bytes, x, [N, 1, 12, 12])) < 0.05);
+  const i = quantizeDynamic(fp, { conv: 'integer' });
+  assert.ok(readModel(i.bytes).graph.nodes.some((n) => n.opType === 'ConvInteger'));
+  assert.ok(relErr(ref, await run(i.bytes, x, [N, 1, 12, 12])) < 0.05);
+  const none = quantizeDynamic(fp, { conv: 'none' });
+  assert.equal(none.skipped.length, 1);
 });
 
 test('a model with nothing to quantize is a typed UNSUPPORTED error', () => {

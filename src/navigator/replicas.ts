@@ -39,7 +39,6 @@ export interface ReplicaSet {
 function startOne(modelFile: string, c: ServingConfig, timeoutMs: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...loaderArgs(), ENTRY, JSON.stringify({ modelFile, threads: c.threads, maxBatch: c.maxBatch, maxWaitMs: c.maxWaitMs })], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, LEPTON_LOG_LEVEL: 'silent' },
   });
   return new Promise((resolve, reject) => {
     let buf = '';

@@ -21,8 +21,12 @@ import {
 } from './quantize-graph.js';
 
 export interface DynamicQuantizeOptions {
-  /** Also quantize Conv (ConvInteger, per-channel scales applied after). Default true. */
-  conv?: boolean;
+  /**
+   * How Conv layers are treated. 'weight-only' (default): int8 per-channel weights behind a
+   * DequantizeLinear, computed in float, because onnxruntime 1.30's ConvInteger kernel measured
+   * ~30× slower than its float Conv on small CNNs here. 'integer': ConvInteger. 'none': left float.
+   */
+  conv?: 'weight-only' | 'integer' | 'none';
   /** Leave layers with fewer weights than this in float (tiny layers gain nothing). Default 0. */
   minWeights?: number;
 }
@@ -56,7 +60,7 @@ export function quantizeDynamic(modelBytes: Uint8Array, options: DynamicQuantize
 
   for (const wn of wns) {
     const name = wn.node.name ?? wn.node.opType;
-    if (wn.kind === 'conv' && options.conv === false) {
+    if (wn.kind === 'conv' && options.conv === 'none') {
       skipped.push({ node: name, reason: 'conv quantization disabled' });
       continue;
     }
@@ -69,7 +73,8 @@ export function quantizeDynamic(modelBytes: Uint8Array, options: DynamicQuantize
       continue;
     }
     const nodes: NodeSpec[] = [];
-    if (wn.kind === 'conv') emitConv(wn, spec, nodes, fresh, quantizeInput);
+    if (wn.kind === 'conv' && options.conv === 'integer') emitConv(wn, spec, nodes, fresh, quantizeInput);
+    else if (wn.kind === 'conv') emitWeightOnly(wn, spec, nodes, fresh);
     else emitMatMul(wn, spec, nodes, fresh, quantizeInput);
     replacement.set(wn.node, nodes);
     quantized.push(name);
@@ -109,6 +114,23 @@ function emitMatMul(wn: WeightedNode, spec: Spec, out: NodeSpec[], fresh: Fresh,
   } else {
     out.push({ opType: 'Mul', inputs: [accF, scale], outputs: [y], name: fresh('Mul') });
   }
+}
+
+/** int8 weights with per-channel scales, dequantized in the graph; the op itself stays float. */
+function emitWeightOnly(wn: WeightedNode, spec: Spec, out: NodeSpec[], fresh: Fresh): void {
+  const c = wn.outChannels;
+  const { q, scales } = quantizePerChannel(wn.weight.data as Float32Array, c, channelOf(wn));
+  const wq = fresh(`${wn.weight.name}_int8`);
+  const ws = fresh(`${wn.weight.name}_scale`);
+  const wz = fresh(`${wn.weight.name}_zero_point`);
+  const wdq = fresh(`${wn.weight.name}_dequantized`);
+  spec.initializers.push(
+    { name: wq, dtype: 'int8', dims: [...wn.weight.dims], data: q },
+    { name: ws, dtype: 'float32', dims: [c], data: scales },
+    { name: wz, dtype: 'int8', dims: [c], data: new Int8Array(c) },
+  );
+  out.push({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [wdq], attrs: { axis: attr.int(0) }, name: fresh('DequantizeLinear') });
+  out.push({ ...wn.node, inputs: [wn.node.inputs[0]!, wdq, ...wn.node.inputs.slice(2)] });
 }
 
 /** ConvInteger takes only a per-tensor weight zero point; symmetric int8 keeps it 0, so per-channel scales still apply after. */

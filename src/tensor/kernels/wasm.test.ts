@@ -45,7 +45,7 @@ const loaded = loadWasmKernels();
 assert.ok(loaded, 'build/lepton-kernels*.wasm missing or unusable: run `node scripts/build-wasm.mjs`');
 const single = createWasmKernels(loaded, { threads: 1 });
 // Every GEMM goes through the helper-thread protocol, however small.
-const dual = createWasmKernels(loaded, { threads: 2, parallelMinFlops: 0 });
+const dual = createWasmKernels(loaded, { threads: 2, parallelMinFlops: 0, adaptiveThreads: false });
 after(() => dual.close());
 
 for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 threads', dual]] as const) {
@@ -79,6 +79,7 @@ test('wasm 2 threads: many back-to-back jobs of changing shape stay exact (no st
   }
   checkGemm(dual, false, true, 128, 128, 784);
   checkGemm(dual, true, false, 128, 784, 128);
+  assert.ok(dual.stats().parallelJobs > 100, 'the helper was woken for every job');
 });
 
 test('the plain SIMD build (no fused multiply-add) is correct too', () => {
@@ -178,7 +179,7 @@ function close(got: Float32Array, want: Float64Array, start: Float32Array | null
   }
 }
 
-const tinyChunks = createWasmKernels(loaded, { threads: 2, parallelMinFlops: 0, convChunkBytes: 4000 });
+const tinyChunks = createWasmKernels(loaded, { threads: 2, parallelMinFlops: 0, convChunkBytes: 4000, adaptiveThreads: false });
 after(() => tinyChunks.close());
 
 for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 threads', dual], ['wasm 2 threads, tiny chunks', tinyChunks]] as const) {

@@ -24,6 +24,8 @@ export interface WasmKernelOptions {
   convChunkBytes?: number;
   /** Winograd F(2x2,3x3) for 3x3 stride-1 convolutions with 8+ channels in and out. Default true. */
   winograd?: boolean;
+  /** Pause the helper thread while it does not pay off (a busy machine). Default true; tests turn it off. */
+  adaptiveThreads?: boolean;
 }
 
 export interface WasmKernels extends Kernels {
@@ -43,7 +45,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
   const ctx: WasmContext = {
     ex,
     arena: new Arena(w),
-    pool: new TaskPool(ex, w.module, w.memory),
+    pool: new TaskPool(ex, w.module, w.memory, opts.adaptiveThreads ?? true),
     threads: Math.max(1, Math.min(2, opts.threads ?? availableParallelism())),
     parallelMinFlops: opts.parallelMinFlops ?? 4e6,
     convChunkBytes: opts.convChunkBytes ?? 64 * 2 ** 20,

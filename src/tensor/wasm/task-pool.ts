@@ -23,10 +23,11 @@ const WORDS = 8;
  * gets this function's source, so it uses literal indices only. The job word is read after a
  * successful claim, when the job cannot finish (and be replaced) under us.
  */
-function drain(ex: KernelExports, ctrl: Int32Array, th: number): void {
+function drain(ex: KernelExports, ctrl: Int32Array, th: number): number {
+  let ran = 0;
   for (;;) {
     const r = Atomics.load(ctrl, 1);
-    if (r <= 0) return;
+    if (r <= 0) return ran;
     if (Atomics.compareExchange(ctrl, 1, r, r - 1) !== r) continue;
     try {
       ex.runTask(Atomics.load(ctrl, 5), r - 1, th);
@@ -34,6 +35,7 @@ function drain(ex: KernelExports, ctrl: Int32Array, th: number): void {
       Atomics.store(ctrl, 3, 1);
     }
     if (th !== 0) Atomics.add(ctrl, 6, 1);
+    ran++;
     Atomics.add(ctrl, 2, 1);
     Atomics.notify(ctrl, 2);
   }
@@ -56,28 +58,36 @@ for (;;) {
 
 export interface PoolStats {
   parallelJobs: number;
-  /** Jobs run alone because the helper had recently been late (a busy machine). */
+  /** Time the caller spent waiting for the helper's last tasks, and jobs where that exceeded its own work. */
+  waitedMs: number;
+  lateJobs: number;
+  /** Jobs run alone because the helper had recently been late or not paying off (a busy machine). */
   backedOff: number;
   helperTasks: number;
 }
 
 /**
- * Runs a job's tasks on the calling thread, with one helper thread joining when asked. When other
- * processes hold the cores, the helper may be descheduled mid-task and the caller waits for it;
- * after repeated late finishes the pool runs jobs alone for a while (doubling back-off), then retries.
+ * Runs a job's tasks on the calling thread, with one helper thread joining when asked. On a busy
+ * machine the helper can be descheduled mid-task and the caller then waits for it, which costs far
+ * more than the helper saves. So every parallel job is judged against the caller's own pace; a
+ * late helper, or a running gain below zero, turns the helper off for a while (0.5 s, doubling up
+ * to a minute), after which one job probes again.
  */
 export class TaskPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(WORDS * 4));
   private worker: Worker | null = null;
-  private skip = 0;
-  private backoff = 8;
-  private strikes = 0;
-  private readonly counts = { parallelJobs: 0, backedOff: 0 };
+  private offUntil = 0;
+  private offFor = 500;
+  /** Running mean of (serial estimate - actual) / serial estimate over parallel jobs. */
+  private gain = 0.1;
+  private readonly counts = { parallelJobs: 0, backedOff: 0, waitedMs: 0, lateJobs: 0 };
 
   constructor(
     private readonly ex: KernelExports,
     private readonly module: WasmModule,
     private readonly memory: WasmMemory,
+    /** Judge parallel jobs and back off (default); false always engages the helper (tests). */
+    private readonly adaptive = true,
   ) {}
 
   /** Run tasks 0..tasks-1 of the job descriptor at `job`; `parallel` lets the helper join. */
@@ -88,8 +98,8 @@ export class TaskPool {
     Atomics.store(c, ERR, 0);
     Atomics.store(c, REMAINING, tasks); // publishes the job: claims may start now
     let useHelper = parallel && tasks > 1;
-    if (useHelper && this.skip > 0) {
-      this.skip--;
+    const t0 = useHelper ? performance.now() : 0;
+    if (useHelper && this.adaptive && t0 < this.offUntil) {
       this.counts.backedOff++;
       useHelper = false;
     }
@@ -98,26 +108,26 @@ export class TaskPool {
       Atomics.add(c, SEQ, 1);
       Atomics.notify(c, SEQ);
     }
-    const t0 = useHelper ? performance.now() : 0;
-    drain(this.ex, c, 0);
+    const mine = drain(this.ex, c, 0);
     const t1 = useHelper ? performance.now() : 0;
     for (let d = Atomics.load(c, DONE); d < tasks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d, 1000);
-    if (useHelper) this.judge(t1 - t0, performance.now() - t1);
+    if (useHelper) this.judge(t1 - t0, performance.now() - t1, mine, tasks);
     if (Atomics.load(c, ERR) !== 0) throw new LeptonError('LEPTON_ERR_INTERNAL', 'a WebAssembly kernel task failed (out-of-bounds access in the kernel module)');
   }
 
-  /** Adapt to a late helper: `waited` ms idle after doing `worked` ms of tasks ourselves. */
-  private judge(worked: number, waited: number): void {
+  /** `worked` ms running `mine` of `tasks` tasks ourselves, then `waited` ms for the helper. */
+  private judge(worked: number, waited: number, mine: number, tasks: number): void {
     this.counts.parallelJobs++;
-    if (waited > 0.5 * worked) {
-      if (++this.strikes >= 2) {
-        this.skip = this.backoff;
-        this.backoff = Math.min(this.backoff * 2, 1024);
-        this.strikes = 0;
-      }
-    } else if (waited < 0.2 * worked) {
-      this.strikes = 0;
-      this.backoff = Math.max(8, this.backoff >> 1);
+    this.counts.waitedMs += waited;
+    if (waited > worked) this.counts.lateJobs++;
+    const serial = (worked / Math.max(1, mine)) * tasks; // what the job would have cost alone
+    this.gain = 0.8 * this.gain + (0.2 * (serial - worked - waited)) / Math.max(serial, 1e-6);
+    if (waited > worked || this.gain < 0) {
+      this.offUntil = performance.now() + this.offFor;
+      this.offFor = Math.min(this.offFor * 2, 60_000);
+      this.gain = 0.1; // the next probe starts from a mildly optimistic prior
+    } else if (this.gain > 0.15) {
+      this.offFor = 500;
     }
   }
 

@@ -190,3 +190,19 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('a client that hangs up mid-request does not disturb the gateway', async () => {
+  const { gw, base } = await startGateway();
+  const [slow] = await fakes('slow');
+  slow!.behaviour.delayMs = 150;
+  gw.upsertDeployment('d');
+  gw.addReplica('d', { id: 'slow', origin: slow!.origin });
+  const ac = new AbortController();
+  const gone = request(`${base}/deployments/d/x`, { method: 'POST', body: '{}', signal: ac.signal }).catch(() => 'aborted');
+  await waitFor(() => slow!.inFlight === 1);
+  ac.abort();
+  assert.equal(await gone, 'aborted');
+  await waitFor(() => gw.stats('d')!.inFlight === 0);
+  const r = await post(`${base}/deployments/d/x`, '{}');
+  assert.equal(r.status, 200);
+});

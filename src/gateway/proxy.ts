@@ -1,11 +1,12 @@
 /**
  * Forward one client request to a replica of a route: buffer the body, pick a replica, send it
- * over the replica's keep-alive pool, stream the answer back. Failures before the response starts
- * (refused, reset, a 503 from a draining replica) are retried on a different replica while the
- * retry budget and the request's deadline allow.
+ * over the replica's keep-alive pool with a raw undici dispatch handler (no intermediate streams or
+ * promises per chunk), and write the answer straight to the client with backpressure. Failures
+ * before the response starts (refused, reset, a 503 from a draining replica) are retried on a
+ * different replica while the retry budget and the request's deadline allow.
  */
-import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Dispatcher } from 'undici';
 import { LeptonError } from '../core/errors.js';
 import { downstreamHeaders, readBody, sendError, upstreamHeaders } from './http-util.js';
 import { type GatewayMetrics } from './metrics.js';
@@ -24,9 +25,6 @@ const RETRYABLE = new Set([
   'UND_ERR_DESTROYED',
 ]);
 
-/** Answers up to this size are buffered instead of streamed. */
-const SMALL_BODY = 64 * 1024;
-
 export function isRetryableError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE.has(code);
@@ -38,6 +36,57 @@ function timeoutOf(req: IncomingMessage, route: Route): number {
   const asked = typeof raw === 'string' ? Number(raw) : NaN;
   const max = route.options.requestTimeoutMs;
   return Number.isFinite(asked) && asked > 0 ? Math.min(asked, max) : max;
+}
+
+/** How one attempt ended. `started` means bytes already reached the client: no retry possible. */
+type Outcome = { kind: 'done'; status: number } | { kind: 'unavailable' } | { kind: 'failed'; err: Error; started: boolean };
+
+/** One attempt on one replica, streamed straight into `res`. */
+function attempt(
+  member: Member,
+  options: Dispatcher.DispatchOptions,
+  res: ServerResponse,
+  mayRetry503: () => boolean,
+): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    let status = 0;
+    let started = false;
+    let skipping = false;
+    member.pool.dispatch(options, {
+      onRequestStart() {},
+      onResponseStart(controller, statusCode: number, headers: IncomingHttpHeaders) {
+        status = statusCode;
+        // A 503 means the replica refused before doing work (draining, not ready): try another.
+        if (statusCode === 503 && mayRetry503()) {
+          skipping = true;
+          return;
+        }
+        started = true;
+        if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
+        res.writeHead(statusCode, downstreamHeaders(headers));
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
+        });
+      },
+      onResponseData(controller, chunk: Buffer) {
+        if (skipping) return;
+        if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
+        if (!res.write(chunk)) {
+          controller.pause();
+          res.once('drain', () => controller.resume());
+        }
+      },
+      onResponseEnd() {
+        if (skipping) return resolve({ kind: 'unavailable' });
+        res.end();
+        resolve({ kind: 'done', status });
+      },
+      onResponseError(_controller, err: Error) {
+        if (started) res.destroy();
+        resolve({ kind: 'failed', err, started });
+      },
+    });
+  });
 }
 
 export async function proxy(
@@ -59,11 +108,9 @@ export async function proxy(
   }
   const headers = upstreamHeaders(req);
   const pickRequest = { headers: req.headers, exclude: new Set<string>() };
-  // No AbortController per request: it is a measurable share of the hot path, and an inference
-  // whose client left simply finishes on the replica and is dropped here.
   route.budget.recordRequest();
 
-  for (let attempt = 1; ; attempt++) {
+  for (let attemptNo = 1; ; attemptNo++) {
     let member: Member;
     try {
       member = await route.acquire(pickRequest, deadline);
@@ -73,58 +120,38 @@ export async function proxy(
     }
     const t0 = performance.now();
     const remaining = deadline - Date.now();
-    let retryReason = '';
-    try {
-      if (remaining <= 0) throw new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered');
-      const up = await member.pool.request({
-        method: req.method as 'GET',
-        path,
-        headers,
-        body: body ?? null,
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
-      });
-      const status = up.statusCode;
-      // A 503 means the replica refused before doing work (draining, not ready): try another.
-      if (status === 503 && canRetry(attempt, route, deadline)) {
-        await up.body.dump().catch(() => {});
-        route.release(member, false, performance.now() - t0);
-        retryReason = 'unavailable';
-      } else {
-        const done = (err: unknown): void => {
-          route.release(member, !err && status < 500, performance.now() - t0);
-          member.countRequest(err ? 'aborted' : status, (performance.now() - start) / 1000);
-        };
-        const length = Number(up.headers['content-length'] ?? NaN);
-        if (length <= SMALL_BODY) {
-          // Small answers (predictions) are read whole and written in one go: far cheaper than a pipeline.
-          const buf = Buffer.from(await up.body.arrayBuffer());
-          res.writeHead(status, downstreamHeaders(up.headers));
-          res.end(buf);
-          done(undefined);
-        } else {
-          res.writeHead(status, downstreamHeaders(up.headers));
-          pipeline(up.body, res, done);
-        }
-        return;
-      }
-    } catch (err) {
-      route.release(member, false, performance.now() - t0);
-      if (res.headersSent || res.destroyed) {
-        res.destroy(); // failed mid-answer: nothing clean can be sent any more
-        return;
-      }
-      if (isRetryableError(err) && canRetry(attempt, route, deadline)) {
-        retryReason = 'connect_or_reset';
-      } else {
-        const e = upstreamError(err, deployment);
-        member.countRequest(e.status, (performance.now() - start) / 1000);
-        sendError(res, e);
-        return;
-      }
+    if (remaining <= 0) {
+      route.release(member, true, 0);
+      sendError(res, new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered'));
+      return;
+    }
+    const outcome = await attempt(
+      member,
+      { method: req.method as 'POST', path, headers, body: body ?? null, headersTimeout: remaining, bodyTimeout: remaining },
+      res,
+      () => canRetry(attemptNo, route, deadline),
+    );
+    const latency = performance.now() - t0;
+    if (outcome.kind === 'done') {
+      route.release(member, outcome.status < 500, latency);
+      member.countRequest(outcome.status, (performance.now() - start) / 1000);
+      return;
+    }
+    route.release(member, false, latency);
+    let reason: string;
+    if (outcome.kind === 'unavailable') reason = 'unavailable';
+    else if (outcome.started || res.destroyed) {
+      member.countRequest('aborted', (performance.now() - start) / 1000);
+      return; // failed mid-answer, or the client left: nothing clean can be sent
+    } else if (isRetryableError(outcome.err) && canRetry(attemptNo, route, deadline)) reason = 'connect_or_reset';
+    else {
+      const e = upstreamError(outcome.err, deployment);
+      member.countRequest(e.status, (performance.now() - start) / 1000);
+      sendError(res, e);
+      return;
     }
     pickRequest.exclude.add(member.id);
-    metrics.retries.inc({ deployment, reason: retryReason });
+    metrics.retries.inc({ deployment, reason });
   }
 }
 

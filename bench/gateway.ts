@@ -1,11 +1,13 @@
 // Gateway benchmark, one run: the same 2 replicas (`lep photon run`, 784-128-10 MLP, 1 thread each)
 // and the same load (wrk, 64 connections, one 784-float JSON body) behind: nothing (direct to one
 // replica), nginx round-robin and least_conn (upstream keepalive), HAProxy leastconn, and our gateway
-// with each policy. Scenario two makes one replica slow (+20 ms on half its requests via a shim).
+// with each policy. Scenario two makes one replica slow (+20 ms on half its requests via a shim)
+// and offers the same fixed rate to every balancer.
 // Then the fault run: `lep up` with a 2-replica deployment, kill -9 a replica under load.
-// Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--skip-slow] [--skip-fault]
+// Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--rate 1500] [--skip-slow] [--skip-fault]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ const flag = (name: string, def: number): number => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const DURATION = flag('duration', 10);
+/** Offered load of scenario two: fixed, below every balancer's capacity, so p99 shows routing, not saturation. */
+const RATE = flag('rate', 1500);
 const CONNECTIONS = flag('connections', 64);
 const ROOT = join(import.meta.dirname, '..');
 const PEERS = join(import.meta.dirname, 'gateway-peers');
@@ -77,6 +81,20 @@ async function measure(name: string, url: string, bodyFile: string, script?: str
   const r = parseWrk(name, await wrkAsync(url, DURATION, bodyFile, script));
   console.error(`  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`);
   return r;
+}
+
+/**
+ * Fixed-rate load (autocannon, same connections): a closed loop at saturation makes latency mirror
+ * throughput (Little's law), which would hide what the routing itself does to the tail.
+ */
+async function measureRate(name: string, url: string, bodyFile: string): Promise<Result> {
+  const body = readFileSync(bodyFile);
+  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, overallRate: RATE };
+  await autocannon({ ...opts, duration: 2 });
+  const r = await autocannon({ ...opts, duration: DURATION });
+  const res = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+  console.error(`  ${name.padEnd(34)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  errors ${res.errors}`);
+  return res;
 }
 
 async function freePort(): Promise<number> {
@@ -221,14 +239,14 @@ async function main(): Promise<void> {
       const slowB = `http://127.0.0.1:${shimPort}`;
       await waitHttp(`${slowB}/v2/health/ready`);
       const uneven = await startBalancers(join(home, 'uneven'), [a, slowB]);
-      console.error('one slow replica (+20 ms on half its requests):');
-      const nginxRrSlow = await measure('nginx round-robin', `${uneven.nginxRr}/predict`, bodyFile);
+      console.error(`one slow replica (+20 ms on half its requests), fixed ${RATE} req/s:`);
+      const nginxRrSlow = await measureRate('nginx round-robin', `${uneven.nginxRr}/predict`, bodyFile);
       slow.push(nginxRrSlow);
-      slow.push(await measure('nginx least_conn', `${uneven.nginxLc}/predict`, bodyFile));
-      slow.push(await measure('HAProxy leastconn', `${uneven.haproxy}/predict`, bodyFile));
-      slow.push(await measure('lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`, bodyFile));
-      slow.push(await measure('lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`, bodyFile));
-      table('One slow replica (+20 ms on half of replica B\'s requests)', slow, nginxRrSlow);
+      slow.push(await measureRate('nginx least_conn', `${uneven.nginxLc}/predict`, bodyFile));
+      slow.push(await measureRate('HAProxy leastconn', `${uneven.haproxy}/predict`, bodyFile));
+      slow.push(await measureRate('lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`, bodyFile));
+      slow.push(await measureRate('lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`, bodyFile));
+      table(`One slow replica (+20 ms on half of replica B's requests; autocannon -c${CONNECTIONS} at a fixed ${RATE} req/s)`, slow, nginxRrSlow);
     }
     cleanup();
     children.length = 0;

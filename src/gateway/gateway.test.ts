@@ -206,3 +206,16 @@ test('a client that hangs up mid-request does not disturb the gateway', async ()
   const r = await post(`${base}/deployments/d/x`, '{}');
   assert.equal(r.status, 200);
 });
+
+test('panic mode: when every replica is ejected, traffic still flows to them', async () => {
+  const { gw, base } = await startGateway({ defaults: { outlier: { consecutiveFailures: 2, baseEjectionMs: 60_000 } } });
+  const [flaky] = await fakes('flaky');
+  flaky!.behaviour.status = 500;
+  gw.upsertDeployment('d');
+  gw.addReplica('d', { id: 'flaky', origin: flaky!.origin });
+  for (let i = 0; i < 3; i++) assert.equal((await post(`${base}/deployments/d/x`, '{}')).status, 500);
+  assert.equal(gw.stats('d')!.replicas[0]!.ejected, true);
+  flaky!.behaviour.status = 200;
+  const r = await post(`${base}/deployments/d/x`, '{}');
+  assert.equal(r.status, 200, 'served despite the ejection instead of waiting for it to expire');
+});

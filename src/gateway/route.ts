@@ -213,8 +213,28 @@ export class Route {
    */
   private choose(request: PickRequest): Member | undefined {
     const m = this.policy.pick(request, this.members) as Member | undefined;
-    if (m || !request.exclude || request.exclude.size === 0) return m;
-    return this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
+    if (m) return m;
+    if (request.exclude && request.exclude.size > 0) {
+      const any = this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
+      if (any) return any;
+    }
+    return this.panicPick(request);
+  }
+
+  /**
+   * Panic mode (Envoy's idea): when outlier ejection has taken out every replica that passes its
+   * health checks, ejection is ignored rather than failing all traffic; a flaky replica beats none.
+   */
+  private panicPick(request: PickRequest): Member | undefined {
+    if (this.members.some((x) => x.healthy)) return undefined;
+    const ejected = this.members.filter((x) => x.ejected && x.activeHealthy && !x.draining);
+    if (ejected.length === 0) return undefined;
+    for (const x of ejected) x.healthy = true;
+    try {
+      return this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
+    } finally {
+      for (const x of ejected) x.refresh();
+    }
   }
 
   private reserve(m: Member): Member {

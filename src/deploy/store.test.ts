@@ -13,7 +13,7 @@ test('state survives closing and reopening the database', () => {
   const home = mkdtempSync(join(tmpdir(), 'lepton-store-'));
   try {
     const s = new Store(home);
-    assert.equal(s.schemaVersion, 2);
+    assert.equal(s.schemaVersion, 3);
     s.createDeployment(spec);
     s.updateStatus('web', { phase: 'Running', desiredReplicas: 2, readyReplicas: 2, photon: 'p@1', message: '', replicas: [] });
     s.upsertPhoton({ name: 'p', version: '1', sha256: 'ab', bytes: 3, created: 'now' });
@@ -41,11 +41,11 @@ test('migrates a v1 database forward and refuses a newer one', () => {
   const home = mkdtempSync(join(tmpdir(), 'lepton-store-'));
   try {
     const s = new Store(home);
-    s.db.exec('DROP TABLE replicas');
+    s.db.exec('DROP TABLE replicas; DROP TABLE tokens');
     s.db.pragma('user_version = 1');
     s.close();
     const upgraded = new Store(home);
-    assert.equal(upgraded.schemaVersion, 2);
+    assert.equal(upgraded.schemaVersion, 3);
     assert.deepEqual(upgraded.listReplicas(), []);
     upgraded.db.pragma('user_version = 99');
     upgraded.close();

@@ -25,6 +25,10 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE replicas (
      id TEXT PRIMARY KEY, deployment TEXT NOT NULL, pid INTEGER, port INTEGER, photon TEXT NOT NULL,
      started_at TEXT NOT NULL);`,
+  // API tokens (token-store-sqlite.ts): only SHA-256 hashes, never token text.
+  `CREATE TABLE tokens (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked_at INTEGER);`,
 ];
 
 export interface PhotonRow {

@@ -2,7 +2,7 @@
 // scale to zero and back from zero on the first request (which waits for its replica).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { addTinyPhoton, api, startLoad, startTestPlatform, TINY_BODY, waitUntil, type TestPlatform } from './platform-helpers.js';
+import { addTinyPhoton, api, authHeaders, startLoad, startTestPlatform, TINY_BODY, waitUntil, type TestPlatform } from './platform-helpers.js';
 
 let p: TestPlatform;
 before(async () => {
@@ -19,7 +19,7 @@ test('scales up under load and back down after it; scales to zero and back on de
   const status = () => p.controlPlane.getDeployment('auto').status;
   assert.equal(status().desiredReplicas, 1);
 
-  const load = startLoad(`${p.url}/deployments/auto/predict`, 12);
+  const load = startLoad(`${p.url}/deployments/auto/predict`, 12, authHeaders(p));
   await waitUntil(() => status().readyReplicas >= 2, 60_000, 'a scale-up to at least 2 ready replicas');
   const res = await load.stop();
   assert.equal(res.failed, 0, `failures: ${res.failures.join(' | ')}`);
@@ -34,7 +34,7 @@ test('scales up under load and back down after it; scales to zero and back on de
   const z = await api(p, 'PATCH', '/deployments/auto', { autoscaling: { minReplicas: 0, downscaleDelayMs: 500 } });
   assert.equal(z.status, 202, JSON.stringify(z.json));
   await waitUntil(() => status().phase === 'ScaledToZero', 30_000, 'scale to zero');
-  const first = await fetch(`${p.url}/deployments/auto/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: TINY_BODY });
+  const first = await fetch(`${p.url}/deployments/auto/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(p) }, body: TINY_BODY });
   assert.equal(first.status, 200, await first.clone().text());
   assert.equal(status().readyReplicas, 1);
 });

@@ -2,7 +2,7 @@
 // and a rolling update to a new photon version — zero failed client requests in both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { addTinyPhoton, api, sleep, startLoad, startTestPlatform, waitUntil, type TestPlatform } from './platform-helpers.js';
+import { addTinyPhoton, api, authHeaders, sleep, startLoad, startTestPlatform, waitUntil, type TestPlatform } from './platform-helpers.js';
 
 let p: TestPlatform;
 before(async () => {
@@ -18,7 +18,7 @@ after(() => p.dispose());
 const status = () => p.controlPlane.getDeployment('tiny').status;
 
 test('kill -9 of a replica under load: no failed request, and the replica comes back', { timeout: 90_000 }, async () => {
-  const load = startLoad(`${p.url}/deployments/tiny/predict`, 8);
+  const load = startLoad(`${p.url}/deployments/tiny/predict`, 8, authHeaders(p));
   await sleep(700);
   const victim = status().replicas[0]!;
   assert.ok(victim.pid);
@@ -36,12 +36,12 @@ test('kill -9 of a replica under load: no failed request, and the replica comes 
   assert.ok((res.byReplica.get(victim.id) ?? 0) > 0, 'the restarted replica serves again');
   const events = (await api(p, 'GET', '/events?deployment=tiny')).json['events'] as Array<{ type: string }>;
   assert.ok(events.some((e) => e.type === 'replica-crashed'));
-  const metrics = await (await fetch(`${p.url}/metrics`)).text();
+  const metrics = await (await fetch(`${p.url}/metrics`, { headers: authHeaders(p) })).text();
   assert.match(metrics, /lepton_gateway_retries_total\{deployment="tiny",reason="[a-z_]+"\} [1-9]/);
 });
 
 test('rolling update under load: zero failures, traffic moves to the new version', { timeout: 120_000 }, async () => {
-  const load = startLoad(`${p.url}/deployments/tiny/predict`, 8);
+  const load = startLoad(`${p.url}/deployments/tiny/predict`, 8, authHeaders(p));
   await sleep(500);
   const oldIds = new Set(status().replicas.map((r) => r.id));
   const r = await api(p, 'PATCH', '/deployments/tiny', { photon: 'tiny@2' });
@@ -55,7 +55,7 @@ test('rolling update under load: zero failures, traffic moves to the new version
   assert.equal(res.failed, 0, `failures: ${res.failures.join(' | ')}`);
   assert.deepEqual([...res.models].sort(), ['tiny@1', 'tiny@2'], 'both versions served during the roll');
   for (const id of status().replicas.map((x) => x.id)) assert.ok(!oldIds.has(id), 'old replicas were replaced');
-  const one = await fetch(`${p.url}/deployments/tiny/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[[1,2,3,4]]}' });
+  const one = await fetch(`${p.url}/deployments/tiny/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(p) }, body: '{"inputs":[[1,2,3,4]]}' });
   assert.equal(((await one.json()) as { model: string }).model, 'tiny@2');
   const events = (await api(p, 'GET', '/events?deployment=tiny')).json['events'] as Array<{ type: string }>;
   assert.ok(events.some((e) => e.type === 'update-finished'));

@@ -13,7 +13,17 @@ import { mlpModel, mlpWeights } from './fixtures/models.js';
 
 export interface TestPlatform extends Platform {
   home: string;
+  /** The admin token the platform created on its first start (auth is on by default). */
+  token: string;
   dispose(): Promise<void>;
+}
+
+const tokens = new Map<string, string>();
+
+/** `authorization: Bearer <admin token>` for a platform started by startTestPlatform (or `token`). */
+export function authHeaders(p: { url: string }, token?: string): Record<string, string> {
+  const t = token ?? tokens.get(p.url);
+  return t === undefined ? {} : { authorization: `Bearer ${t}` };
 }
 
 export async function startTestPlatform(extra: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
@@ -30,9 +40,12 @@ export async function startTestPlatform(extra: Partial<PlatformOptions> = {}): P
       ...extra.controlPlane,
     },
   });
+  if (p.adminToken === undefined) throw new Error('a fresh platform must create an admin token');
+  tokens.set(p.url, p.adminToken);
   return {
     ...p,
     home,
+    token: p.adminToken,
     async dispose() {
       await p.close();
       rmSync(home, { recursive: true, force: true });
@@ -52,7 +65,8 @@ export const TINY_BODY = JSON.stringify({ inputs: [[0.1, 0.2, 0.3, 0.4]] });
 export async function api(p: Platform, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await request(`${p.url}/api/v1${path}`, {
     method: method as 'GET',
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { ...authHeaders(p), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: r.statusCode, json: (await r.body.json()) as Record<string, unknown> };
 }
@@ -66,14 +80,14 @@ export interface LoadResult {
 }
 
 /** Keep `concurrency` requests in flight against `url` until `stop()`; count every outcome. */
-export function startLoad(url: string, concurrency: number): { stop(): Promise<LoadResult> } {
+export function startLoad(url: string, concurrency: number, headers: Record<string, string> = {}): { stop(): Promise<LoadResult> } {
   const res: LoadResult = { ok: 0, failed: 0, failures: [], byReplica: new Map(), models: new Set() };
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 10_000 });
   let running = true;
   const worker = async (): Promise<void> => {
     while (running) {
       try {
-        const r = await request(url, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json' }, dispatcher });
+        const r = await request(url, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
         const text = await r.body.text();
         if (r.statusCode === 200) {
           res.ok++;

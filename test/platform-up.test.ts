@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startPlatform } from '../src/deploy/platform.js';
-import { addTinyPhoton, api, startTestPlatform, TINY_BODY } from './platform-helpers.js';
+import { addTinyPhoton, api, authHeaders, startTestPlatform, TINY_BODY } from './platform-helpers.js';
 
 test('deploy 2 replicas, predict through the gateway, spread, API, metrics, restart reconcile', { timeout: 90_000 }, async () => {
   const p = await startTestPlatform();
@@ -18,7 +18,7 @@ test('deploy 2 replicas, predict through the gateway, spread, API, metrics, rest
 
     const seen = new Map<string, number>();
     for (let i = 0; i < 20; i++) {
-      const r = await request(`${p.url}/deployments/tiny/predict`, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json' } });
+      const r = await request(`${p.url}/deployments/tiny/predict`, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json', ...authHeaders(p) } });
       const body = (await r.body.json()) as { predictions: Array<{ label: string }>; model: string };
       assert.equal(r.statusCode, 200);
       assert.equal(body.model, 'tiny@1');
@@ -30,7 +30,7 @@ test('deploy 2 replicas, predict through the gateway, spread, API, metrics, rest
     for (const n of seen.values()) assert.equal(n, 10, 'round-robin splits evenly');
 
     // OIP v2 goes through the same path.
-    const oip = await request(`${p.url}/deployments/tiny/v2/health/ready`);
+    const oip = await request(`${p.url}/deployments/tiny/v2/health/ready`, { headers: authHeaders(p) });
     await oip.body.dump();
     assert.equal(oip.statusCode, 200);
 
@@ -55,7 +55,7 @@ test('deploy 2 replicas, predict through the gateway, spread, API, metrics, rest
     const events = await api(p, 'GET', '/events?deployment=tiny');
     assert.ok((events.json['events'] as Array<{ type: string }>).some((e) => e.type === 'replica-ready'));
 
-    const metrics = await request(`${p.url}/metrics`);
+    const metrics = await request(`${p.url}/metrics`, { headers: authHeaders(p) });
     const text = await metrics.body.text();
     assert.match(text, /lepton_gateway_requests_total\{deployment="tiny",replica="tiny-[0-9a-f]+",code="200"\} 10/);
     assert.match(text, /lepton_gateway_request_duration_seconds_bucket\{le="0.1",deployment="tiny"/);
@@ -67,7 +67,8 @@ test('deploy 2 replicas, predict through the gateway, spread, API, metrics, rest
   const again = await startPlatform({ home, port: 0, host: '127.0.0.1' });
   try {
     await again.controlPlane.waitReady('tiny', 60_000);
-    const r = await request(`${again.url}/deployments/tiny/predict`, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json' } });
+    assert.equal(again.adminToken, undefined, 'the admin token is created once, on the first start');
+    const r = await request(`${again.url}/deployments/tiny/predict`, { method: 'POST', body: TINY_BODY, headers: { 'content-type': 'application/json', ...authHeaders(again, p.token) } });
     await r.body.dump();
     assert.equal(r.statusCode, 200);
   } finally {

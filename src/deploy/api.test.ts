@@ -21,7 +21,8 @@ after(async () => {
 });
 
 async function call(method: string, path: string, body?: string | Uint8Array, type = 'application/json') {
-  const r = await fetch(`${p.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': type } }) });
+  const auth = { authorization: `Bearer ${p.adminToken!}` };
+  const r = await fetch(`${p.url}${path}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': type }) }, ...(body === undefined ? {} : { body }) });
   return { status: r.status, json: (await r.json()) as { error?: { code: string; message: string } } & Record<string, unknown> };
 }
 
@@ -63,6 +64,6 @@ test('a photon uploaded through the API is stored, listed, and idempotent', asyn
   assert.deepEqual((list.json['photons'] as Array<{ name: string }>).map((x) => x.name), ['relu']);
   const again = await call('POST', '/api/v1/photons', archive, 'application/octet-stream');
   assert.equal(again.status, 201, 'the same bytes again are idempotent');
-  const metrics = await fetch(`${p.url}/metrics`);
+  const metrics = await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${p.adminToken!}` } });
   assert.match(await metrics.text(), /lepton_frontdoor_process_cpu_seconds_total/);
 });

@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
   decideMs?: number;
   /** Longest wait for a draining replica's in-flight requests. Default 30000 ms. */
   drainTimeoutMs?: number;
+  /** Resolve a deployment's `secrets` into replica environment variables (the secrets vault). None = secrets refused. */
+  secretEnv?: (names: readonly string[]) => Promise<Record<string, string>>;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/lep.js', import.meta.url));
@@ -55,6 +57,8 @@ export interface DeploymentView {
 
 export class ControlPlane {
   private readonly controllers = new Map<string, DeploymentController>();
+  /** Resolved secret env per deployment: kept in memory only, never stored, logged or returned. */
+  private readonly secretEnvs = new Map<string, Record<string, string>>();
   private readonly log: Logger;
   private readonly supervisor: SupervisorOptions;
   private sampler: NodeJS.Timeout | undefined;
@@ -79,7 +83,14 @@ export class ControlPlane {
     this.syncPhotons();
     for (const row of this.store.listDeployments()) {
       this.store.addEvent({ deployment: row.spec.name, type: 'reconcile', message: 'restoring deployment after start' });
-      this.startController(row.spec);
+      if ((row.spec.secrets ?? []).length === 0) {
+        this.startController(row.spec);
+        continue;
+      }
+      void this.resolveSecrets(row.spec).then(
+        () => this.startController(row.spec),
+        (err: unknown) => this.store.addEvent({ deployment: row.spec.name, type: 'secret-missing', message: `not started: ${(err as Error).message}` }),
+      );
     }
     const sampleMs = this.options.sampleMs ?? 100;
     this.sampler = setInterval(() => this.autoscaleTick(), sampleMs);
@@ -105,6 +116,8 @@ export class ControlPlane {
   async createDeployment(body: unknown): Promise<DeploymentView> {
     const spec = parseCreate(body);
     spec.photon = this.resolvePhoton(spec.photon);
+    if (this.controllers.has(spec.name)) throw new LeptonError('LEPTON_ERR_CONFLICT', `deployment '${spec.name}' already exists; use update`);
+    await this.resolveSecrets(spec);
     this.store.createDeployment(spec);
     this.store.addEvent({ deployment: spec.name, type: 'created', message: `${spec.replicas} replica(s) of ${spec.photon}, policy ${spec.policy}` });
     this.startController(spec);
@@ -119,6 +132,7 @@ export class ControlPlane {
     if (patch.replicas !== undefined) spec.replicas = patch.replicas;
     if (patch.policy !== undefined) spec.policy = patch.policy;
     if (patch.affinity !== undefined) spec.affinity = patch.affinity;
+    if (patch.public !== undefined) spec.public = patch.public;
     if (patch.autoscaling === null) delete spec.autoscaling;
     else if (patch.autoscaling !== undefined) spec.autoscaling = patch.autoscaling;
     clampToAutoscaling(spec);
@@ -131,6 +145,7 @@ export class ControlPlane {
   async removeDeployment(name: string): Promise<void> {
     const c = this.controller(name);
     this.controllers.delete(name);
+    this.secretEnvs.delete(name);
     this.store.deleteDeployment(name);
     this.store.addEvent({ deployment: name, type: 'removed', message: 'deployment removed' });
     await c.stop(true);
@@ -142,6 +157,18 @@ export class ControlPlane {
 
   getDeployment(name: string): DeploymentView {
     return this.view(name);
+  }
+
+  /** True when `name` exists and was made `--public` (the gateway then needs no token). */
+  isPublic(name: string): boolean {
+    return this.controllers.get(name)?.spec.public === true;
+  }
+
+  private async resolveSecrets(spec: DeploymentSpec): Promise<void> {
+    const names = spec.secrets ?? [];
+    if (names.length === 0) return;
+    if (!this.options.secretEnv) throw new LeptonError('LEPTON_ERR_UNSUPPORTED', 'secrets need a master key: start the platform with encryption configured');
+    this.secretEnvs.set(spec.name, await this.options.secretEnv(names));
   }
 
   /** Resolve once `name` has at least `min` ready replicas (default: its desired count). */
@@ -211,13 +238,26 @@ export class ControlPlane {
     const c = new DeploymentController(spec, {
       gateway: this.options.gateway,
       store: this.store,
-      supervisor: this.supervisor,
+      supervisor: this.supervisorFor(spec.name),
       logsDir: join(this.options.home, 'logs'),
       log: this.log,
       drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
     });
     this.controllers.set(spec.name, c);
     void c.reconcile();
+  }
+
+  /** The supervisor settings with this deployment's secret env added to every replica it starts. */
+  private supervisorFor(name: string): SupervisorOptions {
+    const base = this.supervisor.command;
+    return {
+      ...this.supervisor,
+      command: (a) => {
+        const c = base(a);
+        const secrets = this.secretEnvs.get(name);
+        return secrets ? { ...c, env: { ...c.env, ...secrets } } : c;
+      },
+    };
   }
 
   private controller(name: string): DeploymentController {

@@ -4,13 +4,14 @@
  * `/healthz`) is fastify. Hook lists for both halves are where auth plugs in later.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
-import { envelope, httpError } from '../serve/errors.js';
+import { clientErrorResponder, envelope, httpError } from '../serve/errors.js';
 import { API_PREFIX, registerApi } from './api.js';
 import { type ControlPlane } from './control-plane.js';
 
@@ -23,6 +24,10 @@ export interface FrontDoorOptions {
   apiHooks?: Array<(req: FastifyRequest) => void | Promise<void>>;
   /** Largest JSON body for the API. Default 1 MiB. */
   bodyLimit?: number;
+  /** Runs before the API routes are registered (security hooks and admin routes). */
+  configure?: (app: FastifyInstance) => void;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface FrontDoor {
@@ -40,10 +45,13 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     serverFactory: (handler) => {
-      server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
         if (gateway.matches(req.url)) gateway.handle(req, res);
         else handler(req, res);
-      });
+      };
+      server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
+      // malformed requests (bad request line, oversized headers) get the error envelope too
+      server.on('clientError', clientErrorResponder('front-door'));
       // Longer than common client pools' idle timeouts, so the server is never the side that races a reuse.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
@@ -68,6 +76,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
     });
   }
 
+  options.configure?.(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/', async () => ({
@@ -98,7 +107,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
         srv.listen(port, host, () => resolve());
       });
       const a = srv.address() as AddressInfo;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+      return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     },
     async close() {
       // We listened on the server ourselves (not app.listen), so fastify will not close it.

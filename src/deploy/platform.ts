@@ -7,6 +7,9 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import { Gateway, type PreHandler } from '../gateway/gateway.js';
 import { type RouteOptions } from '../gateway/route.js';
 import { PhotonRegistry } from '../photon/registry.js';
+import { registerSecurityApi } from './api-security.js';
+import { envelopeCodec } from './keyring.js';
+import { PlatformSecurity, type PlatformSecurityOptions } from './security.js';
 import { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 import { createFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
 import { Store } from './store.js';
@@ -22,6 +25,13 @@ export interface PlatformOptions {
   preHandlers?: PreHandler[];
   apiHooks?: FrontDoorOptions['apiHooks'];
   controlPlane?: Omit<ControlPlaneOptions, 'home' | 'store' | 'registry' | 'gateway' | 'logger'>;
+  /**
+   * Tokens and scopes, encryption at rest, secrets, audit log. On by default (auth required);
+   * `false` turns every check off, for embedding behind another auth layer only.
+   */
+  security?: PlatformSecurityOptions | false;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface Platform {
@@ -31,23 +41,33 @@ export interface Platform {
   gateway: Gateway;
   controlPlane: ControlPlane;
   frontDoor: FrontDoor;
+  /** Undefined only when started with `security: false`. */
+  security: PlatformSecurity | undefined;
+  /** The admin token created on this first start (print it once); undefined on later starts. */
+  adminToken: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const logger = options.logger ?? silentLogger;
   const store = new Store(options.home);
-  const registry = new PhotonRegistry({ home: options.home, logger });
+  const security = options.security === false ? undefined : new PlatformSecurity(options.home, store, { ...options.security, tls: options.tls !== undefined });
+  const keys = security?.keys;
+  const registry = new PhotonRegistry({ home: options.home, logger, ...(keys ? { codec: envelopeCodec(keys) } : {}) });
+  // archives stored before encryption was configured get encrypted now
+  if (keys) await registry.seal();
+  const adminToken = await security?.bootstrap();
   const metrics = new Registry();
   let cp: ControlPlane | undefined;
   const gateway = new Gateway({
     registry: metrics,
     logger,
     ...(options.gatewayDefaults ? { defaults: options.gatewayDefaults } : {}),
-    ...(options.preHandlers ? { preHandlers: options.preHandlers } : {}),
+    preHandlers: [...(security ? [security.gatewayPreHandler((d) => cp?.isPublic(d) === true)] : []), ...(options.preHandlers ?? [])],
     onDemand: (d) => cp?.onDemand(d),
   });
-  cp = new ControlPlane({ ...options.controlPlane, home: options.home, store, registry, gateway, logger });
+  const secretEnv = security?.keys ? (names: readonly string[]) => security.vault().resolveEnv(names) : undefined;
+  cp = new ControlPlane({ ...options.controlPlane, ...(secretEnv ? { secretEnv } : {}), home: options.home, store, registry, gateway, logger });
   const controlPlane = cp;
   const frontDoor = await createFrontDoor({
     gateway,
@@ -55,6 +75,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     registry: metrics,
     logger,
     ...(options.apiHooks ? { apiHooks: options.apiHooks } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(security
+      ? {
+          configure: (app) => {
+            security.install(app);
+            registerSecurityApi(app, security, registry);
+          },
+        }
+      : {}),
   });
   let url: string;
   try {
@@ -73,6 +102,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     gateway,
     controlPlane,
     frontDoor,
+    security,
+    adminToken,
     close() {
       closing ??= (async () => {
         await controlPlane.close();

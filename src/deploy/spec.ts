@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from '../core/errors.js';
 import { isPolicyName, POLICY_NAMES, type PolicyName } from '../gateway/types.js';
+import { isValidName } from '../secure/names.js';
 
 export const DEPLOYMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -37,6 +38,10 @@ export interface DeploymentSpec {
   /** Affinity key: header (default x-session-id) or cookie. */
   affinity?: { header?: string; cookie?: string };
   autoscaling?: AutoscalingSpec;
+  /** Anyone may call it through the gateway (`--public`); default false: an infer:<name> or admin token is required. */
+  public?: boolean;
+  /** Secret names passed to replicas as environment variables (values never stored here). */
+  secrets?: string[];
 }
 
 export type Phase = 'Pending' | 'Running' | 'Updating' | 'Degraded' | 'CrashLooping' | 'ScaledToZero' | 'Stopped';
@@ -135,10 +140,27 @@ function autoscaling(v: unknown, base?: AutoscalingSpec): AutoscalingSpec {
   };
 }
 
+function bool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw invalidArgument(`'${field}' must be true or false`, { field });
+  return v;
+}
+
+/** Names a secret may not take: they would override how the replica itself starts. */
+const RESERVED_ENV = /^(PATH|HOME|NODE_.*|LEPTON_.*|LD_.*)$/;
+
+function secretNames(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length > 32) throw invalidArgument(`'secrets' must be an array of at most 32 secret names`, { field: 'secrets' });
+  for (const n of v) {
+    if (!isValidName('secret', n)) throw invalidArgument(`'secrets': ${JSON.stringify(String(n).slice(0, 40))} is not a secret name (letters, digits, _; not starting with a digit)`, { field: 'secrets' });
+    if (RESERVED_ENV.test(n)) throw invalidArgument(`'secrets': ${n} would override the replica's own environment; choose another name`, { field: 'secrets' });
+  }
+  return [...new Set(v as string[])];
+}
+
 /** Validate a `POST /deployments` body into a full spec (photon still unresolved). */
 export function parseCreate(raw: unknown): DeploymentSpec {
   const b = asObject(raw, 'request body');
-  checkKeys(b, ['name', 'photon', 'replicas', 'policy', 'affinity', 'autoscaling'], 'request body');
+  checkKeys(b, ['name', 'photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets'], 'request body');
   if (typeof b['name'] !== 'string' || !DEPLOYMENT_NAME.test(b['name'])) {
     throw invalidArgument(`'name' must be lowercase letters, digits and dashes (1-63 chars), e.g. mnist`, { field: 'name' });
   }
@@ -151,6 +173,8 @@ export function parseCreate(raw: unknown): DeploymentSpec {
   };
   if (b['affinity'] !== undefined) spec.affinity = affinity(b['affinity']);
   if (b['autoscaling'] !== undefined) spec.autoscaling = autoscaling(b['autoscaling']);
+  if (b['public'] !== undefined) spec.public = bool(b['public'], 'public');
+  if (b['secrets'] !== undefined) spec.secrets = secretNames(b['secrets']);
   const dflt = spec.autoscaling ? Math.max(spec.autoscaling.minReplicas, 1) : 1;
   spec.replicas = b['replicas'] === undefined ? dflt : intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
   clampToAutoscaling(spec);
@@ -163,13 +187,14 @@ export interface DeploymentPatch {
   policy?: PolicyName;
   affinity?: DeploymentSpec['affinity'];
   autoscaling?: AutoscalingSpec | null;
+  public?: boolean;
 }
 
 /** Validate a `PATCH /deployments/{name}` body against the current spec. */
 export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPatch {
   const b = asObject(raw, 'request body');
-  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling'], 'request body');
-  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity or autoscaling');
+  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public'], 'request body');
+  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity, autoscaling or public');
   const p: DeploymentPatch = {};
   if (b['photon'] !== undefined) p.photon = photonRef(b['photon']);
   if (b['replicas'] !== undefined) p.replicas = intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
@@ -177,6 +202,7 @@ export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPat
   if (b['affinity'] !== undefined) p.affinity = affinity(b['affinity']);
   if (b['autoscaling'] === null) p.autoscaling = null;
   else if (b['autoscaling'] !== undefined) p.autoscaling = autoscaling(b['autoscaling'], current.autoscaling);
+  if (b['public'] !== undefined) p.public = bool(b['public'], 'public');
   return p;
 }
 

@@ -11,11 +11,26 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { sha256Hex, unpackPhoton, writeUnpacked, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
 import { compareVersions, parseRef } from './manifest.js';
 
+/**
+ * How archive objects are stored at rest (e.g. envelope encryption, wired in from the CLI/deploy
+ * layer, since photon cannot import secure). The content address stays the plaintext's sha256.
+ */
+export interface ObjectCodec {
+  /** Plaintext archive → stored bytes; `sha256` (the content address) binds the two. */
+  encode(plain: Uint8Array, sha256: string): Uint8Array;
+  /** Stored bytes → plaintext; throws a LeptonError (never partial output) when tampered or truncated. */
+  decode(stored: Uint8Array, sha256: string): Uint8Array;
+  /** True when bytes are in the encoded form (plaintext objects from before the codec are still read). */
+  isEncoded(stored: Uint8Array): boolean;
+}
+
 export interface RegistryOptions {
   /** Lepton home (LeptonConfig.home); the registry lives in `<home>/photons`. */
   home: string;
   logger?: Logger;
   limits?: ArchiveLimits;
+  /** Encrypt objects at rest. None = plaintext objects (encoded ones then fail to load with a clear error). */
+  codec?: ObjectCodec;
 }
 
 export interface VersionEntry {
@@ -42,11 +57,13 @@ export class PhotonRegistry {
   readonly root: string;
   private readonly log: Logger;
   private readonly limits: ArchiveLimits;
+  private readonly codec: ObjectCodec | undefined;
 
   constructor(options: RegistryOptions) {
     this.root = join(options.home, 'photons');
     this.log = options.logger ?? silentLogger;
     this.limits = options.limits ?? {};
+    this.codec = options.codec;
   }
 
   private get indexPath(): string {
@@ -113,7 +130,7 @@ export class PhotonRegistry {
       if (existing && existing.sha256 !== sha) {
         throw new LeptonError('LEPTON_ERR_CONFLICT', `photon ${manifest.name}@${manifest.version} already exists with different content`);
       }
-      if (!existsSync(this.objectPath(sha))) writeFileAtomic(this.objectPath(sha), archive);
+      if (!existsSync(this.objectPath(sha))) writeFileAtomic(this.objectPath(sha), this.codec ? this.codec.encode(archive, sha) : archive, 0o600);
       const entry: VersionEntry = existing ?? { version: manifest.version, sha256: sha, bytes: archive.length, created: manifest.created };
       if (!existing) {
         versions.push(entry);
@@ -162,14 +179,54 @@ export class PhotonRegistry {
     } catch (err) {
       throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive object is missing`, { cause: err });
     }
+    if (this.codec?.isEncoded(archive) === true) {
+      try {
+        archive = this.codec.decode(archive, entry.sha256);
+      } catch (err) {
+        const code = err instanceof LeptonError ? err.code : 'LEPTON_ERR_INTEGRITY';
+        throw new LeptonError(code, `photon ${entry.name}@${entry.version}: encrypted archive refused (${(err as Error).message}); it is tampered, truncated or under another master key`, { cause: err });
+      }
+    }
     if (sha256Hex(archive) !== entry.sha256) {
-      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive sha256 mismatch (tampered or truncated); re-create it`);
+      const hint = this.codec ? '' : ' or encrypted (set LEPTON_MASTER_KEY or keep $LEPTON_HOME/master.key)';
+      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive sha256 mismatch (tampered or truncated${hint}); re-create it`);
     }
     const unpacked = await unpackPhoton(archive, this.limits);
     if (unpacked.manifest.name !== entry.name || unpacked.manifest.version !== entry.version) {
       throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive holds ${unpacked.manifest.name}@${unpacked.manifest.version}`);
     }
     return { ...unpacked, sha256: entry.sha256, ref: `${entry.name}@${entry.version}` };
+  }
+
+  /**
+   * Rewrite stored objects in place under the lock: `transform` gets each object's stored bytes and
+   * returns new bytes, or undefined to keep them (key rotation rewraps; `seal` encrypts plaintext).
+   */
+  async recode(transform: (stored: Uint8Array, sha256: string) => Uint8Array | undefined): Promise<number> {
+    return this.withLock(() => {
+      const shas = new Set(Object.values(this.readIndex().photons).flatMap((vs) => vs.map((v) => v.sha256)));
+      let n = 0;
+      for (const sha of shas) {
+        const path = this.objectPath(sha);
+        if (!existsSync(path)) continue;
+        const next = transform(readFileSync(path), sha);
+        if (next === undefined) continue;
+        writeFileAtomic(path, next, 0o600);
+        n++;
+      }
+      return n;
+    });
+  }
+
+  /** Encode every plaintext object with the codec (objects stored before encryption was configured). */
+  async seal(): Promise<number> {
+    const codec = this.codec;
+    if (!codec) return 0;
+    return this.recode((stored, sha) => {
+      if (codec.isEncoded(stored)) return undefined;
+      if (sha256Hex(stored) !== sha) throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon object ${sha.slice(0, 12)} does not match its address; not encrypting it`);
+      return codec.encode(stored, sha);
+    });
   }
 
   /** Unpack a loaded photon into `<home>/photons/unpacked/<sha256>/` (idempotent) and return the folder. */

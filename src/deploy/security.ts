@@ -1,0 +1,181 @@
+/**
+ * The platform's security wiring (src/secure is the library; this is where it meets the front door
+ * and gateway): token checks with the right scope per route, security headers and CORS, the audit
+ * log of every control-plane change, and the gateway's per-token rate-limited access check.
+ */
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LeptonError, toLeptonError } from '../core/errors.js';
+import type { PreHandler } from '../gateway/gateway.js';
+import { AccessControl, type Requirement } from '../secure/access.js';
+import { AuditLog } from '../secure/audit.js';
+import { authChallengeHeaders, corsHeaders, securityHeaders } from '../secure/headers.js';
+import { TokenBucketLimiter } from '../secure/rate-limit.js';
+import { inferScope } from '../secure/scopes.js';
+import { FileSecretStorage, SecretVault } from '../secure/secrets.js';
+import { ensureAdminToken, type Principal } from '../secure/tokens.js';
+import type { KeyRing } from './keyring.js';
+import { SqliteTokenStore } from './token-store-sqlite.js';
+import type { Store } from './store.js';
+
+export interface RateLimitSetting {
+  /** Burst size. */
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface PlatformSecurityOptions {
+  /** `lep up --insecure-local`: loopback callers without a token act as admin. Default false. */
+  insecureLocal?: boolean;
+  /** Master keys (encryption at rest and secrets). None = no encryption, no secrets. */
+  keys?: KeyRing;
+  /** Per-token gateway rate limit. Default 1000 burst, 500/s; `false` = unlimited. */
+  rateLimit?: RateLimitSetting | false;
+  /** Anonymous calls to public deployments, per peer address. Default 200 burst, 100/s. */
+  anonymousRateLimit?: RateLimitSetting | false;
+  /** Exact allowed CORS origins; empty (default) = CORS off. */
+  corsOrigins?: string[];
+  /** Served over TLS (adds HSTS). */
+  tls?: boolean;
+}
+
+const API = '/api/v1';
+const ADMIN_ROUTES = [`${API}/tokens`, `${API}/secrets`, `${API}/keys`];
+const principals = new WeakMap<object, Principal>();
+
+/**
+ * The scope a control-plane request needs: admin for tokens, secrets and keys; deploy for any
+ * change; read for every other GET (lists, status, logs, metrics). `undefined`: no token needed.
+ */
+export function apiRequirement(method: string, url: string): Requirement | undefined {
+  const path = url.split('?')[0]!;
+  if (path === '/healthz' || method === 'OPTIONS') return undefined;
+  if (ADMIN_ROUTES.some((p) => path === p || path.startsWith(`${p}/`))) return 'admin';
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'deploy';
+}
+
+/** The audit action of a control-plane change (`deployment.update`…), from method and route pattern. */
+export function auditAction(method: string, route: string | undefined, url: string): string {
+  const path = route ?? url.split('?')[0]!;
+  const parts = path.slice(API.length + 1).split('/').filter((p) => p !== '' && !p.startsWith(':'));
+  const noun = (parts[0] ?? 'unknown').replace(/s$/, '').replace(/[^a-z0-9-]/g, '') || 'unknown';
+  if (noun === 'key') return 'key.rotate';
+  const verb = method === 'POST' ? 'create' : method === 'PATCH' ? 'update' : method === 'PUT' ? 'set' : method === 'DELETE' ? 'remove' : 'call';
+  return `${noun}.${verb}`;
+}
+
+/** The principal a request was authenticated as (undefined before auth or for public calls). */
+export function principalOf(req: FastifyRequest | IncomingMessage): Principal | undefined {
+  return principals.get(req);
+}
+
+export class PlatformSecurity {
+  readonly tokens: SqliteTokenStore;
+  readonly audit: AuditLog;
+  readonly api: AccessControl;
+  readonly gateway: AccessControl;
+  readonly keys: KeyRing | undefined;
+  private vaultCache: { keyId: string; prev: number; vault: SecretVault } | undefined;
+
+  constructor(readonly home: string, store: Store, readonly options: PlatformSecurityOptions = {}) {
+    this.tokens = new SqliteTokenStore(store.db);
+    this.audit = new AuditLog(join(home, 'audit.log'));
+    this.keys = options.keys;
+    const insecureLocal = options.insecureLocal === true;
+    this.api = new AccessControl({ store: this.tokens, insecureLocal });
+    const limiter = (s: RateLimitSetting | false | undefined, d: RateLimitSetting): TokenBucketLimiter | undefined =>
+      s === false ? undefined : new TokenBucketLimiter(s ?? d);
+    const rl = limiter(options.rateLimit, { capacity: 1000, refillPerSecond: 500 });
+    const anon = limiter(options.anonymousRateLimit, { capacity: 200, refillPerSecond: 100 });
+    this.gateway = new AccessControl({ store: this.tokens, insecureLocal, ...(rl ? { limiter: rl } : {}), ...(anon ? { anonymousLimiter: anon } : {}) });
+  }
+
+  /** First start: create the admin token. Returns its text (print once, never log) or undefined. */
+  async bootstrap(): Promise<string | undefined> {
+    return (await ensureAdminToken(this.tokens))?.token;
+  }
+
+  /** The secrets vault under the current keys (rebuilt after a rotation). */
+  vault(): SecretVault {
+    const ring = this.keys;
+    if (!ring) throw new LeptonError('LEPTON_ERR_UNSUPPORTED', 'secrets need a master key (LEPTON_MASTER_KEY or $LEPTON_HOME/master.key)');
+    if (this.vaultCache?.keyId !== ring.current.id || this.vaultCache.prev !== ring.previous.length) {
+      const vault = new SecretVault(new FileSecretStorage(join(this.home, 'secrets')), { key: ring.current, previousKeys: ring.previous });
+      this.vaultCache = { keyId: ring.current.id, prev: ring.previous.length, vault };
+    }
+    return this.vaultCache.vault;
+  }
+
+  /** Fastify hooks: CORS preflight, auth (before body parsing), security headers, audit of changes. */
+  install(app: FastifyInstance): void {
+    const cors = { allowedOrigins: this.options.corsOrigins ?? [] };
+    const base = securityHeaders({ kind: 'api', tls: this.options.tls === true });
+    app.addHook('onRequest', async (req, reply) => {
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      if (req.method === 'OPTIONS') {
+        const h = corsHeaders(origin, cors, true);
+        if (Object.keys(h).length > 0) return reply.code(204).headers(h).send();
+      }
+      const required = apiRequirement(req.method, req.url);
+      if (required === undefined) return;
+      try {
+        const p = await this.api.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, required);
+        if (p) principals.set(req, p);
+      } catch (err) {
+        const e = toLeptonError(err);
+        if (e.code === 'LEPTON_ERR_UNAUTHENTICATED') void reply.headers(authChallengeHeaders(req.headers.authorization !== undefined));
+        throw e;
+      }
+    });
+    app.addHook('onSend', async (req, reply, payload) => {
+      void reply.headers(base);
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      const h = corsHeaders(origin, cors);
+      if (Object.keys(h).length > 0) void reply.headers(h);
+      return payload;
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      if (!req.url.startsWith(`${API}/`) || req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+      this.record(req, reply);
+    });
+  }
+
+  private record(req: FastifyRequest, reply: FastifyReply): void {
+    const p = principals.get(req);
+    const status = reply.statusCode;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const body = req.body as Record<string, unknown> | undefined;
+    const target = typeof params['name'] === 'string' ? params['name'] : typeof params['id'] === 'string' ? params['id']
+      : body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body['name'] === 'string' ? body['name'] : undefined;
+    try {
+      this.audit.append({
+        actor: p?.name ?? 'anonymous',
+        ...(p ? { actorId: p.tokenId } : {}),
+        action: auditAction(req.method, req.routeOptions.url, req.url),
+        ...(target === undefined ? {} : { target: target.slice(0, 128) }),
+        result: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'error',
+        ...(status >= 400 ? { code: String(status) } : {}),
+        remote: req.socket.remoteAddress ?? '',
+      });
+    } catch (err) {
+      req.log.error({ err }, 'audit log write failed');
+    }
+  }
+
+  /**
+   * Gateway pre-handler: private deployments need `infer:<name>` or admin; public ones take anyone.
+   * Rate-limited per token (429 + Retry-After). The token is stripped before the request reaches a replica.
+   */
+  gatewayPreHandler(isPublic: (deployment: string) => boolean): PreHandler {
+    return async (req, ctx) => {
+      const required: Requirement = isPublic(ctx.deployment) ? 'public' : inferScope(ctx.deployment);
+      try {
+        const p = await this.gateway.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, required);
+        if (p) principals.set(req, p);
+      } finally {
+        delete req.headers.authorization;
+      }
+    };
+  }
+}

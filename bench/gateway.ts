@@ -4,7 +4,7 @@
 // with each policy. Scenario two makes one replica slow (+20 ms on half its requests via a shim)
 // and offers the same fixed rate to every balancer.
 // Then the fault run: `lep up` with a 2-replica deployment, kill -9 a replica under load.
-// Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--rate 1500] [--skip-slow] [--skip-fault]
+// Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--rate 1500] [--rounds 3] [--skip-even|--skip-slow|--skip-fault]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -24,6 +24,8 @@ const flag = (name: string, def: number): number => {
 const DURATION = flag('duration', 10);
 /** Offered load of scenario two: fixed, below every balancer's capacity, so p99 shows routing, not saturation. */
 const RATE = flag('rate', 1500);
+/** Interleaved rounds of scenario two (median reported). */
+const ROUNDS = flag('rounds', 3);
 const CONNECTIONS = flag('connections', 64);
 const ROOT = join(import.meta.dirname, '..');
 const PEERS = join(import.meta.dirname, 'gateway-peers');
@@ -95,6 +97,15 @@ async function measureRate(name: string, url: string, bodyFile: string): Promise
   const res = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
   console.error(`  ${name.padEnd(34)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  errors ${res.errors}`);
   return res;
+}
+
+/** Per-metric median over rounds (errors are summed: any failure counts). */
+function median(name: string, rs: Result[]): Result {
+  const mid = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  return { name, rps: mid(rs.map((r) => r.rps)), p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
 }
 
 async function freePort(): Promise<number> {
@@ -171,7 +182,7 @@ function table(title: string, rows: Result[], base: Result): void {
 async function faultRun(home: string, bodyFile: string): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  start(process.execPath, [LEP, 'up', '--no-default', '--port', String(port)], { LEPTON_HOME: home });
+  const up = start(process.execPath, [LEP, 'up', '--no-default', '--port', String(port)], { LEPTON_HOME: home });
   await waitHttp(`${base}/healthz`);
   const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
     const r = await fetch(`${base}/api/v1${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
@@ -204,6 +215,10 @@ async function faultRun(home: string, bodyFile: string): Promise<void> {
   console.log(`  requests/s ${res.rps.toFixed(0)}, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`);
   console.log(`  failed client requests (non-2xx + socket errors): ${res.errors}`);
   console.log(`  gateway retries: ${retries}; killed replica ready again after ${(backMs / 1000).toFixed(1)} s`);
+  // SIGTERM lets `lep up` drain and stop its replicas (a SIGKILL would orphan them).
+  const exited = new Promise((r) => up.once('exit', r));
+  up.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
 }
 
 async function main(): Promise<void> {
@@ -222,16 +237,16 @@ async function main(): Promise<void> {
     const even = await startBalancers(join(home, 'even'), [a, b]);
     console.error(`even replicas, wrk -c${CONNECTIONS} -d${DURATION}s:`);
     const rows: Result[] = [];
-    rows.push(await measure('direct to one replica', `${a}/predict`, bodyFile));
-    const nginxRr = await measure('nginx round-robin', `${even.nginxRr}/predict`, bodyFile);
-    rows.push(nginxRr);
-    rows.push(await measure('nginx least_conn', `${even.nginxLc}/predict`, bodyFile));
-    rows.push(await measure('HAProxy leastconn', `${even.haproxy}/predict`, bodyFile));
-    rows.push(await measure('lepton gateway round-robin', `${even.ours}/deployments/round-robin/predict`, bodyFile));
-    rows.push(await measure('lepton gateway least-request', `${even.ours}/deployments/least-request/predict`, bodyFile));
-    rows.push(await measure('lepton gateway affinity (1000 keys)', `${even.ours}/deployments/affinity/predict`, bodyFile, 'session.lua'));
-
-    table(`Even replicas (wrk -t2 -c${CONNECTIONS} -d${DURATION}s, 784-float JSON, 2 × lep photon run --threads 1; 1 worker per balancer)`, rows, nginxRr);
+    if (!SKIP.has('even')) {
+      rows.push(await measure('direct to one replica', `${a}/predict`, bodyFile));
+      rows.push(await measure('nginx round-robin', `${even.nginxRr}/predict`, bodyFile));
+      rows.push(await measure('nginx least_conn', `${even.nginxLc}/predict`, bodyFile));
+      rows.push(await measure('HAProxy leastconn', `${even.haproxy}/predict`, bodyFile));
+      rows.push(await measure('lepton gateway round-robin', `${even.ours}/deployments/round-robin/predict`, bodyFile));
+      rows.push(await measure('lepton gateway least-request', `${even.ours}/deployments/least-request/predict`, bodyFile));
+      rows.push(await measure('lepton gateway affinity (1000 keys)', `${even.ours}/deployments/affinity/predict`, bodyFile, 'session.lua'));
+    }
+    if (rows.length > 0) table(`Even replicas (wrk -t2 -c${CONNECTIONS} -d${DURATION}s, 784-float JSON, 2 × lep photon run --threads 1; 1 worker per balancer)`, rows, rows[1]!);
     const slow: Result[] = [];
     if (!SKIP.has('slow')) {
       const shimPort = await freePort();
@@ -240,13 +255,22 @@ async function main(): Promise<void> {
       await waitHttp(`${slowB}/v2/health/ready`);
       const uneven = await startBalancers(join(home, 'uneven'), [a, slowB]);
       console.error(`one slow replica (+20 ms on half its requests), fixed ${RATE} req/s:`);
-      const nginxRrSlow = await measureRate('nginx round-robin', `${uneven.nginxRr}/predict`, bodyFile);
-      slow.push(nginxRrSlow);
-      slow.push(await measureRate('nginx least_conn', `${uneven.nginxLc}/predict`, bodyFile));
-      slow.push(await measureRate('HAProxy leastconn', `${uneven.haproxy}/predict`, bodyFile));
-      slow.push(await measureRate('lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`, bodyFile));
-      slow.push(await measureRate('lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`, bodyFile));
-      table(`One slow replica (+20 ms on half of replica B's requests; autocannon -c${CONNECTIONS} at a fixed ${RATE} req/s)`, slow, nginxRrSlow);
+      // The machine is shared: interleave the setups over several rounds and report the median.
+      const setups: Array<[string, string]> = [
+        ['nginx round-robin', `${uneven.nginxRr}/predict`],
+        ['nginx least_conn', `${uneven.nginxLc}/predict`],
+        ['HAProxy leastconn', `${uneven.haproxy}/predict`],
+        ['lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`],
+        ['lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`],
+      ];
+      const runs = new Map<string, Result[]>(setups.map(([n]) => [n, []]));
+      for (let round = 1; round <= ROUNDS; round++) {
+        console.error(`  round ${round}/${ROUNDS}`);
+        for (const [n, url] of setups) runs.get(n)!.push(await measureRate(n, url, bodyFile));
+      }
+      for (const [n] of setups) slow.push(median(n, runs.get(n)!));
+      const nginxRrSlow = slow[0]!;
+      table(`One slow replica (+20 ms on half of replica B's requests; autocannon -c${CONNECTIONS} at a fixed ${RATE} req/s, median of ${ROUNDS} interleaved ${DURATION}s rounds)`, slow, nginxRrSlow);
     }
     cleanup();
     children.length = 0;

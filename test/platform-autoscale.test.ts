@@ -6,7 +6,7 @@ import { addTinyPhoton, api, authHeaders, startLoad, startTestPlatform, TINY_BOD
 
 let p: TestPlatform;
 before(async () => {
-  p = await startTestPlatform({ gatewayDefaults: { queueTimeoutMs: 30_000 }, controlPlane: { sampleMs: 50, decideMs: 250 } });
+  p = await startTestPlatform({ controlPlane: { sampleMs: 50, decideMs: 250 } });
   await addTinyPhoton(p, '1');
 });
 after(() => p.dispose());

@@ -119,14 +119,13 @@ test('with no replica a request waits, then gets 503; scale-from-zero serves it'
   let gwRef: Gateway | undefined;
   const [late] = await fakes('late');
   const { gw, base } = await startGateway({
-    defaults: { queueTimeoutMs: 2000 },
     onDemand: (d) => {
       if (d === 'zero') setTimeout(() => gwRef!.addReplica('zero', { id: 'late', origin: late!.origin }), 100);
     },
   });
   gwRef = gw;
-  gw.upsertDeployment('empty', { queueTimeoutMs: 150 });
-  const r = await post(`${base}/deployments/empty/x`, '{}');
+  gw.upsertDeployment('empty');
+  const r = await post(`${base}/deployments/empty/x`, '{}', { 'x-lepton-timeout-ms': '150' });
   assert.equal(r.status, 503);
   assert.equal((r.json()['error'] as { code: string }).code, 'LEPTON_ERR_NO_REPLICA');
   assert.ok(r.headers['retry-after']);

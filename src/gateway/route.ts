@@ -35,7 +35,7 @@ export interface RouteOptions {
   connectionsPerReplica: number;
   /** Requests that may wait for a free replica; beyond it, 503 + Retry-After. Default 1024. */
   maxQueue: number;
-  /** Longest a request waits in the queue (also bounded by its deadline). Default 10000 ms. */
+  /** Longest a request waits for a busy replica (bounded by its deadline; with no replica at all, only the deadline applies). Default 10000 ms. */
   queueTimeoutMs: number;
   /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
   requestTimeoutMs: number;
@@ -153,7 +153,9 @@ export class Route {
         retryAfter: 1,
       });
     }
-    const waitMs = Math.max(0, Math.min(deadline - Date.now(), this.options.queueTimeoutMs));
+    // With no replica at all (scale from zero, first start) a request may wait its whole deadline.
+    const cap = this.members.length === 0 ? Infinity : this.options.queueTimeoutMs;
+    const waitMs = Math.max(0, Math.min(deadline - Date.now(), cap));
     return new Promise<Member>((resolve, reject) => {
       const waiter: Waiter = {
         request,

@@ -70,8 +70,15 @@ export function renderSvg(c: ChartInput): string {
   out.push(`<text x="${M.left + pw - 4}" y="${ty - 6}" font-size="11" text-anchor="end" fill="#2e7d32">p99 target ${c.p99TargetMs} ms</text>`);
   out.push(`<text x="${M.left + pw / 2}" y="${H - 18}" font-size="13" text-anchor="middle" fill="#222">cost per million requests (USD, log scale)</text>`);
   out.push(`<text transform="translate(22 ${M.top + ph / 2}) rotate(-90)" font-size="13" text-anchor="middle" fill="#222">p99 latency, ms (log scale)</text>`);
-  const front = [...c.front].sort((a, b) => a.costPerMillion - b.costPerMillion);
-  if (front.length > 1) out.push(`<polyline points="${front.map((p) => `${X(p.costPerMillion)},${Y(p.p99Ms)}`).join(' ')}" fill="none" stroke="#555" stroke-width="1.2" stroke-dasharray="3 3"/>`);
+  // The front is 3-D (accuracy too); the staircase joins only the points no other front point beats on
+  // both cost and p99, which is the 2-D trade-off this chart shows.
+  const stairs = c.front
+    .filter((p) => !c.front.some((q) => q.costPerMillion <= p.costPerMillion && q.p99Ms <= p.p99Ms && (q.costPerMillion < p.costPerMillion || q.p99Ms < p.p99Ms)))
+    .sort((a, b) => a.costPerMillion - b.costPerMillion);
+  if (stairs.length > 1) {
+    const path = stairs.map((p, i) => (i === 0 ? `M${X(p.costPerMillion)},${Y(p.p99Ms)}` : `H${X(p.costPerMillion)}V${Y(p.p99Ms)}`)).join('');
+    out.push(`<path d="${path}" fill="none" stroke="#555" stroke-width="1.2" stroke-dasharray="3 3"/>`);
+  }
   for (const p of pts) {
     const onFront = c.front.includes(p);
     const below = p.accuracy < c.minAccuracy;
@@ -101,7 +108,7 @@ export function renderSvg(c: ChartInput): string {
     out.push(`<text x="${lx + 18}" y="${y}" font-size="12" fill="#222">${esc(`${v} (${(acc * 100).toFixed(1)}%)`)}</text>`);
   });
   const ly = M.top + 40 + variants.length * 22;
-  out.push(`<text x="${lx}" y="${ly}" font-size="11" fill="#555">big ring: Pareto front</text>`);
+  out.push(`<text x="${lx}" y="${ly}" font-size="11" fill="#555">big: Pareto front (acc, p99, cost)</text>`);
   out.push(`<text x="${lx}" y="${ly + 16}" font-size="11" fill="#555">hollow: below accuracy floor</text>`);
   out.push(`<text x="${lx}" y="${ly + 32}" font-size="11" fill="#555">green band: meets p99</text>`);
   out.push(`<text x="${lx}" y="${ly + 48}" font-size="11" fill="#555">★ recommendation</text>`);

@@ -25,6 +25,10 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/features.js'),
   import('./commands/up.js'),
   import('./commands/deployment.js'),
+  import('./commands/token.js'),
+  import('./commands/login.js'),
+  import('./commands/secret.js'),
+  import('./commands/key.js'),
 ];
 for (const mod of await Promise.all(registrations)) mod.register(program);
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LeptonError } from '../core/errors.js';
 import { createPhoton } from '../photon/create.js';
-import { PhotonRegistry } from '../photon/registry.js';
+import { PhotonRegistry, type ObjectCodec } from '../photon/registry.js';
 import { type ImagePreprocess } from '../photon/manifest.js';
 import { startServer, type ServeOptions, type ServerHandle } from './server.js';
 
@@ -19,16 +19,18 @@ export interface ServePhotonOptions extends Omit<ServeOptions, 'manifest' | 'mod
   modelFile?: string;
   labels?: string[];
   image?: ImagePreprocess;
+  /** Registry codec when archives are encrypted at rest (wired by the CLI from the master key). */
+  codec?: ObjectCodec;
 }
 
 export async function servePhoton(options: ServePhotonOptions): Promise<ServerHandle> {
-  const { ref, home, modelFile, labels, image, ...serve } = options;
+  const { ref, home, modelFile, labels, image, codec, ...serve } = options;
   if ((ref === undefined) === (modelFile === undefined)) {
     throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'give exactly one of a photon name (--name) or a model file (--model)');
   }
   if (ref !== undefined) {
     if (home === undefined) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'servePhoton: home is required with ref');
-    const registry = new PhotonRegistry({ home, ...(serve.logger ? { logger: serve.logger } : {}) });
+    const registry = new PhotonRegistry({ home, ...(serve.logger ? { logger: serve.logger } : {}), ...(codec ? { codec } : {}) });
     const photon = await registry.load(ref);
     const photonDir = photon.manifest.handler ? registry.materialize(photon) : undefined;
     return startServer({ ...serve, manifest: photon.manifest, model: photon.files.get(photon.manifest.model)!, ...(photonDir ? { photonDir } : {}) });

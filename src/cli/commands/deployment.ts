@@ -3,41 +3,12 @@
  * API. The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
  */
 import { type Command } from 'commander';
-import { LeptonError, invalidArgument, type ErrorCode } from '../../core/errors.js';
+import { LeptonError, invalidArgument } from '../../core/errors.js';
+import { callApi, DEFAULT_SERVER, serverOf, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-
-interface ServerFlag {
-  server?: string;
-}
-
-function serverOf(f: ServerFlag): string {
-  const s = f.server ?? process.env['LEPTON_SERVER'] ?? DEFAULT_SERVER;
-  if (!/^https?:\/\/[^/]+/.test(s)) throw invalidArgument(`--server must be an http(s) URL, got '${s}'`);
-  return s.replace(/\/+$/, '');
-}
-
-/** Call the API; map the error envelope (or a refused connection) to a LeptonError. */
-async function call(f: ServerFlag, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const server = serverOf(f);
-  let r: Response;
-  try {
-    r = await fetch(`${server}/api/v1${path}`, {
-      method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    throw new LeptonError('LEPTON_ERR_UPSTREAM', `cannot reach the Lepton server at ${server}: is 'lep up' running? (${(err as Error).message})`);
-  }
-  const json = (await r.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!r.ok) {
-    const e = (json['error'] ?? {}) as { code?: ErrorCode; message?: string };
-    throw new LeptonError(e.code ?? 'LEPTON_ERR_UPSTREAM', e.message ?? `server answered ${r.status}`);
-  }
-  return json;
-}
+/** Every call sends the saved token (lep login / LEPTON_TOKEN). */
+const call = callApi;
 
 function int(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
   if (v === undefined) return undefined;
@@ -58,6 +29,9 @@ interface SpecFlags extends ServerFlag {
   affinityCookie?: string;
   json?: boolean;
   wait?: boolean;
+  public?: boolean;
+  private?: boolean;
+  secret?: string[];
 }
 
 function specBody(f: SpecFlags): Record<string, unknown> {
@@ -65,6 +39,9 @@ function specBody(f: SpecFlags): Record<string, unknown> {
   if (f.photon !== undefined) b['photon'] = f.photon;
   if (f.replicas !== undefined) b['replicas'] = int(f.replicas, '--replicas', 0, 64);
   if (f.policy !== undefined) b['policy'] = f.policy;
+  if (f.public === true && f.private === true) throw invalidArgument('give --public or --private, not both');
+  if (f.public === true) b['public'] = true;
+  if (f.private === true) b['public'] = false;
   const a: Record<string, unknown> = {};
   if (f.minReplicas !== undefined) a['minReplicas'] = int(f.minReplicas, '--min-replicas', 0, 64);
   if (f.maxReplicas !== undefined) a['maxReplicas'] = int(f.maxReplicas, '--max-replicas', 1, 64);
@@ -77,7 +54,7 @@ function specBody(f: SpecFlags): Record<string, unknown> {
 }
 
 interface View {
-  spec: { name: string; photon: string; policy: string; replicas: number; autoscaling?: { minReplicas: number; maxReplicas: number; targetOngoing: number } };
+  spec: { name: string; photon: string; policy: string; replicas: number; public?: boolean; secrets?: string[]; autoscaling?: { minReplicas: number; maxReplicas: number; targetOngoing: number } };
   status: { phase: string; readyReplicas: number; desiredReplicas: number; message: string; replicas: Array<{ id: string; state: string; photon: string; pid: number | null; port: number | null; restarts: number }> };
   endpoint: string;
 }
@@ -85,6 +62,8 @@ interface View {
 function printView(v: View, server: string): void {
   const a = v.spec.autoscaling;
   out.line(`${v.spec.name}: ${v.status.phase}, ${v.status.readyReplicas}/${v.status.desiredReplicas} ready, photon ${v.spec.photon}, policy ${v.spec.policy}`);
+  out.line(`  access: ${v.spec.public === true ? 'public (no token needed)' : `private (token with infer:${v.spec.name} or admin)`}`);
+  if (v.spec.secrets?.length) out.line(`  secrets: ${v.spec.secrets.join(', ')} (as environment variables; values never shown)`);
   if (a) out.line(`  autoscaling: ${a.minReplicas}..${a.maxReplicas} replicas, target ${a.targetOngoing} ongoing/replica`);
   out.line(`  endpoint: ${server}${v.endpoint}`);
   if (v.status.message) out.line(`  message: ${v.status.message}`);
@@ -103,7 +82,9 @@ const addSpec = (c: Command): Command =>
     .option('--max-replicas <n>', 'autoscaling: most replicas')
     .option('--target-ongoing <n>', 'autoscaling: average ongoing requests per replica to aim for')
     .option('--affinity-header <h>', 'affinity key header (default x-session-id)')
-    .option('--affinity-cookie <c>', 'affinity key cookie');
+    .option('--affinity-cookie <c>', 'affinity key cookie')
+    .option('--public', 'anyone may call it through the gateway, no token (default: private)')
+    .option('--private', 'require an infer:<name> or admin token (the default)');
 
 async function waitSettled(f: ServerFlag, name: string): Promise<View> {
   const until = Date.now() + 300_000;
@@ -121,10 +102,12 @@ export function register(program: Command): void {
   addSpec(addServer(dep.command('create').description('create a deployment of a photon')))
     .requiredOption('--name <name>', 'deployment name')
     .option('--wait', 'wait until the replicas are ready')
+    .option('--secret <NAME>', 'pass secret NAME (lep secret set) to replicas as env var NAME; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action((f: SpecFlags) =>
       runCommand(async () => {
         if (f.photon === undefined) throw invalidArgument('--photon NAME[@VERSION] is required');
-        const v = (await call(f, 'POST', '/deployments', { name: f.name, ...specBody(f) })) as unknown as View;
+        const secrets = f.secret ?? [];
+        const v = (await call(f, 'POST', '/deployments', { name: f.name, ...specBody(f), ...(secrets.length > 0 ? { secrets } : {}) })) as unknown as View;
         printView(f.wait ? await waitSettled(f, v.spec.name) : v, serverOf(f));
       }),
     );
@@ -188,7 +171,7 @@ export function register(program: Command): void {
     .action((name: string, f: SpecFlags) =>
       runCommand(async () => {
         const body = specBody(f);
-        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy or autoscaling flags');
+        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private or autoscaling flags');
         const v = (await call(f, 'PATCH', `/deployments/${encodeURIComponent(name)}`, body)) as unknown as View;
         printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
       }),

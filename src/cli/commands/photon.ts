@@ -11,6 +11,7 @@ import { createPhoton, parseImageSpec } from '../../photon/create.js';
 import { parseRef, validName } from '../../photon/manifest.js';
 import { PhotonRegistry } from '../../photon/registry.js';
 import { closeOnSignals, servePhoton } from '../../serve/index.js';
+import { cliPhotonCodec } from '../master-key.js';
 import { out, runCommand } from '../output.js';
 
 function readFile(path: string, what: string): Uint8Array {
@@ -60,7 +61,8 @@ export function register(program: Command): void {
       runCommand(async () => {
         if (!validName(f.name)) throw invalidArgument(`--name '${f.name}' must be lowercase letters, digits and dashes (max 63), starting with a letter or digit`);
         const cfg = configFromEnv();
-        const registry = new PhotonRegistry({ home: cfg.home });
+        const codec = cliPhotonCodec(cfg.home);
+        const registry = new PhotonRegistry({ home: cfg.home, ...(codec ? { codec } : {}) });
         const labels = labelsFrom(f);
         const maxBatch = int(f.maxBatch, '--max-batch', 1, 65536);
         const maxWaitMs = int(f.maxWaitMs, '--max-wait-ms', 0, 10000);
@@ -139,6 +141,7 @@ export function register(program: Command): void {
         const threads = int(f.threads, '--threads', 1, 256);
         const handle = await servePhoton({
           ...(f.name ? { ref: f.name, home: cfg.home } : { modelFile: f.model! }),
+          ...(f.name ? { codec: cliPhotonCodec(cfg.home) } : {}),
           host: f.host,
           port: int(f.port, '--port', 0, 65535)!,
           engine: f.engine,

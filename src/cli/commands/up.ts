@@ -2,7 +2,7 @@
  * `lep up`: the platform in one process — control plane, gateway and API on one port — and the
  * default `mnist` deployment (2 replicas), trained and packaged on first run. `npm start` runs it.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Command } from 'commander';
@@ -12,7 +12,11 @@ import { createLogger } from '../../core/logger.js';
 import { StreamProgress } from '../../core/progress.js';
 import { encodePng } from '../../data/png.js';
 import { startPlatform, type Platform } from '../../deploy/platform.js';
+import { authorize, isLoopbackAddress } from '../../secure/scopes.js';
+import { verifyBearer } from '../../secure/tokens.js';
+import { loadToken, saveToken, tokenFilePath } from '../auth-client.js';
 import { ensureDefaultPhoton } from '../default-photon.js';
+import { cliKeyRing } from '../master-key.js';
 import { out, runCommand } from '../output.js';
 
 interface UpFlags {
@@ -20,6 +24,19 @@ interface UpFlags {
   host: string;
   replicas: string;
   default: boolean;
+  insecureLocal?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  corsOrigin?: string;
+  rateLimit: string;
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw invalidArgument(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
 }
 
 function int(v: string, flag: string, lo: number, hi: number): number {
@@ -46,22 +63,56 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--replicas <n>', 'replicas of the default mnist deployment when it is first created', '2')
     .option('--no-default', 'do not create the default mnist deployment')
+    .option('--insecure-local', 'let loopback callers in without a token (only with a loopback --host)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--cors-origin <origins>', 'allow these browser origins (comma separated); CORS is off by default')
+    .option('--rate-limit <rps>', 'per-token request rate at the gateway (burst 2x)', '500')
     .action((f: UpFlags) =>
       runCommand(async () => {
         const port = int(f.port, '--port', 0, 65535);
         const replicas = int(f.replicas, '--replicas', 1, 64);
+        const rps = int(f.rateLimit, '--rate-limit', 1, 1_000_000);
+        const loopbackHost = f.host === 'localhost' || isLoopbackAddress(f.host);
+        if (f.insecureLocal && !loopbackHost) throw invalidArgument(`--insecure-local needs a loopback --host (127.0.0.1, ::1), not ${f.host}`);
+        if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw invalidArgument('give --tls-cert and --tls-key together');
+        const tls = f.tlsCert && f.tlsKey ? { cert: readPem(f.tlsCert, '--tls-cert'), key: readPem(f.tlsKey, '--tls-key') } : undefined;
         const cfg = configFromEnv();
         const logger = createLogger({ level: cfg.logLevel, name: 'lep-up' });
-        const platform = await startPlatform({ home: cfg.home, port, host: f.host, logger });
+        const keys = cliKeyRing(cfg.home, true)!;
+        if (keys.loosePermissions) out.info(`warning: ${keys.path} is readable by other users; run 'chmod 600 ${keys.path}'`);
+        logger.info({ keyId: keys.current.id, source: keys.source }, 'master key loaded');
+        const corsOrigins = (f.corsOrigin ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+        const platform = await startPlatform({
+          home: cfg.home,
+          port,
+          host: f.host,
+          logger,
+          security: { insecureLocal: f.insecureLocal === true, keys, corsOrigins, rateLimit: { capacity: 2 * rps, refillPerSecond: rps } },
+          ...(tls ? { tls } : {}),
+        });
         installSignals(platform);
-        out.info(`control plane and gateway listening on ${platform.url} (state in ${join(cfg.home, 'lepton.db')})`);
+        out.info(`control plane and gateway listening on ${platform.url} (state in ${join(cfg.home, 'lepton.db')}; photons and secrets encrypted with master key ${keys.current.id} from ${keys.source === 'env' ? 'LEPTON_MASTER_KEY' : keys.path})`);
+        if (f.insecureLocal) out.info('warning: --insecure-local: loopback callers need no token');
+        if (platform.adminToken !== undefined) {
+          out.info('first start: created the admin token. It is shown only now (the server keeps only its hash):');
+          out.line(`  admin token  ${platform.adminToken}`);
+          if (!existsSync(tokenFilePath(cfg.home))) {
+            saveToken(platform.adminToken, cfg.home);
+            out.info(`  saved for the lep CLI in ${tokenFilePath(cfg.home)} (mode 0600), as 'lep login' would`);
+          }
+        }
         if (f.default) {
           const progress = new StreamProgress(process.stderr);
           progress.setLabel('default model');
           const photon = await ensureDefaultPhoton(cfg, progress);
+          await platform.registry.seal(); // the default photon was just stored in plaintext: encrypt it
           const ref = `${photon.name}@${photon.version}`;
           const existing = platform.controlPlane.listDeployments().find((d) => d.spec.name === 'mnist');
-          if (!existing) await platform.controlPlane.createDeployment({ name: 'mnist', photon: ref, replicas });
+          if (!existing) {
+            await platform.controlPlane.createDeployment({ name: 'mnist', photon: ref, replicas });
+            platform.security?.audit.append({ actor: 'lep-up', action: 'deployment.create', target: 'mnist', result: 'ok', details: { photon: ref, replicas } });
+          }
           out.info(`waiting for the mnist deployment (${existing ? existing.spec.photon : ref}) to be ready…`);
           const view = await platform.controlPlane.waitReady('mnist', 180_000);
           const sample = writeSample(cfg.home);
@@ -69,13 +120,40 @@ export function register(program: Command): void {
           out.line(`  predict   ${platform.url}/deployments/mnist/predict`);
           out.line(`  API       ${platform.url}/api/v1/deployments`);
           out.line(`  metrics   ${platform.url}/metrics`);
-          out.line(`try:\n  curl -s ${platform.url}/deployments/mnist/predict -H 'content-type: image/png' --data-binary @${sample}`);
+          out.line(`  access    private: needs a token with infer:mnist or admin (lep deployment update mnist --public to open it)`);
+          const auth = await curlAuth(platform, cfg.home, f.insecureLocal === true);
+          const tlsOpt = f.tlsCert ? ` --cacert ${f.tlsCert}` : '';
+          if (auth.note) out.info(auth.note);
+          out.line(`try:\n  curl -s${tlsOpt} ${platform.url}/deployments/mnist/predict${auth.header} -H 'content-type: image/png' --data-binary @${sample}`);
         } else {
           out.line(`ready: ${platform.url} (API ${platform.url}/api/v1/deployments)`);
         }
         await new Promise(() => {}); // serve until a signal
       }),
     );
+}
+
+/**
+ * The auth part of the printed curl line, so it works as printed: no header under --insecure-local;
+ * the saved login token (read by the shell, not echoed) when it may call mnist; else $LEPTON_TOKEN.
+ */
+async function curlAuth(platform: Platform, home: string, insecureLocal: boolean): Promise<{ header: string; note?: string }> {
+  if (insecureLocal) return { header: '' };
+  let usable = false;
+  try {
+    const token = loadToken(home);
+    if (token !== undefined && platform.security) {
+      const p = await verifyBearer(`Bearer ${token}`, platform.security.tokens);
+      usable = authorize(p.scopes, 'infer:mnist');
+    }
+  } catch {
+    usable = false;
+  }
+  if (usable && process.env['LEPTON_TOKEN'] === undefined) return { header: ` -H "authorization: Bearer $(cat ${tokenFilePath(home)})"` };
+  return {
+    header: ' -H "authorization: Bearer $LEPTON_TOKEN"',
+    note: "set LEPTON_TOKEN to a token that may call mnist, e.g. from 'lep token create --name demo --scope infer:mnist'",
+  };
 }
 
 /** First SIGINT/SIGTERM: drain and stop replicas, keep state for the next `lep up`. Second: exit now. */

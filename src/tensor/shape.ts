@@ -44,13 +44,32 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
 }
 
 /**
- * For each element of `outShape`, the flat index of the element of `inShape` it reads under
- * broadcasting. Used by the general (slow) broadcast path and by gradient reduction.
+ * For each element of `outShape` (row-major order), the flat source index when dim d advances the
+ * source by `srcStrides[d]`. Broadcasting (stride 0) and transposition (permuted strides) are both this.
  */
-export function broadcastIndex(outShape: Shape, inShape: Shape): Int32Array {
+export function stridedIndexMap(outShape: Shape, srcStrides: readonly number[]): Int32Array {
   const n = outShape.length;
   const total = sizeOf(outShape);
   const map = new Int32Array(total);
+  const idx = new Array<number>(n).fill(0);
+  let src = 0;
+  for (let o = 0; o < total; o++) {
+    map[o] = src;
+    // Odometer step: bump the last dim, carrying into earlier dims.
+    for (let d = n - 1; d >= 0; d--) {
+      idx[d]!++;
+      src += srcStrides[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      src -= srcStrides[d]! * outShape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return map;
+}
+
+/** For each element of `outShape`, the flat index of the element of `inShape` it reads under broadcasting. */
+export function broadcastIndex(outShape: Shape, inShape: Shape): Int32Array {
+  const n = outShape.length;
   const inStrides = stridesOf(inShape);
   // Effective stride per output dim: 0 where the input broadcasts.
   const eff = new Array<number>(n).fill(0);
@@ -58,19 +77,7 @@ export function broadcastIndex(outShape: Shape, inShape: Shape): Int32Array {
     const j = inShape.length - n + i;
     if (j >= 0 && inShape[j] !== 1) eff[i] = inStrides[j]!;
   }
-  const idx = new Array<number>(n).fill(0);
-  let src = 0;
-  for (let o = 0; o < total; o++) {
-    map[o] = src;
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]!++;
-      src += eff[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      src -= eff[d]! * outShape[d]!;
-      idx[d] = 0;
-    }
-  }
-  return map;
+  return stridedIndexMap(outShape, eff);
 }
 
 /** Normalise a possibly negative axis against `ndim`. */

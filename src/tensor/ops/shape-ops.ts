@@ -1,6 +1,6 @@
 /** Reshape, flatten and transpose (transpose materialises a contiguous copy). */
 import { Tensor, accumulate } from '../tensor.js';
-import { type Shape, sizeOf, stridesOf, shapeMismatch } from '../shape.js';
+import { type Shape, sizeOf, stridesOf, shapeMismatch, stridedIndexMap } from '../shape.js';
 
 /** New shape over the same data; one dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -32,20 +32,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const srcStride = p.map((a) => inStrides[a]!);
   const n = x.size;
-  // map[o] = source index of output element o.
-  const map = new Int32Array(n);
-  const idx = new Array<number>(nd).fill(0);
-  let src = 0;
-  for (let o = 0; o < n; o++) {
-    map[o] = src;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]!++;
-      src += srcStride[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      src -= srcStride[d]! * outShape[d]!;
-      idx[d] = 0;
-    }
-  }
+  const map = stridedIndexMap(outShape, srcStride); // map[o] = source index of output element o
   const out = new Float32Array(n);
   for (let o = 0; o < n; o++) out[o] = x.data[map[o]!]!;
   return Tensor.fromOp(out, outShape, [x], (g) => {

@@ -182,7 +182,8 @@ function table(title: string, rows: Result[], base: Result): void {
 async function faultRun(home: string, bodyFile: string): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const up = start(process.execPath, [LEP, 'up', '--no-default', '--port', String(port)], { LEPTON_HOME: home });
+  // Loopback-only bench: no token, and no per-caller rate limit in the way of the load generator.
+  const up = start(process.execPath, [LEP, 'up', '--no-default', '--insecure-local', '--rate-limit', '1000000', '--port', String(port)], { LEPTON_HOME: home });
   await waitHttp(`${base}/healthz`);
   const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
     const r = await fetch(`${base}/api/v1${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });

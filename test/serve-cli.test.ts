@@ -66,3 +66,32 @@ test('lep photon create, list, run, remove', async () => {
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('a replica spawned with an IPC lifeline stops when its parent goes away', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'lepton-cli-test-'));
+  const model = join(home, 'digits.onnx');
+  writeFileSync(model, MODEL);
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'photon', 'run', '--model', model, '--port', '0'], {
+    env: { ...process.env, LEPTON_HOME: home, LEPTON_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/serving .* at http:\/\/127\.0\.0\.1:\d+/.test(out)) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`lep photon run exited early (${code}): ${out}`)));
+    });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // Closing the channel is what the replica sees when a SIGKILLed supervisor's end of it closes.
+    child.disconnect();
+    assert.equal(await exited, 0);
+  } finally {
+    clearTimeout(killer);
+    child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -123,7 +123,9 @@ export class ReplicaProcess {
     writeSync(fd, `--- ${new Date().toISOString()} replica ${this.id} (${this.photon}) starting on port ${port}\n`);
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+      // The 'ipc' channel is a lifeline: the replica stops when it closes (this process died).
+      child = spawn(command, args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env } });
+      child.channel?.unref();
     } finally {
       closeSync(fd);
     }

@@ -202,9 +202,15 @@ export async function startServer(options: ServeOptions): Promise<ServerHandle> 
   return { app, url, ref: context.ref, replicaId, context, close };
 }
 
-/** Exit cleanly on SIGTERM/SIGINT after a graceful close (CLI use). */
+/**
+ * Exit cleanly on SIGTERM/SIGINT after a graceful close (CLI use). A replica spawned by a supervisor
+ * with an IPC channel also stops when that channel closes, so a SIGKILLed parent leaves no orphans.
+ */
 export function closeOnSignals(handle: ServerHandle, onDone: (signal: string) => void): void {
+  let stopping = false;
   const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     void handle.close().then(
       () => onDone(signal),
       () => onDone(signal),
@@ -212,4 +218,8 @@ export function closeOnSignals(handle: ServerHandle, onDone: (signal: string) =>
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  if (process.channel) {
+    process.once('disconnect', () => stop('parent-exit'));
+    process.channel.unref(); // the channel alone must not keep the server alive
+  }
 }

@@ -1,5 +1,8 @@
 /** Public API of lepton-ts: each layer's barrel, exported under a namespace. */
+export * as core from './core/index.js';
+export * as tensor from './tensor/index.js';
 export * as data from './data/index.js';
+export * as vision from './vision/index.js';
 export * as nn from './nn/index.js';
 export { exportOnnx, type ExportOptions } from './onnx/export.js';
 export * as ml from './ml/index.js';

@@ -6,7 +6,7 @@ import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { batches, numBatches, sampleSize, type ImageDataset } from '../data/index.js';
 import { Tensor, argmaxRows, noGrad } from '../tensor/index.js';
-import { Adam } from './adam.js';
+import { Adam } from '../nn/index.js';
 import { distillationLoss } from './distill-loss.js';
 import { type GraphProgram } from './graph-program.js';
 
@@ -41,7 +41,7 @@ export function fitGraph(program: GraphProgram, ds: ImageDataset, opts: FitOptio
     if (p) masks.set(p, m);
   }
   const lr0 = opts.lr ?? 1e-3;
-  const adam = new Adam(params, { lr: lr0 }, masks);
+  const adam = new Adam(params, { lr: lr0 });
   const rng = new Rng(opts.seed ?? 1);
   const bs = opts.batchSize ?? 64;
   const progress = opts.progress ?? noProgress;
@@ -64,8 +64,10 @@ export function fitGraph(program: GraphProgram, ds: ImageDataset, opts: FitOptio
       const loss = distillationLoss(logits, t, b.y, { temperature: opts.temperature ?? 1, alpha: teacher ? (opts.alpha ?? 0.5) : 0 });
       adam.zeroGrad();
       loss.backward();
-      if (opts.cosine ?? true) adam.setLr(0.5 * lr0 * (1 + Math.cos((Math.PI * step) / total)));
+      if (opts.cosine ?? true) adam.lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * step) / total));
       adam.step();
+      // Pruned weights must stay exactly zero while the survivors are fine-tuned.
+      for (const [p, mask] of masks) for (let i = 0; i < mask.length; i++) if (!mask[i]) p.data[i] = 0;
       sum += loss.item() * b.size;
       count += b.size;
       progress.update(++step, total, `epoch ${epoch + 1}/${opts.epochs} loss ${(sum / count).toFixed(4)}`);

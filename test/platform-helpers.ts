@@ -27,7 +27,7 @@ export function authHeaders(p: { url: string }, token?: string): Record<string, 
 }
 
 export async function startTestPlatform(extra: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
-  const home = mkdtempSync(join(tmpdir(), 'lepton-platform-'));
+  const home = extra.home ?? mkdtempSync(join(tmpdir(), 'lepton-platform-'));
   const p = await startPlatform({
     home,
     port: 0,

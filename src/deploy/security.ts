@@ -14,7 +14,7 @@ import { authChallengeHeaders, corsHeaders, securityHeaders } from '../secure/he
 import { TokenBucketLimiter } from '../secure/rate-limit.js';
 import { inferScope } from '../secure/scopes.js';
 import { FileSecretStorage, SecretVault } from '../secure/secrets.js';
-import { ensureAdminToken, type Principal } from '../secure/tokens.js';
+import { ensureAdminToken, verifyBearer, type Principal } from '../secure/tokens.js';
 import type { KeyRing } from './keyring.js';
 import { SqliteTokenStore } from './token-store-sqlite.js';
 import type { Store } from './store.js';
@@ -124,6 +124,11 @@ export class PlatformSecurity {
         if (p) principals.set(req, p);
       } catch (err) {
         const e = toLeptonError(err);
+        if (e.code === 'LEPTON_ERR_FORBIDDEN') {
+          // name the refused caller in the audit log
+          const who = await verifyBearer(req.headers.authorization, this.tokens).catch(() => undefined);
+          if (who) principals.set(req, who);
+        }
         if (e.code === 'LEPTON_ERR_UNAUTHENTICATED') void reply.headers(authChallengeHeaders(req.headers.authorization !== undefined));
         throw e;
       }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
@@ -44,6 +44,11 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // bad %-escapes in a path and similar router errors: the error envelope, not fastify's own body
+    frameworkErrors: (err, _req, reply) => {
+      const e = httpError(err);
+      void (reply as unknown as FastifyReply).code(e.status).type('application/json; charset=utf-8').send(envelope(e));
+    },
     serverFactory: (handler) => {
       const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
         if (gateway.matches(req.url)) gateway.handle(req, res);

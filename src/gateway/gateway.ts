@@ -118,7 +118,15 @@ export class Gateway {
     const url = req.url ?? '/';
     const rest = url.slice(DEPLOYMENT_PREFIX.length);
     const cut = rest.search(/[/?]/);
-    const name = decodeURIComponent(cut < 0 ? rest : rest.slice(0, cut));
+    let name: string;
+    try {
+      name = decodeURIComponent(cut < 0 ? rest : rest.slice(0, cut));
+    } catch {
+      // a malformed %-escape (found by the security fuzz test) must be a 400, not an uncaught URIError
+      req.resume();
+      sendError(res, new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'malformed percent-encoding in the deployment name'));
+      return;
+    }
     let path = cut < 0 ? '/' : rest.slice(cut);
     if (path.startsWith('?')) path = `/${path}`;
     const route = this.routes.get(name);

@@ -35,7 +35,14 @@ async function imageFeed(ctx: ServeContext, bytes: Buffer): Promise<Feed> {
 }
 
 async function multipartFeed(ctx: ServeContext, req: FastifyRequest): Promise<Feed> {
-  const file = await req.file({ limits: { fileSize: ctx.bodyLimit, files: 1, fields: 8, parts: 16 } });
+  let file: Awaited<ReturnType<FastifyRequest['file']>>;
+  try {
+    file = await req.file({ limits: { fileSize: ctx.bodyLimit, files: 1, fields: 8, parts: 16 } });
+  } catch (err) {
+    // busboy throws plain Errors (e.g. no boundary) that would otherwise become a 500 (found by the security fuzz test)
+    if (err instanceof LeptonError || (err as { statusCode?: number }).statusCode !== undefined) throw err;
+    throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `malformed multipart body: ${(err as Error).message}`, { cause: err });
+  }
   if (!file) throw new LeptonError('LEPTON_ERR_INVALID_INPUT', 'the multipart body has no file field; send the image as a file part');
   const bytes = await file.toBuffer();
   return imageFeed(ctx, bytes);

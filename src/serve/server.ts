@@ -4,7 +4,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { LeptonError } from '../core/errors.js';
@@ -111,6 +111,11 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: clientErrorResponder(replicaId),
+    // bad %-escapes in a path: the error envelope, not fastify's own body (found by the security fuzz test)
+    frameworkErrors: (err, _req, reply) => {
+      const e = httpError(err);
+      void (reply as unknown as FastifyReply).code(e.status).header('x-lepton-replica', replicaId).type('application/json; charset=utf-8').send(envelope(e));
+    },
     serverFactory: (handler) => {
       // Own the http.Server so the request timeout is checked often enough to stop slowloris clients.
       const server: Server = createHttpServer(

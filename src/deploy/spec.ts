@@ -161,7 +161,8 @@ function secretNames(v: unknown): string[] {
 export function parseCreate(raw: unknown): DeploymentSpec {
   const b = asObject(raw, 'request body');
   checkKeys(b, ['name', 'photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets'], 'request body');
-  if (typeof b['name'] !== 'string' || !DEPLOYMENT_NAME.test(b['name'])) {
+  // the strict shared pattern (no trailing dash), so every name also works as an `infer:<name>` scope
+  if (typeof b['name'] !== 'string' || !DEPLOYMENT_NAME.test(b['name']) || !isValidName('deployment', b['name'])) {
     throw invalidArgument(`'name' must be lowercase letters, digits and dashes (1-63 chars), e.g. mnist`, { field: 'name' });
   }
   if (b['photon'] === undefined) throw invalidArgument(`'photon' is required (NAME or NAME@VERSION)`, { field: 'photon' });

@@ -119,10 +119,10 @@ export function register(program: Command): void {
         const { deployments } = (await call(f, 'GET', '/deployments')) as { deployments: View[] };
         if (f.json) return out.json(deployments);
         if (deployments.length === 0) return out.line('no deployments');
-        out.line(`${'NAME'.padEnd(16)} ${'PHASE'.padEnd(13)} ${'READY'.padEnd(6)} ${'PHOTON'.padEnd(16)} ${'POLICY'.padEnd(14)} ENDPOINT`);
+        out.line(`${'NAME'.padEnd(16)} ${'PHASE'.padEnd(13)} ${'READY'.padEnd(6)} ${'PHOTON'.padEnd(16)} ${'POLICY'.padEnd(14)} ${'ACCESS'.padEnd(8)} ENDPOINT`);
         for (const d of deployments) {
           out.line(
-            `${d.spec.name.padEnd(16)} ${d.status.phase.padEnd(13)} ${`${d.status.readyReplicas}/${d.status.desiredReplicas}`.padEnd(6)} ${d.spec.photon.padEnd(16)} ${d.spec.policy.padEnd(14)} ${serverOf(f)}${d.endpoint}`,
+            `${d.spec.name.padEnd(16)} ${d.status.phase.padEnd(13)} ${`${d.status.readyReplicas}/${d.status.desiredReplicas}`.padEnd(6)} ${d.spec.photon.padEnd(16)} ${d.spec.policy.padEnd(14)} ${(d.spec.public === true ? 'public' : 'private').padEnd(8)} ${serverOf(f)}${d.endpoint}`,
           );
         }
       }),

@@ -94,6 +94,7 @@ export function register(program: Command): void {
         installSignals(platform);
         out.info(`control plane and gateway listening on ${platform.url} (state in ${join(cfg.home, 'lepton.db')}; photons and secrets encrypted with master key ${keys.current.id} from ${keys.source === 'env' ? 'LEPTON_MASTER_KEY' : keys.path})`);
         if (f.insecureLocal) out.info('warning: --insecure-local: loopback callers need no token');
+        if (!tls && !loopbackHost) out.info(`warning: listening on ${f.host} without TLS: tokens cross the network in clear text; use --tls-cert/--tls-key or a TLS proxy`);
         if (platform.adminToken !== undefined) {
           out.info('first start: created the admin token. It is shown only now (the server keeps only its hash):');
           out.line(`  admin token  ${platform.adminToken}`);

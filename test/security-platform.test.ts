@@ -112,7 +112,9 @@ test('control-plane API: 401 without or with a bad token, 403 for the wrong scop
 
 test('gateway: private by default (infer:<name> or admin), --public opens it, per-token 429 + Retry-After', { timeout: 60_000 }, async () => {
   const predict = (t?: string) => call('POST', '/deployments/tiny/predict', t, JSON.parse(TINY_BODY));
-  assert.equal((await predict()).status, 401);
+  const anon = await predict();
+  assert.equal(anon.status, 401);
+  assert.match(String(anon.headers['www-authenticate']), /^Bearer realm="lepton"/);
   for (const who of ['read', 'deploy', 'inferOther']) assert.equal((await predict(tok[who])).status, 403, who);
   const ok = await predict(tok['infer']);
   assert.equal(ok.status, 200, ok.text);

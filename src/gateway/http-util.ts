@@ -89,6 +89,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     'content-length': Buffer.byteLength(body),
   };
   if (e.retryAfter !== undefined) headers['retry-after'] = Math.ceil(e.retryAfter);
+  // RFC 6750 challenge on a refused token (the auth pre-handler's 401)
+  if (e.status === 401) headers['www-authenticate'] = 'Bearer realm="lepton"';
   res.writeHead(e.status, headers);
   res.end(body);
 }

@@ -7,3 +7,7 @@ export * from './controller.js';
 export * from './control-plane.js';
 export * from './front-door.js';
 export * from './platform.js';
+export * from './token-store-sqlite.js';
+export * from './keyring.js';
+export * from './security.js';
+export * from './api-security.js';

@@ -10,6 +10,7 @@ import { compressModel, parseMethod, reportMarkdown, writeCompressOutput, METHOD
 import { loadDataset } from '../../data/index.js';
 import { getEngine } from '../../runtime/index.js';
 import { out, runCommand } from '../output.js';
+import { parseNum as num, isPosInt as posInt } from '../options.js';
 
 interface Flags {
   model: string;
@@ -27,15 +28,6 @@ interface Flags {
   seed: string;
   json?: boolean;
 }
-
-function num(v: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw invalidArgument(`${flag} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-const posInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
 
 /** Read a model file with a typed error (missing file is the commonest mistake). */
 export function readModelFile(path: string): Uint8Array {

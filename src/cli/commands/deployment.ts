@@ -6,16 +6,10 @@ import { type Command } from 'commander';
 import { LeptonError, invalidArgument } from '../../core/errors.js';
 import { callApi, DEFAULT_SERVER, serverOf, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
+import { intInRange, parseNum } from '../options.js';
 
 /** Every call sends the saved token (lep login / LEPTON_TOKEN). */
 const call = callApi;
-
-function int(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi) throw invalidArgument(`${flag} must be a number from ${lo} to ${hi}, got '${v}'`);
-  return n;
-}
 
 interface SpecFlags extends ServerFlag {
   name?: string;
@@ -37,15 +31,15 @@ interface SpecFlags extends ServerFlag {
 function specBody(f: SpecFlags): Record<string, unknown> {
   const b: Record<string, unknown> = {};
   if (f.photon !== undefined) b['photon'] = f.photon;
-  if (f.replicas !== undefined) b['replicas'] = int(f.replicas, '--replicas', 0, 64);
+  if (f.replicas !== undefined) b['replicas'] = intInRange(f.replicas, '--replicas', 0, 64);
   if (f.policy !== undefined) b['policy'] = f.policy;
   if (f.public === true && f.private === true) throw invalidArgument('give --public or --private, not both');
   if (f.public === true) b['public'] = true;
   if (f.private === true) b['public'] = false;
   const a: Record<string, unknown> = {};
-  if (f.minReplicas !== undefined) a['minReplicas'] = int(f.minReplicas, '--min-replicas', 0, 64);
-  if (f.maxReplicas !== undefined) a['maxReplicas'] = int(f.maxReplicas, '--max-replicas', 1, 64);
-  if (f.targetOngoing !== undefined) a['targetOngoing'] = int(f.targetOngoing, '--target-ongoing', 0.1, 10_000);
+  if (f.minReplicas !== undefined) a['minReplicas'] = intInRange(f.minReplicas, '--min-replicas', 0, 64);
+  if (f.maxReplicas !== undefined) a['maxReplicas'] = intInRange(f.maxReplicas, '--max-replicas', 1, 64);
+  if (f.targetOngoing !== undefined) a['targetOngoing'] = parseNum(f.targetOngoing, '--target-ongoing', (n) => n >= 0.1 && n <= 10_000, 'a number from 0.1 to 10000');
   if (Object.keys(a).length > 0) b['autoscaling'] = a;
   if (f.affinityHeader !== undefined || f.affinityCookie !== undefined) {
     b['affinity'] = { ...(f.affinityHeader ? { header: f.affinityHeader } : {}), ...(f.affinityCookie ? { cookie: f.affinityCookie } : {}) };

@@ -9,24 +9,18 @@ import { StreamProgress } from '../../core/progress.js';
 import { loadDataset } from '../../data/index.js';
 import { FeatureCodec, VectorIndex } from '../../vision/index.js';
 import { out, runCommand } from '../output.js';
-
-function posInt(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 1) throw invalidArgument(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
+import { parsePosInt } from '../options.js';
 
 async function build(f: { dataset: string; bytes: string; out: string; limit?: string; fitSamples?: string; seed: string }): Promise<void> {
-  const bytes = posInt(f.bytes, '--bytes') as number;
-  const limit = posInt(f.limit, '--limit');
+  const bytes = parsePosInt(f.bytes, '--bytes') as number;
+  const limit = parsePosInt(f.limit, '--limit');
   const t0 = performance.now();
   const { train } = loadDataset(f.dataset, limit === undefined ? {} : { limitTrain: limit });
   if (train.shape[0] !== 1) throw invalidArgument(`features need grayscale images; ${f.dataset} has ${train.shape[0]} channels`);
   const [, h, w] = train.shape;
   const progress = new StreamProgress(process.stderr);
   progress.setLabel('features');
-  const fitSamples = posInt(f.fitSamples, '--fit-samples');
+  const fitSamples = parsePosInt(f.fitSamples, '--fit-samples');
   const codec = FeatureCodec.fit(train.x, train.n, { width: w, height: h, bytes, seed: Number(f.seed) || 0, progress, ...(fitSamples && { fitSamples }) });
   const codes = codec.encode(train.x, train.n, progress);
   progress.finish(`encoded ${train.n} images`);
@@ -46,7 +40,7 @@ async function build(f: { dataset: string; bytes: string; out: string; limit?: s
 }
 
 async function search(f: { index: string; image: string; k: string }): Promise<void> {
-  const k = posInt(f.k, '--k') as number;
+  const k = parsePosInt(f.k, '--k') as number;
   const index = VectorIndex.load(f.index);
   const meta = index.meta as { codec?: unknown; labels?: unknown; classNames?: unknown };
   if (!meta.codec) throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', `${f.index}: the index carries no codec (not built by lep features build)`);

@@ -8,6 +8,7 @@ import { invalidArgument, LeptonError } from '../../core/errors.js';
 import { readCsv, writeCsv, type CsvTable } from '../../data/csv.js';
 import * as ml from '../../ml/index.js';
 import { out, runCommand } from '../output.js';
+import { parsePosInt } from '../options.js';
 
 interface EvalFlags {
   algo: string;
@@ -21,13 +22,6 @@ interface EvalFlags {
   metric: string;
   seed: string;
   out?: string;
-}
-
-function posInt(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 1) throw invalidArgument(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 const round = (v: number): number => Math.round(v * 1e6) / 1e6;
@@ -77,7 +71,7 @@ async function evaluate(f: EvalFlags): Promise<void> {
   let pred: ArrayLike<number>;
   let report: Record<string, unknown>;
   if (algo === 'kmeans') {
-    const k = posInt(f.k, '--k') ?? train.classes.length;
+    const k = parsePosInt(f.k, '--k') ?? train.classes.length;
     const km = new ml.KMeans({ k, seed: Number(f.seed) || 0, nInit: 10 }).fit(Xtr);
     pred = km.predict(Xte);
     report = {
@@ -90,10 +84,10 @@ async function evaluate(f: EvalFlags): Promise<void> {
   } else {
     let model: ml.KNNClassifier | ml.DecisionTreeClassifier;
     if (algo === 'knn') {
-      model = new ml.KNNClassifier({ k: posInt(f.k, '--k') ?? 5, weights: f.weights as 'uniform', metric: f.metric as ml.Metric });
+      model = new ml.KNNClassifier({ k: parsePosInt(f.k, '--k') ?? 5, weights: f.weights as 'uniform', metric: f.metric as ml.Metric });
     } else {
       if (f.criterion !== 'gini' && f.criterion !== 'entropy') throw invalidArgument(`--criterion must be gini or entropy, got ${JSON.stringify(f.criterion)}`);
-      model = new ml.DecisionTreeClassifier({ maxDepth: posInt(f.maxDepth, '--max-depth') ?? null, criterion: f.criterion });
+      model = new ml.DecisionTreeClassifier({ maxDepth: parsePosInt(f.maxDepth, '--max-depth') ?? null, criterion: f.criterion });
     }
     model.fit(Xtr, train.yEncoded);
     pred = model.predict(Xte);

@@ -9,6 +9,7 @@ import { isDatasetName } from '../../data/index.js';
 import { navigate, DEFAULT_VARIANTS } from '../../navigator/index.js';
 import { parseMethod } from '../../compress/index.js';
 import { out, runCommand } from '../output.js';
+import { parseNum as num, isPositive as pos, isPosInt as posInt } from '../options.js';
 import { readModelFile } from './compress.js';
 
 interface Flags {
@@ -30,13 +31,6 @@ interface Flags {
   json?: boolean;
 }
 
-function num(v: string, flag: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw invalidArgument(`${flag} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
-}
-const pos = (n: number) => n > 0;
-const posInt = (n: number) => Number.isInteger(n) && n > 0;
 
 export function register(program: Command): void {
   program

@@ -13,6 +13,7 @@ import { PhotonRegistry } from '../../photon/registry.js';
 import { closeOnSignals, servePhoton } from '../../serve/index.js';
 import { cliPhotonCodec } from '../master-key.js';
 import { out, runCommand } from '../output.js';
+import { intInRange } from '../options.js';
 
 function readFile(path: string, what: string): Uint8Array {
   try {
@@ -20,13 +21,6 @@ function readFile(path: string, what: string): Uint8Array {
   } catch (err) {
     throw new LeptonError('LEPTON_ERR_NOT_FOUND', `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   }
-}
-
-function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw invalidArgument(`${flag} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 function labelsFrom(f: { labels?: string; labelsFile?: string }): string[] | undefined {
@@ -64,8 +58,8 @@ export function register(program: Command): void {
         const codec = cliPhotonCodec(cfg.home);
         const registry = new PhotonRegistry({ home: cfg.home, ...(codec ? { codec } : {}) });
         const labels = labelsFrom(f);
-        const maxBatch = int(f.maxBatch, '--max-batch', 1, 65536);
-        const maxWaitMs = int(f.maxWaitMs, '--max-wait-ms', 0, 10000);
+        const maxBatch = intInRange(f.maxBatch, '--max-batch', 1, 65536);
+        const maxWaitMs = intInRange(f.maxWaitMs, '--max-wait-ms', 0, 10000);
         const { archive, manifest } = await createPhoton({
           name: f.name,
           version: f.setVersion ?? registry.nextVersion(f.name),
@@ -132,18 +126,18 @@ export function register(program: Command): void {
         const cfg = configFromEnv();
         const logger = createLogger({ level: cfg.logLevel, name: 'serve' });
         const batching = {
-          ...(f.maxBatch === undefined ? {} : { maxBatch: int(f.maxBatch, '--max-batch', 1, 65536)! }),
-          ...(f.maxWaitMs === undefined ? {} : { maxWaitMs: int(f.maxWaitMs, '--max-wait-ms', 0, 10000)! }),
-          ...(f.maxQueue === undefined ? {} : { maxQueue: int(f.maxQueue, '--max-queue', 1, 1_000_000)! }),
-          ...(f.timeoutMs === undefined ? {} : { timeoutMs: int(f.timeoutMs, '--timeout-ms', 1, 3_600_000)! }),
-          ...(f.p99TargetMs === undefined ? {} : { p99TargetMs: int(f.p99TargetMs, '--p99-target-ms', 1, 60_000)! }),
+          ...(f.maxBatch === undefined ? {} : { maxBatch: intInRange(f.maxBatch, '--max-batch', 1, 65536)! }),
+          ...(f.maxWaitMs === undefined ? {} : { maxWaitMs: intInRange(f.maxWaitMs, '--max-wait-ms', 0, 10000)! }),
+          ...(f.maxQueue === undefined ? {} : { maxQueue: intInRange(f.maxQueue, '--max-queue', 1, 1_000_000)! }),
+          ...(f.timeoutMs === undefined ? {} : { timeoutMs: intInRange(f.timeoutMs, '--timeout-ms', 1, 3_600_000)! }),
+          ...(f.p99TargetMs === undefined ? {} : { p99TargetMs: intInRange(f.p99TargetMs, '--p99-target-ms', 1, 60_000)! }),
         };
-        const threads = int(f.threads, '--threads', 1, 256);
+        const threads = intInRange(f.threads, '--threads', 1, 256);
         const handle = await servePhoton({
           ...(f.name ? { ref: f.name, home: cfg.home } : { modelFile: f.model! }),
           ...(f.name ? { codec: cliPhotonCodec(cfg.home) } : {}),
           host: f.host,
-          port: int(f.port, '--port', 0, 65535)!,
+          port: intInRange(f.port, '--port', 0, 65535)!,
           engine: f.engine,
           batching,
           logger,

@@ -6,6 +6,7 @@ import { type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
 import { out, runCommand } from '../output.js';
+import { parseNum as num } from '../options.js';
 import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
@@ -26,12 +27,6 @@ interface Flags {
   limitTrain?: string;
   limitTest?: string;
   json?: boolean;
-}
-
-function num(v: string, flag: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw invalidArgument(`${flag} must be a number, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 export function register(program: Command): void {

@@ -18,6 +18,7 @@ import { loadToken, saveToken, tokenFilePath } from '../auth-client.js';
 import { ensureDefaultPhoton } from '../default-photon.js';
 import { cliKeyRing } from '../master-key.js';
 import { out, runCommand } from '../output.js';
+import { intInRange } from '../options.js';
 
 interface UpFlags {
   port: string;
@@ -37,12 +38,6 @@ function readPem(path: string, flag: string): Buffer {
   } catch (err) {
     throw invalidArgument(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
-}
-
-function int(v: string, flag: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw invalidArgument(`${flag} must be an integer from ${lo} to ${hi}, got '${v}'`);
-  return n;
 }
 
 /** Write a real handwritten 7 from the mnist package as a PNG, for the printed curl example. */
@@ -70,9 +65,9 @@ export function register(program: Command): void {
     .option('--rate-limit <rps>', 'per-token request rate at the gateway (burst 2x)', '500')
     .action((f: UpFlags) =>
       runCommand(async () => {
-        const port = int(f.port, '--port', 0, 65535);
-        const replicas = int(f.replicas, '--replicas', 1, 64);
-        const rps = int(f.rateLimit, '--rate-limit', 1, 1_000_000);
+        const port = intInRange(f.port, '--port', 0, 65535);
+        const replicas = intInRange(f.replicas, '--replicas', 1, 64);
+        const rps = intInRange(f.rateLimit, '--rate-limit', 1, 1_000_000);
         const loopbackHost = f.host === 'localhost' || isLoopbackAddress(f.host);
         if (f.insecureLocal && !loopbackHost) throw invalidArgument(`--insecure-local needs a loopback --host (127.0.0.1, ::1), not ${f.host}`);
         if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw invalidArgument('give --tls-cert and --tls-key together');

@@ -19,3 +19,9 @@ test('unknown throws are wrapped without leaking their message', () => {
   assert.equal(exitCodeFor(e), 1);
   assert.equal(exitCodeFor(new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'x')), 2);
 });
+
+test('resource names are DNS labels: no trailing dash, no uppercase, at most 63 chars', async () => {
+  const { isResourceName } = await import('./names.js');
+  for (const ok of ['a', 'mnist', 'm-2', 'a'.repeat(63)]) assert.ok(isResourceName(ok), ok);
+  for (const bad of ['', 'abc-', '-abc', 'Abc', 'a_b', 'a'.repeat(64), '../x', 'a/b', 5]) assert.ok(!isResourceName(bad), String(bad));
+});

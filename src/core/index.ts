@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './rng.js';
 export * from './fs.js';
 export * from './progress.js';
+export * from './names.js';

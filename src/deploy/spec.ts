@@ -2,11 +2,13 @@
  * Deployment spec and status types, their documented defaults, and validation of API bodies with
  * messages a user can act on. The spec is what the user asked for; the status is what runs.
  */
+import { RESOURCE_NAME_PATTERN } from '../core/names.js';
 import { invalidArgument } from '../core/errors.js';
 import { isPolicyName, POLICY_NAMES, type PolicyName } from '../gateway/types.js';
 import { isValidName } from '../secure/names.js';
 
-export const DEPLOYMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Deployment names follow the platform-wide resource name rule (src/core/names.ts). */
+export const DEPLOYMENT_NAME = RESOURCE_NAME_PATTERN;
 
 export interface AutoscalingSpec {
   minReplicas: number;

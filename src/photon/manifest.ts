@@ -2,13 +2,15 @@
  * The `photon.json` manifest: the schema of a packaged model (files with sha256, input/output
  * schema, preprocessing, labels, batching, handler) and its validation, with messages a user can act on.
  */
+import { RESOURCE_NAME_PATTERN } from '../core/names.js';
 import { LeptonError } from '../core/errors.js';
 
 export const MANIFEST_FILE = 'photon.json';
 export const MANIFEST_SCHEMA = 1;
 
 /** Photon names: lowercase, digits and dashes, starting with a letter or digit, at most 63 chars. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Photon names follow the platform-wide resource name rule (src/core/names.ts). */
+export const NAME_PATTERN = RESOURCE_NAME_PATTERN;
 /** Versions: 1, 2, 1.4 or 1.4.2, with an optional -prerelease tag. */
 export const VERSION_PATTERN = /^[0-9]{1,9}(\.[0-9]{1,9}){0,2}(-[0-9a-z.]{1,32})?$/;
 /** Paths inside an archive: relative, forward slashes, no dot segments. */

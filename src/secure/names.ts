@@ -4,9 +4,10 @@
  */
 import { posix } from 'node:path';
 import { LeptonError, invalidArgument } from '../core/index.js';
+import { RESOURCE_NAME_PATTERN } from '../core/names.js';
 
 /** Photon and deployment names: a DNS label (lowercase, digits, inner dashes, 1–63 chars). */
-export const RESOURCE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export { RESOURCE_NAME_PATTERN };
 /** Secret names become environment variables of replicas, so they follow env-var rules. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

@@ -41,7 +41,7 @@ export async function servePhoton(options: ServePhotonOptions): Promise<ServerHa
   } catch (err) {
     throw new LeptonError('LEPTON_ERR_NOT_FOUND', `cannot read model file ${modelFile}: ${(err as NodeJS.ErrnoException).code ?? ''}`, { cause: err });
   }
-  const name = basename(modelFile!).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 63) || 'model';
+  const name = basename(modelFile!).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '') || 'model';
   const { manifest } = await createPhoton({ name, version: '0', model: bytes, ...(labels ? { labels } : {}), ...(image ? { image } : {}) });
   return startServer({ ...serve, manifest, model: bytes });
 }

@@ -16,6 +16,7 @@ import {
   toSpec,
   weightedNodes,
   weightKN,
+  int8WeightDequantizer,
   type QuantizeResult,
   type WeightedNode,
 } from './quantize-graph.js';
@@ -118,19 +119,9 @@ function emitMatMul(wn: WeightedNode, spec: Spec, out: NodeSpec[], fresh: Fresh,
 
 /** int8 weights with per-channel scales, dequantized in the graph; the op itself stays float. */
 function emitWeightOnly(wn: WeightedNode, spec: Spec, out: NodeSpec[], fresh: Fresh): void {
-  const c = wn.outChannels;
-  const { q, scales } = quantizePerChannel(wn.weight.data as Float32Array, c, channelOf(wn));
-  const wq = fresh(`${wn.weight.name}_int8`);
-  const ws = fresh(`${wn.weight.name}_scale`);
-  const wz = fresh(`${wn.weight.name}_zero_point`);
-  const wdq = fresh(`${wn.weight.name}_dequantized`);
-  spec.initializers.push(
-    { name: wq, dtype: 'int8', dims: [...wn.weight.dims], data: q },
-    { name: ws, dtype: 'float32', dims: [c], data: scales },
-    { name: wz, dtype: 'int8', dims: [c], data: new Int8Array(c) },
-  );
-  out.push({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [wdq], attrs: { axis: attr.int(0) }, name: fresh('DequantizeLinear') });
-  out.push({ ...wn.node, inputs: [wn.node.inputs[0]!, wdq, ...wn.node.inputs.slice(2)] });
+  const { node: dq } = int8WeightDequantizer(wn, spec, fresh, 0);
+  out.push(dq);
+  out.push({ ...wn.node, inputs: [wn.node.inputs[0]!, dq.outputs[0]!, ...wn.node.inputs.slice(2)] });
 }
 
 /** ConvInteger takes only a per-tensor weight zero point; symmetric int8 keeps it 0, so per-channel scales still apply after. */

@@ -197,3 +197,28 @@ export function dropUnusedInitializers(spec: ModelSpec & { initializers: Array<T
   for (const o of spec.outputs) read.add(o.name);
   spec.initializers = spec.initializers.filter((t) => read.has(t.name));
 }
+
+/**
+ * Add a per-channel int8 copy of `wn`'s weight (scales, zero points) to `spec` and return the
+ * DequantizeLinear node that restores it in float, with the scales (static int8 derives bias scales from them).
+ */
+export function int8WeightDequantizer(
+  wn: WeightedNode,
+  spec: { initializers: Array<TensorInit & { name: string }> },
+  fresh: (prefix: string) => string,
+  axis: number,
+): { node: NodeSpec; scales: Float32Array } {
+  const c = wn.outChannels;
+  const { q, scales } = quantizePerChannel(wn.weight.data as Float32Array, c, channelOf(wn));
+  const wq = fresh(`${wn.weight.name}_int8`);
+  const ws = fresh(`${wn.weight.name}_scale`);
+  const wz = fresh(`${wn.weight.name}_zero_point`);
+  const wdq = fresh(`${wn.weight.name}_dequantized`);
+  spec.initializers.push(
+    { name: wq, dtype: 'int8', dims: [...wn.weight.dims], data: q },
+    { name: ws, dtype: 'float32', dims: [c], data: scales },
+    { name: wz, dtype: 'int8', dims: [c], data: new Int8Array(c) },
+  );
+  const node: NodeSpec = { opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [wdq], attrs: { axis: { type: 'int', value: axis } }, name: fresh('DequantizeLinear') };
+  return { node, scales };
+}

@@ -6,7 +6,7 @@
 import { LeptonError } from '../core/errors.js';
 import { buildModel, type NodeSpec } from './builder.js';
 import { readModel } from './reader.js';
-import { atLeastOpset, dropUnusedInitializers, channelOf, consumers, floatAttr, intAttr, quantizePerChannel, toSpec, weightedNodes, type QuantizeResult } from './quantize-graph.js';
+import { atLeastOpset, dropUnusedInitializers, consumers, floatAttr, int8WeightDequantizer, intAttr, toSpec, weightedNodes, type QuantizeResult } from './quantize-graph.js';
 
 const SAME_RANGE_OPS = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze']);
 
@@ -96,18 +96,9 @@ export function quantizeStatic(modelBytes: Uint8Array, options: StaticQuantizeOp
     }
     const c = wn.outChannels;
     const axis = wn.kind === 'matmul' || (wn.kind === 'gemm' && intAttr(wn.node, 'transB', 0) === 0) ? 1 : 0;
-    const { q, scales } = quantizePerChannel(wn.weight.data as Float32Array, c, channelOf(wn));
-    const wq = fresh(`${wn.weight.name}_int8`);
-    const ws = fresh(`${wn.weight.name}_scale`);
-    const wz = fresh(`${wn.weight.name}_zero_point`);
-    const wdq = fresh(`${wn.weight.name}_dequantized`);
-    spec.initializers.push(
-      { name: wq, dtype: 'int8', dims: [...wn.weight.dims], data: q },
-      { name: ws, dtype: 'float32', dims: [c], data: scales },
-      { name: wz, dtype: 'int8', dims: [c], data: new Int8Array(c) },
-    );
-    const pre: NodeSpec[] = [{ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [wdq], attrs: { axis: { type: 'int', value: axis } }, name: fresh('DequantizeLinear') }];
-    wn.node.inputs[1] = wdq;
+    const { node: wdqNode, scales } = int8WeightDequantizer(wn, spec, fresh, axis);
+    const pre: NodeSpec[] = [wdqNode];
+    wn.node.inputs[1] = wdqNode.outputs[0]!;
     const biasName = wn.kind === 'matmul' ? undefined : wn.node.inputs[2];
     const bias = biasName ? inits.get(biasName) : undefined;
     if (biasName && bias && bias.dtype === 'float32' && bias.data.length === c) {

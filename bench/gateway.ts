@@ -8,39 +8,26 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPhoton } from '../src/photon/create.js';
 import { PhotonRegistry } from '../src/photon/registry.js';
 import { mlpModel, mlpWeights, randomInput } from '../test/fixtures/models.js';
 import { haproxyConf, nginxConf } from './gateway-peers/configs.js';
+import { freePort, numFlag, parseWrk, runWrk, type LoadResult } from './lib/wrk.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, def: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const DURATION = flag('duration', 10);
+const DURATION = numFlag('duration', 10);
 /** Offered load of scenario two: fixed, below every balancer's capacity, so p99 shows routing, not saturation. */
-const RATE = flag('rate', 1500);
+const RATE = numFlag('rate', 1500);
 /** Interleaved rounds of scenario two (median reported). */
-const ROUNDS = flag('rounds', 3);
-const CONNECTIONS = flag('connections', 64);
+const ROUNDS = numFlag('rounds', 3);
+const CONNECTIONS = numFlag('connections', 64);
 const ROOT = join(import.meta.dirname, '..');
 const PEERS = join(import.meta.dirname, 'gateway-peers');
 const LEP = join(ROOT, 'bin', 'lep.js');
 /** TS helpers run in one node process (`--import tsx`), so killing it kills the helper. */
 const TS = (script: string): string[] => ['--import', 'tsx', script];
-const SKIP = new Set(args.filter((a) => a.startsWith('--skip-')).map((a) => a.slice(7)));
-
-interface Result {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
+const SKIP = new Set(process.argv.slice(2).filter((a) => a.startsWith('--skip-')).map((a) => a.slice(7)));
 
 const children: ChildProcess[] = [];
 function cleanup(): void {
@@ -49,36 +36,13 @@ function cleanup(): void {
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
-function ms(v: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(v);
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
-function parseWrk(name: string, out: string): Result {
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  if (!Number.isFinite(rps)) console.error(`wrk output for ${name}:\n${out}`);
-  return { name, rps, p50: ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99: ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''), errors };
-}
-
 /** Run wrk asynchronously (the driver must stay responsive for the fault run). */
 function wrkAsync(url: string, seconds: number, bodyFile: string, script = 'post.lua'): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', join(PEERS, script), url], {
-      env: { ...process.env, BODY_FILE: bodyFile },
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(out));
-  });
+  const argv = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', join(PEERS, script), url];
+  return runWrk(argv, { ...process.env, BODY_FILE: bodyFile }).then((r) => r.stdout + r.stderr);
 }
 
-async function measure(name: string, url: string, bodyFile: string, script?: string): Promise<Result> {
+async function measure(name: string, url: string, bodyFile: string, script?: string): Promise<LoadResult> {
   await wrkAsync(url, 2, bodyFile, script); // warm-up: JIT, pools, connections
   const r = parseWrk(name, await wrkAsync(url, DURATION, bodyFile, script));
   console.error(`  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`);
@@ -89,7 +53,7 @@ async function measure(name: string, url: string, bodyFile: string, script?: str
  * Fixed-rate load (autocannon, same connections): a closed loop at saturation makes latency mirror
  * throughput (Little's law), which would hide what the routing itself does to the tail.
  */
-async function measureRate(name: string, url: string, bodyFile: string): Promise<Result> {
+async function measureRate(name: string, url: string, bodyFile: string): Promise<LoadResult> {
   const body = readFileSync(bodyFile);
   const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, overallRate: RATE };
   await autocannon({ ...opts, duration: 2 });
@@ -100,23 +64,12 @@ async function measureRate(name: string, url: string, bodyFile: string): Promise
 }
 
 /** Per-metric median over rounds (errors are summed: any failure counts). */
-function median(name: string, rs: Result[]): Result {
+function median(name: string, rs: LoadResult[]): LoadResult {
   const mid = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   };
   return { name, rps: mid(rs.map((r) => r.rps)), p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
@@ -168,7 +121,7 @@ async function startBalancers(dir: string, upstreams: string[]): Promise<Balance
   return b;
 }
 
-function table(title: string, rows: Result[], base: Result): void {
+function table(title: string, rows: LoadResult[], base: LoadResult): void {
   console.log(`\n${title}`);
   console.log(`| ${'setup'.padEnd(34)} | req/s   | p50 ms | p99 ms | errors | req/s vs nginx RR | p99 vs nginx RR |`);
   console.log(`|${'-'.repeat(36)}|---------|--------|--------|--------|-------------------|-----------------|`);
@@ -237,7 +190,7 @@ async function main(): Promise<void> {
     const [a, b] = [await startReplica(home, 'A'), await startReplica(home, 'B')];
     const even = await startBalancers(join(home, 'even'), [a, b]);
     console.error(`even replicas, wrk -c${CONNECTIONS} -d${DURATION}s:`);
-    const rows: Result[] = [];
+    const rows: LoadResult[] = [];
     if (!SKIP.has('even')) {
       rows.push(await measure('direct to one replica', `${a}/predict`, bodyFile));
       rows.push(await measure('nginx round-robin', `${even.nginxRr}/predict`, bodyFile));
@@ -248,7 +201,7 @@ async function main(): Promise<void> {
       rows.push(await measure('lepton gateway affinity (1000 keys)', `${even.ours}/deployments/affinity/predict`, bodyFile, 'session.lua'));
     }
     if (rows.length > 0) table(`Even replicas (wrk -t2 -c${CONNECTIONS} -d${DURATION}s, 784-float JSON, 2 × lep photon run --threads 1; 1 worker per balancer)`, rows, rows[1]!);
-    const slow: Result[] = [];
+    const slow: LoadResult[] = [];
     if (!SKIP.has('slow')) {
       const shimPort = await freePort();
       start(process.execPath, [...TS(join(PEERS, 'slow-shim.ts')), '--port', String(shimPort), '--target', b, '--delay-ms', '20', '--fraction', '0.5']);
@@ -264,7 +217,7 @@ async function main(): Promise<void> {
         ['lepton gateway round-robin', `${uneven.ours}/deployments/round-robin/predict`],
         ['lepton gateway least-request', `${uneven.ours}/deployments/least-request/predict`],
       ];
-      const runs = new Map<string, Result[]>(setups.map(([n]) => [n, []]));
+      const runs = new Map<string, LoadResult[]>(setups.map(([n]) => [n, []]));
       for (let round = 1; round <= ROUNDS; round++) {
         console.error(`  round ${round}/${ROUNDS}`);
         for (const [n, url] of setups) runs.get(n)!.push(await measureRate(n, url, bodyFile));

@@ -8,76 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePng } from '../src/data/png.js';
 import { mlpModel, mlpWeights, randomInput } from '../test/fixtures/models.js';
+import { freePort, numFlag, parseWrk, runWrk, type LoadResult } from './lib/wrk.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, def: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const DURATION = flag('duration', 10);
-const CONNECTIONS = flag('connections', 64);
+const DURATION = numFlag('duration', 10);
+const CONNECTIONS = numFlag('connections', 64);
 const ROOT = join(import.meta.dirname, '..');
 const PEERS = join(import.meta.dirname, 'serve-peers');
-
-interface Result {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
 
 function setup(): void {
   const r = spawnSync('bash', [join(import.meta.dirname, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) console.error('bench/setup.sh failed; continuing with what is installed');
 }
 
-/** Parse wrk's latency strings (e.g. 812.00us, 3.21ms, 1.02s) to ms. */
-function ms(v: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(v);
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
-/** Run wrk without blocking the event loop (a blocked loop would stop draining the servers' pipes). */
-function runWrk(argv: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn('wrk', argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('close', () => resolve({ stdout, stderr }));
-  });
-}
-
-async function wrk(name: string, url: string, bodyFile: string, type: string): Promise<Result> {
+async function wrk(name: string, url: string, bodyFile: string, type: string): Promise<LoadResult> {
   const env = { ...process.env, BODY_FILE: bodyFile, BODY_TYPE: type };
   // Warm-up (JIT, ORT arenas, connection setup), then the measured run.
   await runWrk(['-t2', `-c${CONNECTIONS}`, '-d2s', '-s', join(PEERS, 'post.lua'), url], env);
   const r = await runWrk(['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', join(PEERS, 'post.lua'), url], env);
-  const out = r.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  if (!Number.isFinite(rps)) console.error(`wrk output for ${name}:\n${out}\n${r.stderr}`);
-  return { name, rps, p50, p99, errors };
-}
-
-/** A port nothing listens on right now (other benches may be running on this machine). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return parseWrk(name, r.stdout + r.stderr);
 }
 
 /** Start a server and wait for the line it prints once it is listening. */
@@ -111,12 +59,12 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function measure(name: string, cmd: string, argvFor: (port: number) => string[], bodies: Array<[string, string, string]>, env?: NodeJS.ProcessEnv): Promise<Result[]> {
+async function measure(name: string, cmd: string, argvFor: (port: number) => string[], bodies: Array<[string, string, string]>, env?: NodeJS.ProcessEnv): Promise<LoadResult[]> {
   console.error(`-- ${name}`);
   const port = await freePort();
   const child = await start(cmd, argvFor(port), env);
   try {
-    const results: Result[] = [];
+    const results: LoadResult[] = [];
     for (const [label, file, type] of bodies) results.push(await wrk(label || name, `http://127.0.0.1:${port}`, file, type));
     return results;
   } finally {
@@ -155,7 +103,7 @@ try {
   if (mk.status !== 0) throw new Error(`lep photon create failed: ${mk.stderr}`);
 
   const json: Array<[string, string, string]> = [['', jsonBody, 'application/json']];
-  const results: Result[] = [];
+  const results: LoadResult[] = [];
   results.push(...(await measure('fastify echo (floor)', node, (p) => [...tsx, join(PEERS, 'echo.ts'), String(p)], json)));
   results.push(...(await measure('naive fastify+ORT', node, (p) => [...tsx, join(PEERS, 'naive-ort.ts'), modelPath, String(p)], json)));
   results.push(...(await measure('Flask+PyTorch', '/usr/bin/python3', (p) => [join(PEERS, 'flask_app.py'), join(dir, 'weights.f32'), String(p)], json)));
@@ -167,13 +115,13 @@ try {
     ], lepEnv)),
   );
 
-  const by = (n: string): Result => results.find((r) => r.name === n)!;
+  const by = (n: string): LoadResult => results.find((r) => r.name === n)!;
   const lep = by('lep photon run');
   console.log(`\nserve benchmark: MLP 784-128-10, wrk -t2 -c${CONNECTIONS} -d${DURATION}s, same JSON body (784 floats)\n`);
   console.log('| server | req/s | p50 ms | p99 ms | errors |');
   console.log('|---|---:|---:|---:|---:|');
   for (const r of results) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
-  const ratio = (a: Result, b: Result): string => (a.rps / b.rps).toFixed(2);
+  const ratio = (a: LoadResult, b: LoadResult): string => (a.rps / b.rps).toFixed(2);
   console.log('\n| target | measured | goal | met |');
   console.log('|---|---:|---:|---|');
   const rows: Array<[string, number, string, boolean]> = [

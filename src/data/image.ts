@@ -61,6 +61,7 @@ function checkOptions(opts: DecodeImageOptions): void {
 }
 
 function decodeError(err: unknown): LeptonError {
+  if (err instanceof LeptonError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(msg)) {
     return new LeptonError('LEPTON_ERR_IMAGE_TOO_LARGE', `image exceeds the input pixel limit: ${msg}`, { cause: err });
@@ -121,7 +122,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeImageOptions): 
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (out.info.channels !== channels || out.data.length !== width * height * channels) {
-      throw new Error(`unexpected decoder output: ${out.info.channels} channel(s), ${out.data.length} bytes`);
+      throw new LeptonError('LEPTON_ERR_IMAGE_DECODE', `cannot decode image: unexpected decoder output (${out.info.channels} channel(s), ${out.data.length} bytes)`);
     }
     data = out.data;
   } catch (err) {

@@ -78,9 +78,10 @@ export class PhotonRegistry {
     if (!existsSync(this.indexPath)) return { schema: 1, photons: {} };
     try {
       const parsed = JSON.parse(readFileSync(this.indexPath, 'utf8')) as IndexFile;
-      if (parsed.schema !== 1 || typeof parsed.photons !== 'object' || parsed.photons === null) throw new Error('bad schema');
-      return parsed;
+      if (parsed.schema === 1 && typeof parsed.photons === 'object' && parsed.photons !== null) return parsed;
+      throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', `photon index ${this.indexPath} has an unknown schema`);
     } catch (err) {
+      if (err instanceof LeptonError) throw err;
       throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', `photon index ${this.indexPath} is unreadable: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -209,13 +209,14 @@ class Scanner {
     this.ws();
     const start = this.pos;
     this.skipValue();
+    let v: unknown;
     try {
-      const v: unknown = JSON.parse(this.s.toString('utf8', start, this.pos));
-      if (typeof v !== 'string') throw new Error('not a string');
-      return v;
+      v = JSON.parse(this.s.toString('utf8', start, this.pos));
     } catch {
-      throw invalidJson('expected a string key', start);
+      v = undefined;
     }
+    if (typeof v !== 'string') throw invalidJson('expected a string key', start);
+    return v;
   }
 }
 

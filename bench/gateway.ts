@@ -162,12 +162,14 @@ async function faultRun(home: string, bodyFile: string): Promise<void> {
     if (Date.now() - killedAt > 60_000) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const res = parseWrk('kill -9 run', await run);
+  const raw = await run;
+  const res = parseWrk('kill -9 run', raw);
+  const errorLines = raw.split('\n').filter((l) => /Non-2xx|Socket errors/.test(l)).map((l) => l.trim());
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const retries = [...metrics.matchAll(/lepton_gateway_retries_total\{[^}]*\} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
   console.log(`\nFault run (lep up, 2 replicas, least-request, wrk ${CONNECTIONS} conns ${DURATION}s, kill -9 one replica at 3 s):`);
   console.log(`  requests/s ${res.rps.toFixed(0)}, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`);
-  console.log(`  failed client requests (non-2xx + socket errors): ${res.errors}`);
+  console.log(`  failed client requests (non-2xx + socket errors): ${res.errors}${errorLines.length > 0 ? ` (wrk: ${errorLines.join('; ')})` : ''}`);
   console.log(`  gateway retries: ${retries}; killed replica ready again after ${(backMs / 1000).toFixed(1)} s`);
   // SIGTERM lets `lep up` drain and stop its replicas (a SIGKILL would orphan them).
   const exited = new Promise((r) => up.once('exit', r));

@@ -77,8 +77,10 @@ export class Flatten extends Module {
   }
 }
 
-export class MaxPool2d extends Module {
+/** Shared shape of the pooling layers: kernel, stride (default = kernel) and padding; subclasses pick the op. */
+abstract class Pool2d extends Module {
   readonly stride: number;
+  protected abstract readonly kind: 'maxpool2d' | 'avgpool2d';
   constructor(
     readonly kernelSize: number,
     stride?: number,
@@ -88,28 +90,19 @@ export class MaxPool2d extends Module {
     this.stride = stride ?? kernelSize;
   }
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernel: this.kernelSize, stride: this.stride, padding: this.padding });
+    const opts = { kernel: this.kernelSize, stride: this.stride, padding: this.padding };
+    return this.kind === 'maxpool2d' ? maxPool2d(x, opts) : avgPool2d(x, opts);
   }
   spec(): LayerSpec {
-    return { type: 'maxpool2d', kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
+    return { type: this.kind, kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
   }
 }
 
+export class MaxPool2d extends Pool2d {
+  protected readonly kind = 'maxpool2d';
+}
+
 /** Average pooling; padding counts as zeros in the mean (PyTorch's count_include_pad=True). */
-export class AvgPool2d extends Module {
-  readonly stride: number;
-  constructor(
-    readonly kernelSize: number,
-    stride?: number,
-    readonly padding = 0,
-  ) {
-    super();
-    this.stride = stride ?? kernelSize;
-  }
-  forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernel: this.kernelSize, stride: this.stride, padding: this.padding });
-  }
-  spec(): LayerSpec {
-    return { type: 'avgpool2d', kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
-  }
+export class AvgPool2d extends Pool2d {
+  protected readonly kind = 'avgpool2d';
 }

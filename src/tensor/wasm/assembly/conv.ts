@@ -55,7 +55,7 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i
 
 /** dst[0:n] += src[0:n], four lanes at a time. */
 // @ts-ignore: decorator
-@inline function addInto(dst: usize, src: usize, n: i32): void {
+@inline export function addInto(dst: usize, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

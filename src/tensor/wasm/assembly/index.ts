@@ -4,7 +4,9 @@ export { packA, packB, gemmTile, MR, NR } from './gemm';
 export { im2col, col2im } from './conv';
 export { relu, reluBackward, maxPool2d } from './elementwise';
 export { winoWeights } from './winograd';
-export { runTask, convScratchOffset, addInto } from './jobs';
+export { runTask, convScratchOffset } from './jobs';
+// Summing the threads' gradient accumulators uses the same SIMD loop as col2im.
+export { addInto } from './conv';
 
 /** First byte the TypeScript side may use for operands and scratch. */
 export function heapBase(): usize {

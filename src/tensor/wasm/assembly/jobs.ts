@@ -1,7 +1,7 @@
 // Parallel jobs: a job is a descriptor of i32 words in linear memory, split into tasks (GEMM tiles,
 // or the images of a convolution batch) that threads claim one at a time and run with runTask.
 import { MR, NR, packA, packB, gemmTile } from './gemm';
-import { im2col, col2im } from './conv';
+import { im2col, col2im, addInto } from './conv';
 import { winoTask } from './winograd';
 
 export const JOB_GEMM: i32 = 0;
@@ -131,15 +131,3 @@ export function runTask(job: usize, t: i32, th: i32): void {
   }
 }
 
-/** dst[0:n] += src[0:n] (summing the threads' gradient accumulators). */
-export function addInto(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-  }
-}

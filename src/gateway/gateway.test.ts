@@ -218,3 +218,45 @@ test('panic mode: when every replica is ejected, traffic still flows to them', a
   const r = await post(`${base}/deployments/d/x`, '{}');
   assert.equal(r.status, 200, 'served despite the ejection instead of waiting for it to expire');
 });
+
+test('clients hanging up never count against a replica (no ejection)', async () => {
+  const { gw, base } = await startGateway({ defaults: { outlier: { consecutiveFailures: 2 } } });
+  const [slow, other] = await fakes('slow', 'other');
+  slow!.behaviour.delayMs = 100;
+  other!.behaviour.delayMs = 100;
+  gw.upsertDeployment('d', { policy: 'round-robin' });
+  gw.addReplica('d', { id: 'slow', origin: slow!.origin });
+  gw.addReplica('d', { id: 'other', origin: other!.origin });
+  // The end of a load test: many clients hang up while their requests are in flight.
+  const acs = Array.from({ length: 8 }, () => new AbortController());
+  const gone = acs.map((ac) => request(`${base}/deployments/d/x`, { method: 'POST', body: '{}', signal: ac.signal }).catch(() => 'aborted'));
+  await waitFor(() => slow!.inFlight + other!.inFlight === 8);
+  for (const ac of acs) ac.abort();
+  await Promise.all(gone);
+  await waitFor(() => gw.stats('d')!.inFlight === 0);
+  assert.deepEqual(
+    gw.stats('d')!.replicas.map((r) => [r.id, r.ejected]),
+    [
+      ['slow', false],
+      ['other', false],
+    ],
+  );
+});
+
+test('a retry goes to an ejected replica it has not tried before the one that just failed', async () => {
+  const { gw, base } = await startGateway({ defaults: { outlier: { consecutiveFailures: 2, baseEjectionMs: 60_000 } } });
+  const [survivor] = await fakes('survivor');
+  survivor!.behaviour.status = 500;
+  gw.upsertDeployment('d');
+  gw.addReplica('d', { id: 'survivor', origin: survivor!.origin });
+  for (let i = 0; i < 2; i++) await post(`${base}/deployments/d/x`, '{}');
+  assert.equal(gw.stats('d')!.replicas[0]!.ejected, true);
+  survivor!.behaviour.status = 200;
+  // The only healthy-looking replica is dead (killed, not yet noticed by the supervisor).
+  gw.addReplica('d', { id: 'dead', origin: await deadOrigin() });
+  for (let i = 0; i < 5; i++) {
+    const r = await post(`${base}/deployments/d/x`, '{}');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['x-lepton-replica'], 'survivor');
+  }
+});

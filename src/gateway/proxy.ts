@@ -121,7 +121,7 @@ export async function proxy(
     const t0 = performance.now();
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      route.release(member, true, 0);
+      route.release(member, undefined, 0);
       sendError(res, new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered'));
       return;
     }
@@ -137,7 +137,9 @@ export async function proxy(
       member.countRequest(outcome.status, (performance.now() - start) / 1000);
       return;
     }
-    route.release(member, false, latency);
+    // A client that hung up says nothing about the replica: free the slot without blaming it, or
+    // every burst of disconnects (a load test ending) would eject healthy replicas.
+    route.release(member, res.destroyed ? undefined : false, latency);
     let reason: string;
     if (outcome.kind === 'unavailable') reason = 'unavailable';
     else if (outcome.started || res.destroyed) {

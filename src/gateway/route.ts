@@ -173,15 +173,18 @@ export class Route {
     });
   }
 
-  /** End one attempt: free the slot, feed outlier detection and the policy, serve waiters. */
-  release(m: Member, ok: boolean, latencyMs: number): void {
+  /**
+   * End one attempt: free the slot, feed outlier detection and the policy, serve waiters. `ok` is
+   * undefined when the attempt ended for a reason that is not the replica's (the client left).
+   */
+  release(m: Member, ok: boolean | undefined, latencyMs: number): void {
     m.inFlight--;
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
     m.publishInFlight();
-    this.policy.onDone(m, { ok, latencyMs });
-    if (ok) this.outlier.onSuccess(m.outlier);
-    else this.recordFailure(m);
+    this.policy.onDone(m, { ok: ok ?? true, latencyMs });
+    if (ok === true) this.outlier.onSuccess(m.outlier);
+    else if (ok === false) this.recordFailure(m);
     this.wake();
   }
 
@@ -210,30 +213,31 @@ export class Route {
   }
 
   /**
-   * Ask the policy; a retry's exclusions are a preference, so when only an excluded replica can
-   * take the request (e.g. the one replica just restarted under the same id) it is used anyway.
+   * Ask the policy, then fall back in order of how likely the answer is to succeed: an ejected
+   * replica the request has not tried yet (panic mode) beats one it already failed on. A retry's
+   * exclusions are still only a preference, so when only a tried replica is left (e.g. the one
+   * replica, just restarted under the same id) it is used anyway.
    */
   private choose(request: PickRequest): Member | undefined {
-    const m = this.policy.pick(request, this.members) as Member | undefined;
-    if (m) return m;
-    if (request.exclude && request.exclude.size > 0) {
-      const any = this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
-      if (any) return any;
-    }
-    return this.panicPick(request);
+    const m = (this.policy.pick(request, this.members) as Member | undefined) ?? this.panicPick(request);
+    if (m || !request.exclude || request.exclude.size === 0) return m;
+    const any = { headers: request.headers };
+    return (this.policy.pick(any, this.members) as Member | undefined) ?? this.panicPick(any);
   }
 
   /**
-   * Panic mode (Envoy's idea): when outlier ejection has taken out every replica that passes its
-   * health checks, ejection is ignored rather than failing all traffic; a flaky replica beats none.
+   * Panic mode (Envoy's idea): when outlier ejection has taken out every replica this request may
+   * use that passes its health checks, ejection is ignored rather than failing the request; a flaky
+   * replica beats none. A healthy candidate that is merely at capacity means wait, not panic.
    */
   private panicPick(request: PickRequest): Member | undefined {
-    if (this.members.some((x) => x.healthy)) return undefined;
-    const ejected = this.members.filter((x) => x.ejected && x.activeHealthy && !x.draining);
+    const usable = (x: Member): boolean => !(request.exclude?.has(x.id) ?? false);
+    if (this.members.some((x) => x.healthy && usable(x))) return undefined;
+    const ejected = this.members.filter((x) => x.ejected && x.activeHealthy && !x.draining && usable(x));
     if (ejected.length === 0) return undefined;
     for (const x of ejected) x.healthy = true;
     try {
-      return this.policy.pick({ headers: request.headers }, this.members) as Member | undefined;
+      return this.policy.pick(request, this.members) as Member | undefined;
     } finally {
       for (const x of ejected) x.refresh();
     }

@@ -2,12 +2,11 @@
 // and the same load (wrk, 64 connections, one 784-float JSON body) behind: nothing (direct to one
 // replica), nginx round-robin and least_conn (upstream keepalive), HAProxy leastconn, and our gateway
 // with each policy. Scenario two makes one replica slow (+20 ms on half its requests via a shim)
-// and offers the same fixed rate to every balancer.
+// and offers the same paced load (wrk with exponential think times) to every balancer.
 // Then the fault run: `lep up` with a 2-replica deployment, kill -9 a replica under load.
 // Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--rate 1500] [--rounds 3] [--skip-even|--skip-slow|--skip-fault]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPhoton } from '../src/photon/create.js';
@@ -17,7 +16,7 @@ import { haproxyConf, nginxConf } from './gateway-peers/configs.js';
 import { freePort, numFlag, parseWrk, runWrk, type LoadResult } from './lib/wrk.js';
 
 const DURATION = numFlag('duration', 10);
-/** Offered load of scenario two: fixed, below every balancer's capacity, so p99 shows routing, not saturation. */
+/** Offered load of scenario two: paced, below every balancer's capacity, so p99 shows routing, not saturation. */
 const RATE = numFlag('rate', 1500);
 /** Interleaved rounds of scenario two (median reported). */
 const ROUNDS = numFlag('rounds', 3);
@@ -50,15 +49,19 @@ async function measure(name: string, url: string, bodyFile: string, script?: str
 }
 
 /**
- * Fixed-rate load (autocannon, same connections): a closed loop at saturation makes latency mirror
- * throughput (Little's law), which would hide what the routing itself does to the tail.
+ * Paced load (wrk, same connections, each waiting an exponential think time between requests):
+ * arrivals close to Poisson at about RATE req/s. A closed loop at saturation would make latency
+ * mirror throughput (Little's law) and hide what the routing does to the tail. autocannon's
+ * `overallRate` was used here before and is not fit for this: each connection sends its quota for
+ * the second in one burst when the second starts, and its coordinated-omission correction takes
+ * 1/rate in seconds as an interval in ms, adding L-1 synthetic samples for every L ms answer.
  */
 async function measureRate(name: string, url: string, bodyFile: string): Promise<LoadResult> {
-  const body = readFileSync(bodyFile);
-  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, overallRate: RATE };
-  await autocannon({ ...opts, duration: 2 });
-  const r = await autocannon({ ...opts, duration: DURATION });
-  const res = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+  const env = { ...process.env, BODY_FILE: bodyFile, MEAN_DELAY_MS: String((CONNECTIONS * 1000) / RATE) };
+  const argv = (s: number): string[] => ['-t2', `-c${CONNECTIONS}`, `-d${s}s`, '--latency', '-s', join(PEERS, 'paced.lua'), url];
+  await runWrk(argv(2), env);
+  const r = await runWrk(argv(DURATION), env);
+  const res = parseWrk(name, r.stdout + r.stderr);
   console.error(`  ${name.padEnd(34)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  errors ${res.errors}`);
   return res;
 }
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
       const slowB = `http://127.0.0.1:${shimPort}`;
       await waitHttp(`${slowB}/v2/health/ready`);
       const uneven = await startBalancers(join(home, 'uneven'), [a, slowB]);
-      console.error(`one slow replica (+20 ms on half its requests), fixed ${RATE} req/s:`);
+      console.error(`one slow replica (+20 ms on half its requests), paced to ~${RATE} req/s:`);
       // The machine is shared: interleave the setups over several rounds and report the median.
       const setups: Array<[string, string]> = [
         ['nginx round-robin', `${uneven.nginxRr}/predict`],
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
       }
       for (const [n] of setups) slow.push(median(n, runs.get(n)!));
       const nginxRrSlow = slow[0]!;
-      table(`One slow replica (+20 ms on half of replica B's requests; autocannon -c${CONNECTIONS} at a fixed ${RATE} req/s, median of ${ROUNDS} interleaved ${DURATION}s rounds)`, slow, nginxRrSlow);
+      table(`One slow replica (+20 ms on half of replica B's requests; wrk -c${CONNECTIONS} paced to ~${RATE} req/s with exponential think times, median of ${ROUNDS} interleaved ${DURATION}s rounds)`, slow, nginxRrSlow);
     }
     cleanup();
     children.length = 0;

@@ -6,7 +6,7 @@
 // Then the fault run: `lep up` with a 2-replica deployment, kill -9 a replica under load.
 // Usage: npx tsx bench/gateway.ts [--duration 10] [--connections 64] [--rate 1500] [--rounds 3] [--skip-even|--skip-slow|--skip-fault]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPhoton } from '../src/photon/create.js';

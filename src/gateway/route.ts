@@ -182,7 +182,8 @@ export class Route {
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
     m.publishInFlight();
-    this.policy.onDone(m, { ok: ok ?? true, latencyMs });
+    // Only a real answer's latency says how fast the replica is; a hang-up's says nothing.
+    this.policy.onDone(m, { ok: ok === true, latencyMs });
     if (ok === true) this.outlier.onSuccess(m.outlier);
     else if (ok === false) this.recordFailure(m);
     this.wake();

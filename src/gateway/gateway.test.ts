@@ -260,3 +260,15 @@ test('a retry goes to an ejected replica it has not tried before the one that ju
     assert.equal(r.headers['x-lepton-replica'], 'survivor');
   }
 });
+
+test('least-request keeps traffic off a replica that answers slowly', async () => {
+  const { gw, base } = await startGateway();
+  const [fast, slow] = await fakes('fast', 'slow');
+  slow!.behaviour.delayMs = 40;
+  gw.upsertDeployment('d', { policy: 'least-request' });
+  gw.addReplica('d', { id: 'fast', origin: fast!.origin });
+  gw.addReplica('d', { id: 'slow', origin: slow!.origin });
+  // Four at a time: in-flight counts alone would split these about evenly.
+  for (let i = 0; i < 15; i++) await Promise.all([0, 1, 2, 3].map(() => post(`${base}/deployments/d/x`, '{}')));
+  assert.ok(slow!.hits <= 6, `slow replica got ${slow!.hits} of 60 requests`);
+});

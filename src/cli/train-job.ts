@@ -3,10 +3,10 @@
  * architecture, train it, then write DIR/model.onnx, DIR/model.safetensors and DIR/metrics.json.
  * It wires data + nn + onnx, which only the CLI layer may do.
  */
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LeptonError, invalidArgument } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs.js';
+import { makeDirs, writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { kernels } from '../tensor/index.js';
@@ -102,15 +102,7 @@ function posInt(v: number, what: string, min = 1): number {
 /** Fail before training, not after an hour, when the output folder cannot be written. */
 function checkWritable(dir: string): void {
   try {
-    // Create missing levels one by one: Node's recursive mkdir spins forever under /proc.
-    const missing: string[] = [];
-    let p = resolve(dir);
-    while (!existsSync(p) && dirname(p) !== p) {
-      missing.unshift(p);
-      p = dirname(p);
-    }
-    if (!statSync(p).isDirectory()) throw invalidArgument(`output folder ${dir} is not writable (${p} is not a folder)`);
-    for (const m of missing) mkdirSync(m);
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
     const probe = join(dir, `.lep-write-probe-${process.pid}`);
     writeFileSync(probe, '');

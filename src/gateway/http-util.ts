@@ -33,7 +33,8 @@ export function upstreamHeaders(req: IncomingMessage): Record<string, string | s
   const prior = h['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
   if (h.host) out['x-forwarded-host'] = h.host;
-  out['x-forwarded-proto'] = 'http';
+  // the front door may terminate TLS itself; replicas behind it always speak plain HTTP
+  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   return out;
 }
 

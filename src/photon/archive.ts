@@ -1,12 +1,14 @@
 /**
  * Pack a photon (manifest + files) into one gzipped tar and unpack it back into memory, with the
- * `tar` package. Unpacking is defensive: no `..`, absolute paths, links or oversized entries.
+ * `tar` package. Unpacking is defensive: core's ArchiveGuard refuses `..`, absolute and control-
+ * character paths and oversized entries or archives, and links are refused outright.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as tar from 'tar';
+import { ArchiveGuard } from '../core/archive-path.js';
 import { LeptonError } from '../core/errors.js';
 import { MANIFEST_FILE, validPath, validateManifest, type PhotonManifest } from './manifest.js';
 
@@ -59,7 +61,7 @@ function refused(message: string): LeptonError {
 /** Read every entry of a gzipped tar into memory, enforcing the safety rules. */
 async function readEntries(archive: Uint8Array, limits: Required<ArchiveLimits>): Promise<Map<string, Uint8Array>> {
   const entries = new Map<string, Uint8Array>();
-  let total = 0;
+  const guard = new ArchiveGuard(limits);
   let problem: LeptonError | undefined;
   const parser = new tar.Parser({
     strict: true,
@@ -71,17 +73,19 @@ async function readEntries(archive: Uint8Array, limits: Required<ArchiveLimits>)
       };
       if (problem) return entry.resume();
       if (entry.type === 'Directory') return entry.resume();
+      // Stricter than the shared guard: a photon holds regular files only, never links.
       if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') return fail(`entry '${path}' is a ${entry.type}; only regular files are allowed`);
-      if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.split('/').includes('..') || !validPath(path) && path !== MANIFEST_FILE) return fail(`unsafe path '${path}'`);
-      if (entries.has(path)) return fail(`duplicate entry '${path}'`);
-      if (entries.size >= limits.maxEntries) return fail(`more than ${limits.maxEntries} entries`);
-      const size = entry.size ?? 0;
-      if (size > limits.maxEntryBytes) return fail(`entry '${path}' is ${size} bytes, over the ${limits.maxEntryBytes} limit`);
-      total += size;
-      if (total > limits.maxTotalBytes) return fail(`unpacked size over the ${limits.maxTotalBytes} limit`);
+      let rel: string;
+      try {
+        rel = guard.check({ path, type: 'file', size: entry.size ?? 0 });
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      if (!validPath(rel) && rel !== MANIFEST_FILE) return fail(`unsafe path '${path}'`);
+      if (entries.has(rel)) return fail(`duplicate entry '${path}'`);
       const chunks: Buffer[] = [];
       entry.on('data', (c: Buffer) => chunks.push(c));
-      entry.on('end', () => entries.set(path, new Uint8Array(Buffer.concat(chunks))));
+      entry.on('end', () => entries.set(rel, new Uint8Array(Buffer.concat(chunks))));
     },
   });
   await new Promise<void>((resolve, reject) => {

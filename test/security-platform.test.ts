@@ -174,6 +174,36 @@ test('secrets: set through the admin API, passed to replicas as env, never in an
   walk(p.home);
   assert.ok(files.some((f) => f.endsWith('audit.log')) && files.some((f) => f.endsWith('.log') && f.includes('withsec')));
   for (const f of files) assert.equal(readFileSync(f).includes(SECRET_VALUE), false, `${f} holds the secret value`);
+
+  // Secrets change after create: a new value rolls out with `update --secret`, clearing rolls again.
+  const envOf = (id: number): string[] => readFileSync(`/proc/${id}/environ`, 'latin1').split('\0');
+  const rolledFrom = async (oldPid: number): Promise<number> => {
+    const until = Date.now() + 45_000;
+    for (;;) {
+      const reps = p.controlPlane.getDeployment('withsec').status.replicas;
+      const only = reps.length === 1 ? reps[0]! : undefined;
+      if (only && only.state === 'ready' && only.pid !== undefined && only.pid !== oldPid) return only.pid;
+      assert.ok(Date.now() < until, `no rolled replica: ${JSON.stringify(reps)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const NEW_VALUE = 'sv-2nd-value-also-secret';
+  assert.equal((await call('PUT', '/api/v1/secrets/API_KEY', tok['admin'], { value: NEW_VALUE })).status, 200);
+  assert.equal((await call('PATCH', '/api/v1/deployments/withsec', tok['deploy'], { secrets: ['NOPE'] })).status, 404, 'unknown secret');
+  assert.equal(p.controlPlane.getDeployment('withsec').status.replicas[0]!.pid, pid, 'a refused update changes nothing');
+  const u = await call('PATCH', '/api/v1/deployments/withsec', tok['deploy'], { secrets: ['API_KEY'] });
+  assert.equal(u.status, 202, u.text);
+  assert.equal(u.text.includes(NEW_VALUE), false);
+  const pid2 = await rolledFrom(pid);
+  assert.ok(envOf(pid2).includes(`API_KEY=${NEW_VALUE}`), 'the rolled replica has the new value');
+  assert.equal((await call('PATCH', '/api/v1/deployments/withsec', tok['deploy'], { secrets: [] })).status, 202);
+  const pid3 = await rolledFrom(pid2);
+  assert.equal(envOf(pid3).some((e) => e.startsWith('API_KEY=')), false, 'cleared secrets leave the env');
+  assert.equal((JSON.parse((await call('GET', '/api/v1/deployments/withsec', tok['read'])).text) as { spec: { secrets?: string[] } }).spec.secrets, undefined);
+  const events = await call('GET', '/api/v1/events', tok['admin']);
+  assert.match(events.text, /secrets changed/);
+  assert.equal(events.text.includes(NEW_VALUE), false);
+  assert.equal((await call('PUT', '/api/v1/secrets/API_KEY', tok['admin'], { value: SECRET_VALUE })).status, 200);
   assert.equal((await call('DELETE', '/api/v1/deployments/withsec', tok['admin'])).status, 200);
 });
 

@@ -3,6 +3,7 @@
  * (registry files + store rows), the autoscaler loop, and reconcile-on-start so deployments that
  * should run come back after a restart. The REST API is a thin layer over this class.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +136,14 @@ export class ControlPlane {
     if (patch.public !== undefined) spec.public = patch.public;
     if (patch.autoscaling === null) delete spec.autoscaling;
     else if (patch.autoscaling !== undefined) spec.autoscaling = patch.autoscaling;
+    if (patch.secrets !== undefined) {
+      if (patch.secrets.length > 0) spec.secrets = patch.secrets;
+      else delete spec.secrets;
+      // Read the values now (a missing secret fails the update before anything changes); replicas
+      // started from here on get them, and the controller rolls the running ones.
+      await this.resolveSecrets(spec);
+      c.setEnvRevision(this.secretRevision(name));
+    }
     clampToAutoscaling(spec);
     this.store.updateSpec(spec);
     this.store.addEvent({ deployment: name, type: 'updated', message: JSON.stringify(patch) });
@@ -166,9 +175,20 @@ export class ControlPlane {
 
   private async resolveSecrets(spec: DeploymentSpec): Promise<void> {
     const names = spec.secrets ?? [];
-    if (names.length === 0) return;
+    if (names.length === 0) {
+      this.secretEnvs.delete(spec.name);
+      return;
+    }
     if (!this.options.secretEnv) throw new LeptonError('LEPTON_ERR_UNSUPPORTED', 'secrets need a master key: start the platform with encryption configured');
     this.secretEnvs.set(spec.name, await this.options.secretEnv(names));
+  }
+
+  /** A digest of the secret env replicas get (never the values): a change means a rolling restart. */
+  private secretRevision(name: string): string {
+    const env = this.secretEnvs.get(name);
+    if (!env) return '';
+    const sorted = Object.keys(env).sort().map((k) => [k, env[k]]);
+    return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
   }
 
   /** Resolve once `name` has at least `min` ready replicas (default: its desired count). */
@@ -243,6 +263,7 @@ export class ControlPlane {
       log: this.log,
       drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
     });
+    c.setEnvRevision(this.secretRevision(spec.name));
     this.controllers.set(spec.name, c);
     void c.reconcile();
   }

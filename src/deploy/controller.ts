@@ -29,6 +29,9 @@ export class DeploymentController {
   autoscaler: Autoscaler | undefined;
   desired: number;
   private chain: Promise<void> = Promise.resolve();
+  /** The revision (photon + env digest) each replica was started with. */
+  private readonly revisions = new Map<string, string>();
+  private envRevision = '';
   private updating = false;
   private message = '';
   private closed = false;
@@ -110,13 +113,29 @@ export class DeploymentController {
     return [...this.replicas.values()].filter((r) => r.state !== 'stopped' && r.state !== 'draining');
   }
 
+  /**
+   * Set the digest of the environment replicas start with (their secrets). Replicas started under
+   * another digest are rolled on the next reconcile, the same way as a photon change.
+   */
+  setEnvRevision(digest: string): void {
+    this.envRevision = digest;
+  }
+
+  /** What a replica must have been started with to count as current. */
+  private get revision(): string {
+    return `${this.spec.photon}#${this.envRevision}`;
+  }
+
+  private isCurrent(r: ReplicaProcess): boolean {
+    return this.revisions.get(r.id) === this.revision;
+  }
+
   private async reconcileOnce(): Promise<void> {
     if (this.closed) return;
-    const target = this.spec.photon;
-    const old = this.live().filter((r) => r.photon !== target);
+    const old = this.live().filter((r) => !this.isCurrent(r));
     if (old.length > 0) await this.rollingUpdate(old);
     if (this.closed) return;
-    const current = this.live().filter((r) => r.photon === target);
+    const current = this.live().filter((r) => this.isCurrent(r));
     if (current.length < this.desired) {
       const fresh = Array.from({ length: this.desired - current.length }, () => this.spawn());
       await Promise.all(fresh.map((r) => r.whenReady()));
@@ -130,12 +149,13 @@ export class DeploymentController {
 
   private async rollingUpdate(old: ReplicaProcess[]): Promise<void> {
     this.updating = true;
-    this.deps.store.addEvent({ deployment: this.name, type: 'update-started', message: `rolling ${old.length} replica(s) to ${this.spec.photon}` });
+    const why = old.some((r) => r.photon !== this.spec.photon) ? '' : ' (secrets changed)';
+    this.deps.store.addEvent({ deployment: this.name, type: 'update-started', message: `rolling ${old.length} replica(s) to ${this.spec.photon}${why}` });
     this.saveStatus();
     try {
       for (const o of old) {
         if (this.closed) return;
-        const fresh = this.live().filter((r) => r.photon === this.spec.photon).length;
+        const fresh = this.live().filter((r) => this.isCurrent(r)).length;
         if (fresh < this.desired) {
           const n = this.spawn();
           if (!(await n.whenReady())) {
@@ -157,6 +177,7 @@ export class DeploymentController {
     const id = `${this.name}-${randomBytes(3).toString('hex')}`;
     const r = new ReplicaProcess(id, this.name, this.spec.photon, join(this.logDir, `${id}.log`), this.deps.supervisor, this.hooks, this.log);
     this.replicas.set(id, r);
+    this.revisions.set(id, this.revision);
     void r.start();
     return r;
   }
@@ -166,6 +187,7 @@ export class DeploymentController {
     await this.deps.gateway.drainReplica(this.name, r.id, this.deps.drainTimeoutMs);
     await r.stop();
     this.replicas.delete(r.id);
+    this.revisions.delete(r.id);
     this.deps.store.deleteReplica(r.id);
     this.deps.store.addEvent({ deployment: this.name, replica: r.id, type: 'replica-stopped', message: 'drained and stopped' });
     this.saveStatus();
@@ -185,7 +207,7 @@ export class DeploymentController {
     let phase: Phase;
     if (this.closed) phase = 'Stopped';
     else if (all.some((r) => r.state === 'crash-looping')) phase = 'CrashLooping';
-    else if (this.updating || all.some((r) => r.photon !== this.spec.photon && r.state !== 'stopped')) phase = 'Updating';
+    else if (this.updating || all.some((r) => !this.isCurrent(r) && r.state !== 'stopped')) phase = 'Updating';
     else if (this.desired === 0 && all.length === 0) phase = 'ScaledToZero';
     else if (ready >= this.desired) phase = 'Running';
     else if (this.message || all.some((r) => r.restarts > 0)) phase = 'Degraded';

@@ -42,4 +42,8 @@ test('patch validates against the current spec', () => {
   bad(() => parsePatch({}, cur), /nothing to update/);
   bad(() => parsePatch({ name: 'x' }, cur), /unknown field 'name'/);
   bad(() => parsePatch({ autoscaling: { minReplicas: 9 } }, cur), /maxReplicas/);
+  assert.deepEqual(parsePatch({ secrets: ['API_KEY'] }, cur), { secrets: ['API_KEY'] });
+  assert.deepEqual(parsePatch({ secrets: [] }, cur), { secrets: [] });
+  bad(() => parsePatch({ secrets: ['NODE_OPTIONS'] }, cur), /override the replica's own environment/);
+  bad(() => parsePatch({ secrets: 'API_KEY' }, cur), /'secrets' must be an array/);
 });

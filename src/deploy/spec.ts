@@ -191,13 +191,15 @@ export interface DeploymentPatch {
   affinity?: DeploymentSpec['affinity'];
   autoscaling?: AutoscalingSpec | null;
   public?: boolean;
+  /** Replaces the list (empty clears it); values are re-read, and replicas roll if they changed. */
+  secrets?: string[];
 }
 
 /** Validate a `PATCH /deployments/{name}` body against the current spec. */
 export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPatch {
   const b = asObject(raw, 'request body');
-  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public'], 'request body');
-  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity, autoscaling or public');
+  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets'], 'request body');
+  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity, autoscaling, public or secrets');
   const p: DeploymentPatch = {};
   if (b['photon'] !== undefined) p.photon = photonRef(b['photon']);
   if (b['replicas'] !== undefined) p.replicas = intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
@@ -206,6 +208,7 @@ export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPat
   if (b['autoscaling'] === null) p.autoscaling = null;
   else if (b['autoscaling'] !== undefined) p.autoscaling = autoscaling(b['autoscaling'], current.autoscaling);
   if (b['public'] !== undefined) p.public = bool(b['public'], 'public');
+  if (b['secrets'] !== undefined) p.secrets = secretNames(b['secrets']);
   return p;
 }
 

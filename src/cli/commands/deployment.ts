@@ -160,12 +160,18 @@ export function register(program: Command): void {
       }),
     );
 
-  addSpec(addServer(dep.command('update').description('change photon (rolling update), replicas, policy or autoscaling').argument('<name>')))
+  addSpec(addServer(dep.command('update').description('change photon or secrets (rolling update), replicas, policy or autoscaling').argument('<name>')))
+    .option('--secret <NAME>', 'the secrets replicas get (replaces the list; re-reads values, so it also rolls out a changed value); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--clear-secrets', 'pass no secrets to replicas any more')
     .option('--wait', 'wait until the update has finished')
-    .action((name: string, f: SpecFlags) =>
+    .action((name: string, f: SpecFlags & { clearSecrets?: boolean }) =>
       runCommand(async () => {
         const body = specBody(f);
-        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private or autoscaling flags');
+        const secrets = f.secret ?? [];
+        if (secrets.length > 0 && f.clearSecrets) throw invalidArgument('give --secret or --clear-secrets, not both');
+        if (secrets.length > 0) body['secrets'] = secrets;
+        if (f.clearSecrets) body['secrets'] = [];
+        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private, --secret/--clear-secrets or autoscaling flags');
         const v = (await call(f, 'PATCH', `/deployments/${encodeURIComponent(name)}`, body)) as unknown as View;
         printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
       }),

@@ -182,7 +182,7 @@ test('secrets: set through the admin API, passed to replicas as env, never in an
     for (;;) {
       const reps = p.controlPlane.getDeployment('withsec').status.replicas;
       const only = reps.length === 1 ? reps[0]! : undefined;
-      if (only && only.state === 'ready' && only.pid !== undefined && only.pid !== oldPid) return only.pid;
+      if (only && only.state === 'ready' && typeof only.pid === 'number' && only.pid !== oldPid) return only.pid;
       assert.ok(Date.now() < until, `no rolled replica: ${JSON.stringify(reps)}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LeptonError } from '../src/core/errors.js';
 import { createPhoton } from '../src/photon/create.js';
 import { PhotonRegistry } from '../src/photon/registry.js';
 import { servePhoton } from '../src/serve/serve-photon.js';
@@ -127,9 +128,20 @@ test('a photon handler adds routes and post-processes predictions', async () => 
       const res = (await (await postJson(h.url, body(9))).json()) as { predictions: Array<{ index: number; top3: Array<{ index: number }> }> };
       assert.equal(res.predictions[0]!.top3.length, 3);
       assert.equal(res.predictions[0]!.top3[0]!.index, res.predictions[0]!.index);
+      // loaded from memory: nothing of the photon was unpacked to disk
+      assert.deepEqual(readdirSync(join(home, 'photons')).sort(), ['index.json', 'objects']);
     } finally {
       await h.close();
     }
+    // a handler that reaches for a file beside it is refused with the rule, not a stack trace
+    const relative = Buffer.from("import x from './util.mjs';\nexport default { postprocess: (r) => r };\n");
+    const bad = await createPhoton({ name: 'rel', version: '1', model: MODEL, labels: LABELS, handlerSource: relative });
+    await registry.add(bad.archive);
+    await assert.rejects(servePhoton({ ref: 'rel', home, port: 0 }), (e: unknown) => {
+      assert.ok(e instanceof LeptonError && e.code === 'LEPTON_ERR_INVALID_ARGUMENT', String(e));
+      assert.match(e.message, /handler\.mjs failed to load: .*self-contained module/);
+      return true;
+    });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -128,13 +128,3 @@ export async function unpackPhoton(archive: Uint8Array, limits: ArchiveLimits = 
   }
   return { manifest, files };
 }
-
-/** Write unpacked files under `dir` (for handler modules, which must exist on disk to be imported). */
-export function writeUnpacked(dir: string, photon: UnpackedPhoton): void {
-  for (const [path, data] of photon.files) {
-    const target = join(dir, path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
-  }
-  writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(photon.manifest, null, 2));
-}

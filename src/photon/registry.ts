@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LeptonError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { sha256Hex, unpackPhoton, writeUnpacked, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
+import { sha256Hex, unpackPhoton, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
 import { compareVersions, parseRef } from './manifest.js';
 
 /**
@@ -228,20 +228,6 @@ export class PhotonRegistry {
       if (sha256Hex(stored) !== sha) throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon object ${sha.slice(0, 12)} does not match its address; not encrypting it`);
       return codec.encode(stored, sha);
     });
-  }
-
-  /** Unpack a loaded photon into `<home>/photons/unpacked/<sha256>/` (idempotent) and return the folder. */
-  materialize(photon: LoadedPhoton): string {
-    const dir = join(this.root, 'unpacked', photon.sha256);
-    if (existsSync(join(dir, '.complete'))) return dir;
-    const tmp = `${dir}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    writeUnpacked(tmp, photon);
-    writeFileAtomic(join(tmp, '.complete'), '');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    return dir;
   }
 
   /** Remove one version, or every version when no version is given. Unreferenced objects are deleted. */

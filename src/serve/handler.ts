@@ -1,9 +1,7 @@
 /**
  * The photon handler API: an optional ES module in a photon that adds routes or rewrites
- * prediction responses. Loaded from the unpacked photon folder at server start.
+ * prediction responses. Loaded from the photon's bytes in memory at server start.
  */
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { type FastifyInstance } from 'fastify';
 import { LeptonError } from '../core/errors.js';
 import { type Logger } from '../core/logger.js';
@@ -31,14 +29,22 @@ export interface PhotonHandler {
   postprocess?(result: PredictResult, raw: Outputs, ctx: HandlerContext): PredictResult | Promise<PredictResult>;
 }
 
-/** Import the handler module from an unpacked photon folder (default export or `handler`). */
-export async function loadHandler(dir: string, manifest: PhotonManifest): Promise<PhotonHandler | undefined> {
+/**
+ * Import the handler module straight from the photon's bytes (a `data:` URL), so serving a photon
+ * with a handler writes nothing of it to disk: encrypted photons stay encrypted at rest. The price:
+ * a handler is one self-contained module that may import `node:` built-ins, not files beside it.
+ */
+export async function loadHandler(manifest: PhotonManifest, source: Uint8Array): Promise<PhotonHandler | undefined> {
   if (!manifest.handler) return undefined;
   let mod: { default?: PhotonHandler; handler?: PhotonHandler };
   try {
-    mod = (await import(pathToFileURL(join(dir, manifest.handler)).href)) as typeof mod;
+    mod = (await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as typeof mod;
   } catch (err) {
-    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `photon handler ${manifest.handler} failed to load: ${(err as Error).message}`, { cause: err });
+    const msg = (err as Error).message;
+    const hint = /relative|resolve|bare specifier|ERR_UNSUPPORTED/i.test(`${msg} ${(err as { code?: string }).code ?? ''}`)
+      ? ' (a photon handler is one self-contained module: it may import node: built-ins, not other files or packages)'
+      : '';
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `photon handler ${manifest.handler} failed to load: ${msg}${hint}`, { cause: err });
   }
   const h = mod.default ?? mod.handler;
   if (!h || typeof h !== 'object' || (h.routes !== undefined && typeof h.routes !== 'function') || (h.postprocess !== undefined && typeof h.postprocess !== 'function')) {

@@ -10,7 +10,7 @@ import { PhotonRegistry, type ObjectCodec } from '../photon/registry.js';
 import { type ImagePreprocess } from '../photon/manifest.js';
 import { startServer, type ServeOptions, type ServerHandle } from './server.js';
 
-export interface ServePhotonOptions extends Omit<ServeOptions, 'manifest' | 'model' | 'photonDir'> {
+export interface ServePhotonOptions extends Omit<ServeOptions, 'manifest' | 'model' | 'handlerSource'> {
   /** `name` or `name@version` in the registry at `home`. */
   ref?: string;
   /** Lepton home (registry root); required with `ref`. */
@@ -32,8 +32,8 @@ export async function servePhoton(options: ServePhotonOptions): Promise<ServerHa
     if (home === undefined) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'servePhoton: home is required with ref');
     const registry = new PhotonRegistry({ home, ...(serve.logger ? { logger: serve.logger } : {}), ...(codec ? { codec } : {}) });
     const photon = await registry.load(ref);
-    const photonDir = photon.manifest.handler ? registry.materialize(photon) : undefined;
-    return startServer({ ...serve, manifest: photon.manifest, model: photon.files.get(photon.manifest.model)!, ...(photonDir ? { photonDir } : {}) });
+    const handlerSource = photon.manifest.handler ? photon.files.get(photon.manifest.handler) : undefined;
+    return startServer({ ...serve, manifest: photon.manifest, model: photon.files.get(photon.manifest.model)!, ...(handlerSource ? { handlerSource } : {}) });
   }
   let bytes: Uint8Array;
   try {

@@ -24,8 +24,8 @@ export interface ServeOptions {
   manifest: PhotonManifest;
   /** The ONNX model bytes (the manifest's `model` file). */
   model: Uint8Array;
-  /** Folder holding the unpacked photon, needed only when the manifest names a handler. */
-  photonDir?: string;
+  /** The handler module's bytes (the manifest's `handler` file), needed only when it names one. */
+  handlerSource?: Uint8Array;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -101,8 +101,8 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
     state: { ready: false, closing: false },
   };
   if (m.handler) {
-    if (!options.photonDir) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'this photon has a handler: pass photonDir (the unpacked photon folder)');
-    context.handler = await loadHandler(options.photonDir, m);
+    if (!options.handlerSource) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `this photon has a handler: pass handlerSource (the bytes of ${m.handler})`);
+    context.handler = await loadHandler(m, options.handlerSource);
   }
 
   const app = Fastify({

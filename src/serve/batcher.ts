@@ -12,7 +12,7 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Longest the oldest queued item waits for the batch to fill, ms. */
   maxWaitMs: number;
-  /** Most rows waiting; beyond it submit() rejects with LEPTON_ERR_QUEUE_FULL. */
+  /** Most rows waiting; beyond it submit() rejects with LEPTON_ERR_QUEUE_FULL (413 for an item larger than this alone). */
   maxQueue: number;
   /** Default per-item deadline, ms; an expired item is rejected (504) and never computed. */
   timeoutMs: number;
@@ -79,13 +79,21 @@ export class Batcher<I, O> {
   }
 
   /**
-   * Queue one item; resolves with its result. Rejects with LEPTON_ERR_QUEUE_FULL (429, Retry-After)
-   * when full, LEPTON_ERR_DEADLINE_EXCEEDED (504) when its deadline passes first, LEPTON_ERR_NOT_READY
-   * after close().
+   * Queue one item; resolves with its result. Rejects with LEPTON_ERR_PAYLOAD_TOO_LARGE (413) when the
+   * item alone has more rows than the queue holds, LEPTON_ERR_QUEUE_FULL (429, Retry-After) when full,
+   * LEPTON_ERR_DEADLINE_EXCEEDED (504) when its deadline passes first, LEPTON_ERR_NOT_READY after close().
    */
   submit(item: I, timeoutMs = this.options.timeoutMs): Promise<O> {
     if (this.closed) return Promise.reject(new LeptonError('LEPTON_ERR_NOT_READY', 'server is shutting down', { retryAfter: 1 }));
     const rows = this.rowsOf(item);
+    // Larger than the whole queue: no wait would ever admit it, so refuse it for good (no Retry-After).
+    if (rows > this.options.maxQueue) {
+      return Promise.reject(
+        new LeptonError('LEPTON_ERR_PAYLOAD_TOO_LARGE', `this request has ${rows} rows; the queue holds at most ${this.options.maxQueue} (--max-queue); split it into smaller requests`, {
+          details: { rows, maxQueue: this.options.maxQueue },
+        }),
+      );
+    }
     if (this.queuedRows + rows > this.options.maxQueue) {
       return Promise.reject(
         new LeptonError('LEPTON_ERR_QUEUE_FULL', `queue full (${this.queuedRows} of ${this.options.maxQueue} rows waiting); retry later`, {

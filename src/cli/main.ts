@@ -3,8 +3,10 @@
  * files and runs it. Each command file exports `register(program)`; this file only wires them.
  */
 import { Command, CommanderError } from 'commander';
-import { out } from './output.js';
+import { out, quietOnBrokenPipe } from './output.js';
 import { LeptonError } from '../core/errors.js';
+
+quietOnBrokenPipe();
 
 const program = new Command();
 program

@@ -23,6 +23,22 @@ export const out = {
   },
 };
 
+/**
+ * Behave like other CLI tools when a reader goes away (`lep … | head -1`): instead of an unhandled
+ * EPIPE stack, stop quietly once stdout is gone (nobody reads the result any more; exit code as set so
+ * far, else 0), and drop messages when only stderr is gone so the command still ends with its own code.
+ */
+export function quietOnBrokenPipe(): void {
+  const onError =
+    (stream: 'stdout' | 'stderr') =>
+    (err: NodeJS.ErrnoException): void => {
+      if (err.code !== 'EPIPE') throw err; // anything else is a real fault: keep Node's default report
+      if (stream === 'stdout') process.exit();
+    };
+  process.stdout.on('error', onError('stdout'));
+  process.stderr.on('error', onError('stderr'));
+}
+
 /** Run a command body; map any failure to a one-line error and the right exit code. */
 export async function runCommand(body: () => Promise<void> | void): Promise<void> {
   try {

@@ -3,12 +3,13 @@
  * `objects/<sha256>.tgz`, an `index.json` of name → versions, atomic writes and a lock so
  * concurrent CLIs and crashes never leave the index pointing at a missing or partial object.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LeptonError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { sha256Hex, unpackPhoton, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
+import { acquireDirLock } from './lock.js';
 import { compareVersions, parseRef } from './manifest.js';
 
 /**
@@ -31,6 +32,8 @@ export interface RegistryOptions {
   limits?: ArchiveLimits;
   /** Encrypt objects at rest. None = plaintext objects (encoded ones then fail to load with a clear error). */
   codec?: ObjectCodec;
+  /** Longest wait for another process's index lock before LEPTON_ERR_CONFLICT. Default 35 s (outlives a stale lock). */
+  lockWaitMs?: number;
 }
 
 export interface VersionEntry {
@@ -58,12 +61,14 @@ export class PhotonRegistry {
   private readonly log: Logger;
   private readonly limits: ArchiveLimits;
   private readonly codec: ObjectCodec | undefined;
+  private readonly lockWaitMs: number | undefined;
 
   constructor(options: RegistryOptions) {
     this.root = join(options.home, 'photons');
     this.log = options.logger ?? silentLogger;
     this.limits = options.limits ?? {};
     this.codec = options.codec;
+    this.lockWaitMs = options.lockWaitMs;
   }
 
   private get indexPath(): string {
@@ -86,34 +91,20 @@ export class PhotonRegistry {
     }
   }
 
-  /** Serialise index updates across processes with an exclusive lock directory. */
+  /**
+   * Serialise index updates across processes with an exclusive lock directory (see lock.ts: async
+   * waits with a deadline, LEPTON_ERR_IO at once when the lock cannot be made, stale locks broken).
+   */
   private async withLock<T>(body: () => T | Promise<T>): Promise<T> {
-    mkdirSync(this.root, { recursive: true });
-    const lock = join(this.root, '.lock');
-    const start = Date.now();
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {
-            // A process died holding the lock: break it by renaming, so two breakers cannot both win.
-            renameSync(lock, `${lock}.stale.${process.pid}`);
-            rmSync(`${lock}.stale.${process.pid}`, { recursive: true, force: true });
-            continue;
-          }
-        } catch {
-          continue;
-        }
-        if (Date.now() - start > LOCK_STALE_MS + 5000) throw new LeptonError('LEPTON_ERR_CONFLICT', `photon registry is locked (${lock})`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
+    const release = await acquireDirLock(join(this.root, '.lock'), {
+      staleMs: LOCK_STALE_MS,
+      ...(this.lockWaitMs === undefined ? {} : { waitMs: this.lockWaitMs }),
+    });
     try {
       return await body();
     } finally {
-      rmSync(lock, { recursive: true, force: true });
+      // a lock that cannot be removed is broken as stale later; the body's outcome stands
+      await release().catch((err: unknown) => this.log.warn({ err }, 'photon registry lock not released'));
     }
   }
 

@@ -9,7 +9,7 @@ import { LeptonError } from '../core/errors.js';
 import { Tensor } from '../tensor/index.js';
 import { encodeSafetensors, decodeSafetensors, type SafeTensor } from './safetensors.js';
 import { saveCheckpoint, loadCheckpoint, modelFromCheckpoint, parseCheckpoint } from './checkpoint.js';
-import { buildModule } from './sequential.js';
+import { buildModule } from './layer-registry.js';
 import { namedArch } from './architectures.js';
 import { Adam } from './optim/adam.js';
 

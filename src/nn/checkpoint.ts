@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../core/fs.js';
 import { type Rng } from '../core/rng.js';
 import { type Module } from './module.js';
 import { type Optimizer } from './optim/optimizer.js';
-import { buildModule } from './sequential.js';
+import { buildModule } from './layer-registry.js';
 import { type ModelArch } from './spec.js';
 import { encodeSafetensors, decodeSafetensors, type SafeTensor } from './safetensors.js';
 

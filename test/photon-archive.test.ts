@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { LeptonError } from '../src/core/errors.js';
-import { unpackPhoton } from '../src/photon/archive.js';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex, unpackPhoton } from '../src/photon/archive.js';
 import { createPhoton } from '../src/photon/create.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 
@@ -85,4 +86,53 @@ test('not a gzip, a truncated archive, and a well-formed photon', async () => {
   const unpacked = await unpackPhoton(archive);
   assert.deepEqual(unpacked.manifest, manifest);
   assert.deepEqual([...unpacked.files.keys()], ['model.onnx']);
+});
+
+// --- streaming limits (issue 21 defect 3): enforced on the bytes as they inflate ---
+
+function rawTar(entries: Array<{ name: string; data: Buffer; declared?: number; type?: string }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    parts.push(header({ name: e.name, type: e.type ?? '0' }, e.declared ?? e.data.length), e.data, Buffer.alloc((512 - (e.data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+test('the compression ratio is bounded as the archive inflates', async () => {
+  const zeros = new Uint8Array(gzipSync(rawTar([{ name: 'model.onnx', data: Buffer.alloc(8 * 1024 * 1024) }])));
+  await refusedFor(zeros, /compression ratio exceeds 200×/);
+  await refusedFor(zeros, /compression ratio exceeds 2×/, { maxCompressionRatio: 2 });
+  // random bytes barely compress: far under any ratio, they reach the manifest checks
+  const noise = new Uint8Array(gzipSync(rawTar([{ name: 'model.onnx', data: randomBytes(3 * 1024 * 1024) }])));
+  await refusedFor(noise, /no photon\.json/, { maxCompressionRatio: 2 });
+});
+
+test('nested compression, lying headers and directory floods are refused', async () => {
+  const inner = gzipSync(rawTar([{ name: 'x', data: Buffer.from('x') }]));
+  await refusedFor(new Uint8Array(gzipSync(inner)), /nested compression/);
+  // a header declaring fewer bytes than follow: the rest is parsed as a (bad) header
+  const lying = rawTar([{ name: 'model.onnx', data: Buffer.from('A'.repeat(2048)), declared: 10 }]);
+  await refusedFor(new Uint8Array(gzipSync(lying)), /corrupt or truncated/);
+  // a header declaring more bytes than the archive has
+  const short = rawTar([{ name: 'model.onnx', data: Buffer.from('abc'), declared: 4096 }]).subarray(0, 1024);
+  await refusedFor(new Uint8Array(gzipSync(short)), /corrupt or truncated/);
+  // directories count towards the entry limit even though they hold no bytes
+  const dirs = rawTar(Array.from({ length: 5 }, (_, i) => ({ name: `d${i}/`, data: Buffer.alloc(0), type: '5' })));
+  await refusedFor(new Uint8Array(gzipSync(dirs)), /more than 4 entries/, { maxEntries: 4 });
+  // a truncated gzip stream
+  const good = gzipSync(rawTar([{ name: 'a', data: randomBytes(100_000) }]));
+  await refusedFor(new Uint8Array(good.subarray(0, good.length >> 1)), /corrupt or truncated/);
+});
+
+test('a large photon streams through with its sha256 checked', async () => {
+  const { manifest } = await createPhoton({ name: 'big', version: '1', model: mlpModel(mlpWeights([4, 3], 1)) });
+  const blob = randomBytes(12 * 1024 * 1024);
+  const m = { ...manifest, files: [{ path: 'model.onnx', sha256: sha256Hex(blob), bytes: blob.length }] };
+  const archive = new Uint8Array(gzipSync(rawTar([{ name: 'photon.json', data: Buffer.from(JSON.stringify(m)) }, { name: 'model.onnx', data: blob }])));
+  const unpacked = await unpackPhoton(archive);
+  assert.equal(Buffer.compare(Buffer.from(unpacked.files.get('model.onnx')!), blob), 0);
+  blob[5] = (blob[5]! + 1) % 256;
+  const tampered = new Uint8Array(gzipSync(rawTar([{ name: 'photon.json', data: Buffer.from(JSON.stringify(m)) }, { name: 'model.onnx', data: blob }])));
+  await refusedFor(tampered, /fails its sha256 check/);
 });

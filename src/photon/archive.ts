@@ -1,16 +1,18 @@
 /**
  * Pack a photon (manifest + files) into one gzipped tar and unpack it back into memory, with the
- * `tar` package. Unpacking is defensive: core's ArchiveGuard refuses `..`, absolute and control-
- * character paths and oversized entries or archives, and links are refused outright.
+ * `tar` package. Unpacking is defensive and streaming (untar.ts): core's ArchiveGuard refuses `..`,
+ * absolute and control-character paths and oversized entries or archives, links are refused outright,
+ * and sizes and the compression ratio are checked as bytes inflate, so a gzip bomb stops early.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as tar from 'tar';
-import { ArchiveGuard } from '../core/archive-path.js';
 import { LeptonError } from '../core/errors.js';
 import { MANIFEST_FILE, validPath, validateManifest, type PhotonManifest } from './manifest.js';
+import { readTarGz } from './untar.js';
 
 export interface ArchiveLimits {
   /** Largest single entry, bytes. Default 512 MiB. */
@@ -19,6 +21,13 @@ export interface ArchiveLimits {
   maxTotalBytes?: number;
   /** Most entries. Default 256. */
   maxEntries?: number;
+  /**
+   * Most uncompressed bytes per compressed byte (checked as the archive inflates, plus 1 MiB for
+   * headers). Default 200: ONNX weights compress 1.1–3× and manifests or handlers ~10×, so 200 leaves
+   * two orders of magnitude for sparse or zero-padded models while a 1 MB upload can cost at most
+   * ~200 MB of inflating before it is refused (deflate's own limit is ~1030×).
+   */
+  maxCompressionRatio?: number;
 }
 
 export interface UnpackedPhoton {
@@ -29,6 +38,17 @@ export interface UnpackedPhoton {
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256Hex for large buffers on a request path: hashes 4 MiB at a time, yielding to the event loop between. */
+export async function sha256HexAsync(data: Uint8Array): Promise<string> {
+  const h = createHash('sha256');
+  const step = 4 * 1024 * 1024;
+  for (let o = 0; o < data.length; o += step) {
+    h.update(data.subarray(o, o + step));
+    if (o + step < data.length) await yieldToLoop();
+  }
+  return h.digest('hex');
 }
 
 /** Pack a manifest and its files. Output is deterministic for equal input (fixed mtimes, sorted paths). */
@@ -58,56 +78,15 @@ function refused(message: string): LeptonError {
   return new LeptonError('LEPTON_ERR_INTEGRITY', `photon archive refused: ${message}`);
 }
 
-/** Read every entry of a gzipped tar into memory, enforcing the safety rules. */
-async function readEntries(archive: Uint8Array, limits: Required<ArchiveLimits>): Promise<Map<string, Uint8Array>> {
-  const entries = new Map<string, Uint8Array>();
-  const guard = new ArchiveGuard(limits);
-  let problem: LeptonError | undefined;
-  const parser = new tar.Parser({
-    strict: true,
-    onReadEntry: (entry) => {
-      const path = entry.path.replace(/^\.\//, '');
-      const fail = (msg: string): void => {
-        problem ??= refused(msg);
-        entry.resume();
-      };
-      if (problem) return entry.resume();
-      if (entry.type === 'Directory') return entry.resume();
-      // Stricter than the shared guard: a photon holds regular files only, never links.
-      if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') return fail(`entry '${path}' is a ${entry.type}; only regular files are allowed`);
-      let rel: string;
-      try {
-        rel = guard.check({ path, type: 'file', size: entry.size ?? 0 });
-      } catch (err) {
-        return fail((err as Error).message);
-      }
-      if (!validPath(rel) && rel !== MANIFEST_FILE) return fail(`unsafe path '${path}'`);
-      if (entries.has(rel)) return fail(`duplicate entry '${path}'`);
-      const chunks: Buffer[] = [];
-      entry.on('data', (c: Buffer) => chunks.push(c));
-      entry.on('end', () => entries.set(rel, new Uint8Array(Buffer.concat(chunks))));
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    parser.on('error', (err: Error) => reject(refused(`corrupt or truncated (${err.message})`)));
-    parser.on('warn', (_code: string, msg: string | Error) => reject(refused(`corrupt or truncated (${typeof msg === 'string' ? msg : msg.message})`)));
-    parser.on('end', () => resolve());
-    parser.on('close', () => resolve());
-    parser.end(Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength));
-  });
-  if (problem) throw problem;
-  return entries;
-}
-
 /**
  * Unpack and verify an archive: manifest valid, every listed file present with the right sha256
  * and size, nothing unlisted. Any violation → LEPTON_ERR_INTEGRITY (or INVALID_ARGUMENT for a bad manifest).
  */
 export async function unpackPhoton(archive: Uint8Array, limits: ArchiveLimits = {}): Promise<UnpackedPhoton> {
-  const lim: Required<ArchiveLimits> = { maxEntryBytes: 512 * 2 ** 20, maxTotalBytes: 2 ** 30, maxEntries: 256, ...limits };
+  const lim: Required<ArchiveLimits> = { maxEntryBytes: 512 * 2 ** 20, maxTotalBytes: 2 ** 30, maxEntries: 256, maxCompressionRatio: 200, ...limits };
   if (archive.length < 20 || archive[0] !== 0x1f || archive[1] !== 0x8b) throw refused('not a gzipped tar');
-  const entries = await readEntries(archive, lim);
-  const rawManifest = entries.get(MANIFEST_FILE);
+  const entries = await readTarGz(archive, lim, refused, (path) => (validPath(path) || path === MANIFEST_FILE ? undefined : `unsafe path '${path}'`));
+  const rawManifest = entries.get(MANIFEST_FILE)?.data;
   if (!rawManifest) throw refused(`no ${MANIFEST_FILE}`);
   let parsed: unknown;
   try {
@@ -118,10 +97,10 @@ export async function unpackPhoton(archive: Uint8Array, limits: ArchiveLimits = 
   const manifest = validateManifest(parsed);
   const files = new Map<string, Uint8Array>();
   for (const f of manifest.files) {
-    const data = entries.get(f.path);
-    if (!data) throw refused(`file '${f.path}' listed in the manifest is missing`);
-    if (data.length !== f.bytes || sha256Hex(data) !== f.sha256) throw refused(`file '${f.path}' fails its sha256 check`);
-    files.set(f.path, data);
+    const entry = entries.get(f.path);
+    if (!entry) throw refused(`file '${f.path}' listed in the manifest is missing`);
+    if (entry.data.length !== f.bytes || entry.sha256 !== f.sha256) throw refused(`file '${f.path}' fails its sha256 check`);
+    files.set(f.path, entry.data);
   }
   for (const path of entries.keys()) {
     if (path !== MANIFEST_FILE && !files.has(path)) throw refused(`entry '${path}' is not listed in the manifest`);

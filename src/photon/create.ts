@@ -1,9 +1,9 @@
 /**
  * Build a photon from a model: derive the input/output schema from the ONNX graph, check the
- * options against it (labels vs classes, image size vs input shape), then write the manifest and pack.
+ * options against it (labels vs classes, image size vs input shape, the rules of validate.ts that
+ * every upload passes too), then write the manifest and pack.
  */
 import { LeptonError } from '../core/errors.js';
-import { readModel } from '../onnx/reader.js';
 import { packPhoton, sha256Hex } from './archive.js';
 import {
   DEFAULT_BATCHING,
@@ -14,6 +14,7 @@ import {
   type PhotonManifest,
   type TensorSpec,
 } from './manifest.js';
+import { checkSchema, imageFitProblem, labelsProblem, parsePhotonModel } from './validate.js';
 
 export interface CreatePhotonOptions {
   name: string;
@@ -42,31 +43,16 @@ function fileEntry(path: string, data: Uint8Array): PhotonManifest['files'][numb
   return { path, sha256: sha256Hex(data), bytes: data.length };
 }
 
-/** Check the preprocessing output fits the model's first input: [N, C, H, W] or [N, C*H*W]. */
-function checkImageFits(image: ImagePreprocess, input: TensorSpec): void {
-  const fixed = input.shape.slice(1);
-  const want = image.channels * image.width * image.height;
-  const numeric = fixed.every((d): d is number => typeof d === 'number');
-  if (!numeric) return;
-  const count = fixed.reduce((a, b) => a * b, 1);
-  if (count !== want) {
-    throw new LeptonError(
-      'LEPTON_ERR_SHAPE_MISMATCH',
-      `--image ${image.width}x${image.height}x${image.channels} gives ${want} values, but input '${input.name}' takes [${input.shape.join(', ')}]`,
-    );
-  }
-}
-
 /** Build the manifest and the packed archive for a new photon. */
 export async function createPhoton(options: CreatePhotonOptions): Promise<{ manifest: PhotonManifest; archive: Uint8Array }> {
-  const graph = readModel(options.model).graph;
+  const graph = parsePhotonModel({ model: 'model.onnx' }, new Map([['model.onnx', options.model]])).graph;
   const inputs: TensorSpec[] = graph.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
   const outputs: TensorSpec[] = graph.outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
-  if (options.image && inputs[0]) checkImageFits(options.image, inputs[0]);
-  const classes = outputs[0]?.shape[outputs[0].shape.length - 1];
-  if (options.labels && typeof classes === 'number' && options.labels.length !== classes) {
-    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `${options.labels.length} labels given, but output '${outputs[0]!.name}' has ${classes} classes`);
-  }
+  // the flags' own mistakes first, worded for the CLI; the same rules as every upload (validate.ts)
+  const image = options.image && inputs[0] ? imageFitProblem(options.image, inputs[0]) : undefined;
+  if (image) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `--${image}`);
+  const labels = options.labels && outputs[0] ? labelsProblem(options.labels, outputs[0]) : undefined;
+  if (labels) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', labels);
   const files = new Map<string, Uint8Array>([['model.onnx', options.model]]);
   if (options.handlerSource) files.set('handler.mjs', options.handlerSource);
   const manifest: PhotonManifest = {
@@ -85,5 +71,6 @@ export async function createPhoton(options: CreatePhotonOptions): Promise<{ mani
     ...(options.handlerSource ? { handler: 'handler.mjs' } : {}),
   };
   validateManifest(manifest);
+  checkSchema(manifest, graph);
   return { manifest, archive: await packPhoton(manifest, files) };
 }

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { LeptonError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { sha256Hex, unpackPhoton, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
+import { sha256Hex, sha256HexAsync, unpackPhoton, type UnpackedPhoton, type ArchiveLimits } from './archive.js';
 import { acquireDirLock } from './lock.js';
 import { compareVersions, parseRef } from './manifest.js';
+import { validatePhoton } from './validate.js';
 
 /**
  * How archive objects are stored at rest (e.g. envelope encryption, wired in from the CLI/deploy
@@ -111,10 +112,14 @@ export class PhotonRegistry {
   /**
    * Store a packed photon. The object is written before the index, so a crash leaves at worst an
    * unreferenced object. Adding the same name@version twice is a conflict unless the bytes are equal.
+   * The archive is unpacked as a stream with size and ratio limits and its model validated
+   * (validate.ts) before anything is written: a refusal is a 422, never a stored broken photon.
    */
   async add(archive: Uint8Array): Promise<VersionEntry & { name: string }> {
-    const { manifest } = await unpackPhoton(archive, this.limits);
-    const sha = sha256Hex(archive);
+    const { manifest, files } = await unpackPhoton(archive, this.limits);
+    // a model that does not parse or match its manifest would only crash-loop its replicas later
+    validatePhoton(manifest, files);
+    const sha = await sha256HexAsync(archive);
     return this.withLock(() => {
       const index = this.readIndex();
       const versions = index.photons[manifest.name] ?? [];

@@ -1,7 +1,8 @@
-/** Layer 2 data: image datasets (mnist, fashion-mnist, IDX), batching, augmentation, image decode, CSV tables. */
+/** Layer 2 data: image datasets (mnist, mnist-small, fashion-mnist, IDX), batching, augmentation, image decode, CSV tables. */
 export * from './dataset.js';
 export * from './idx.js';
 export * from './mnist.js';
+export * from './mnist-small.js';
 export * from './fashion-mnist.js';
 export * from './registry.js';
 export * from './loader.js';

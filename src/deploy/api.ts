@@ -1,10 +1,12 @@
 /**
  * REST API of the control plane under `/api/v1` (fastify): deployments, replicas, logs, photons and
  * events. Bodies are validated by spec.ts; every error is the shared envelope with its mapped status.
+ * Each route declares its scope (route-scope.ts): `read` to look, `deploy` to change.
  */
 import { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { invalidArgument } from '../core/errors.js';
 import { type ControlPlane } from './control-plane.js';
+import { scoped } from './route-scope.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -38,28 +40,28 @@ export function registerApi(app: FastifyInstance, cp: ControlPlane): void {
     (_req, body, done) => done(null, body),
   );
 
-  app.get(`${API_PREFIX}/deployments`, async () => ({ deployments: cp.listDeployments() }));
+  app.get(`${API_PREFIX}/deployments`, scoped('read'), async () => ({ deployments: cp.listDeployments() }));
 
-  app.post(`${API_PREFIX}/deployments`, async (req, reply) => {
+  app.post(`${API_PREFIX}/deployments`, scoped('deploy'), async (req, reply) => {
     const view = await cp.createDeployment(req.body);
     return reply.code(201).header('location', `${API_PREFIX}/deployments/${view.spec.name}`).send(view);
   });
 
-  app.get(`${API_PREFIX}/deployments/:name`, async (req: NameParams) => cp.getDeployment(req.params.name));
+  app.get(`${API_PREFIX}/deployments/:name`, scoped('read'), async (req: NameParams) => cp.getDeployment(req.params.name));
 
-  app.patch(`${API_PREFIX}/deployments/:name`, async (req: NameParams, reply) => {
+  app.patch(`${API_PREFIX}/deployments/:name`, scoped('deploy'), async (req: NameParams, reply) => {
     const view = await cp.updateDeployment(req.params.name, req.body);
     return reply.code(202).send(view);
   });
 
-  app.delete(`${API_PREFIX}/deployments/:name`, async (req: NameParams) => {
+  app.delete(`${API_PREFIX}/deployments/:name`, scoped('deploy'), async (req: NameParams) => {
     await cp.removeDeployment(req.params.name);
     return { removed: req.params.name };
   });
 
-  app.get(`${API_PREFIX}/deployments/:name/replicas`, async (req: NameParams) => ({ replicas: cp.replicas(req.params.name) }));
+  app.get(`${API_PREFIX}/deployments/:name/replicas`, scoped('read'), async (req: NameParams) => ({ replicas: cp.replicas(req.params.name) }));
 
-  app.get(`${API_PREFIX}/deployments/:name/logs`, async (req: NameParams) => {
+  app.get(`${API_PREFIX}/deployments/:name/logs`, scoped('read'), async (req: NameParams) => {
     const q = req.query as Record<string, unknown>;
     const logs = cp.logs(
       req.params.name,
@@ -70,16 +72,16 @@ export function registerApi(app: FastifyInstance, cp: ControlPlane): void {
     return { logs };
   });
 
-  app.get(`${API_PREFIX}/photons`, async () => ({ photons: cp.listPhotons() }));
+  app.get(`${API_PREFIX}/photons`, scoped('read'), async () => ({ photons: cp.listPhotons() }));
 
-  app.post(`${API_PREFIX}/photons`, async (req, reply) => {
+  app.post(`${API_PREFIX}/photons`, scoped('deploy'), async (req, reply) => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
       throw invalidArgument('send the packed photon archive as the body with Content-Type: application/octet-stream');
     }
     return reply.code(201).send(await cp.addPhoton(req.body));
   });
 
-  app.get(`${API_PREFIX}/events`, async (req) => {
+  app.get(`${API_PREFIX}/events`, scoped('read'), async (req) => {
     const q = req.query as Record<string, unknown>;
     const since = intQuery(q, 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = intQuery(q, 'limit', 1, 1000);

@@ -14,13 +14,14 @@ import { type Gateway } from '../gateway/gateway.js';
 import { clientErrorResponder, envelope, httpError } from '../serve/errors.js';
 import { API_PREFIX, registerApi } from './api.js';
 import { type ControlPlane } from './control-plane.js';
+import { matchedScope, scoped } from './route-scope.js';
 
 export interface FrontDoorOptions {
   gateway: Gateway;
   controlPlane: ControlPlane;
   registry: Registry;
   logger?: Logger;
-  /** Run before every `/api/v1` and `/metrics` request (e.g. token auth); throw a LeptonError to refuse. */
+  /** Run before every route whose declared scope is not public (e.g. token auth); throw a LeptonError to refuse. */
   apiHooks?: Array<(req: FastifyRequest) => void | Promise<void>>;
   /** Largest JSON body for the API. Default 1 MiB. */
   bodyLimit?: number;
@@ -77,14 +78,16 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
   });
   for (const hook of options.apiHooks ?? []) {
     app.addHook('preHandler', async (req) => {
-      if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/metrics')) await hook(req);
+      // by the matched route's declared scope, never the URL text (which the router decodes)
+      const scope = matchedScope(req);
+      if (scope !== undefined && scope !== 'public') await hook(req);
     });
   }
 
   options.configure?.(app);
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  app.get('/', async () => ({
+  app.get('/healthz', scoped('public'), async () => ({ status: 'ok' }));
+  app.get('/metrics', scoped('read'), async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/', scoped('read'), async () => ({
     name: 'lepton',
     api: `${API_PREFIX}/deployments`,
     deployments: options.controlPlane.listDeployments().map((d) => d.endpoint),

@@ -1,11 +1,12 @@
 /**
  * The platform's security wiring (src/secure is the library; this is where it meets the front door
- * and gateway): token checks with the right scope per route, security headers and CORS, the audit
- * log of every control-plane change, and the gateway's per-token rate-limited access check.
+ * and gateway): token checks with the scope the matched route declares (route-scope.ts), security
+ * headers and CORS, the audit log of every control-plane change and refusal, and the gateway's
+ * per-token rate-limited access check.
  */
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { LeptonError, toLeptonError } from '../core/errors.js';
 import type { PreHandler } from '../gateway/gateway.js';
 import { AccessControl, type Requirement } from '../secure/access.js';
@@ -16,6 +17,7 @@ import { inferScope } from '../secure/scopes.js';
 import { FileSecretStorage, SecretVault } from '../secure/secrets.js';
 import { ensureAdminToken, verifyBearer, type Principal } from '../secure/tokens.js';
 import type { KeyRing } from './keyring.js';
+import { isRouteScope, matchedScope, type RouteScope } from './route-scope.js';
 import { SqliteTokenStore } from './token-store-sqlite.js';
 import type { Store } from './store.js';
 
@@ -41,27 +43,24 @@ export interface PlatformSecurityOptions {
 }
 
 const API = '/api/v1';
-const ADMIN_ROUTES = [`${API}/tokens`, `${API}/secrets`, `${API}/keys`];
 const principals = new WeakMap<object, Principal>();
 
-/**
- * The scope a control-plane request needs: admin for tokens, secrets and keys; deploy for any
- * change; read for every other GET (lists, status, logs, metrics). `undefined`: no token needed.
- */
-export function apiRequirement(method: string, url: string): Requirement | undefined {
-  const path = url.split('?')[0]!;
-  if (path === '/healthz' || method === 'OPTIONS') return undefined;
-  if (ADMIN_ROUTES.some((p) => path === p || path.startsWith(`${p}/`))) return 'admin';
-  return method === 'GET' || method === 'HEAD' ? 'read' : 'deploy';
+/** One entry of the front door's route table, as seen when the route was registered. */
+export interface ScopedRoute {
+  method: string;
+  url: string;
+  scope: RouteScope;
 }
 
-/** The audit action of a control-plane change (`deployment.update`…), from method and route pattern. */
+/** The audit action of a control-plane call (`deployment.update`, `token.read`…), from method and route pattern. */
 export function auditAction(method: string, route: string | undefined, url: string): string {
   const path = route ?? url.split('?')[0]!;
-  const parts = path.slice(API.length + 1).split('/').filter((p) => p !== '' && !p.startsWith(':'));
+  const rel = path.startsWith(`${API}/`) ? path.slice(API.length + 1) : path.slice(1);
+  const parts = rel.split('/').filter((p) => p !== '' && !p.startsWith(':'));
   const noun = (parts[0] ?? 'unknown').replace(/s$/, '').replace(/[^a-z0-9-]/g, '') || 'unknown';
   if (noun === 'key') return 'key.rotate';
-  const verb = method === 'POST' ? 'create' : method === 'PATCH' ? 'update' : method === 'PUT' ? 'set' : method === 'DELETE' ? 'remove' : 'call';
+  const verb = method === 'POST' ? 'create' : method === 'PATCH' ? 'update' : method === 'PUT' ? 'set' : method === 'DELETE' ? 'remove'
+    : method === 'GET' || method === 'HEAD' ? 'read' : 'call';
   return `${noun}.${verb}`;
 }
 
@@ -76,6 +75,8 @@ export class PlatformSecurity {
   readonly api: AccessControl;
   readonly gateway: AccessControl;
   readonly keys: KeyRing | undefined;
+  /** The route table of every app this was installed on, with each route's declared scope. */
+  readonly routes: ScopedRoute[] = [];
   private vaultCache: { keyId: string; prev: number; vault: SecretVault } | undefined;
 
   constructor(readonly home: string, store: Store, readonly options: PlatformSecurityOptions = {}) {
@@ -107,31 +108,33 @@ export class PlatformSecurity {
     return this.vaultCache.vault;
   }
 
-  /** Fastify hooks: CORS preflight, auth (before body parsing), security headers, audit of changes. */
+  /**
+   * Fastify hooks. Every route must declare its scope (a route without one fails to register, and
+   * one registered before these hooks is refused when called); the token check runs in onRequest,
+   * which fastify runs after routing and before the body is read, against the scope of the route
+   * that matched; then security headers, CORS, and the audit log of changes and refusals.
+   */
   install(app: FastifyInstance): void {
     const cors = { allowedOrigins: this.options.corsOrigins ?? [] };
     const base = securityHeaders({ kind: 'api', tls: this.options.tls === true });
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const scope: unknown = route.config?.scope;
+      if (!isRouteScope(scope)) {
+        throw new LeptonError('LEPTON_ERR_INTERNAL', `route ${String(route.method)} ${route.url} declares no scope: set config.scope to public, read, deploy or admin`);
+      }
+      for (const method of [route.method].flat()) this.routes.push({ method, url: route.url, scope });
+    });
     app.addHook('onRequest', async (req, reply) => {
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       if (req.method === 'OPTIONS') {
         const h = corsHeaders(origin, cors, true);
         if (Object.keys(h).length > 0) return reply.code(204).headers(h).send();
       }
-      const required = apiRequirement(req.method, req.url);
-      if (required === undefined) return;
-      try {
-        const p = await this.api.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, required);
-        if (p) principals.set(req, p);
-      } catch (err) {
-        const e = toLeptonError(err);
-        if (e.code === 'LEPTON_ERR_FORBIDDEN') {
-          // name the refused caller in the audit log
-          const who = await verifyBearer(req.headers.authorization, this.tokens).catch(() => undefined);
-          if (who) principals.set(req, who);
-        }
-        if (e.code === 'LEPTON_ERR_UNAUTHENTICATED') void reply.headers(authChallengeHeaders(req.headers.authorization !== undefined));
-        throw e;
-      }
+      const scope = matchedScope(req);
+      // no route matched: the not-found answer needs no token and names nothing that exists
+      if (scope === undefined || scope === 'public') return;
+      if (scope === null) throw new LeptonError('LEPTON_ERR_INTERNAL', 'this route declares no scope, so nobody may call it');
+      await this.authenticate(req, reply, scope);
     });
     app.addHook('onSend', async (req, reply, payload) => {
       void reply.headers(base);
@@ -141,9 +144,29 @@ export class PlatformSecurity {
       return payload;
     });
     app.addHook('onResponse', async (req, reply) => {
-      if (!req.url.startsWith(`${API}/`) || req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-      this.record(req, reply);
+      const scope = matchedScope(req);
+      if (scope === undefined || scope === 'public') return;
+      const change = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+      const refused = reply.statusCode === 401 || reply.statusCode === 403;
+      if (change || refused) this.record(req, reply);
     });
+  }
+
+  /** Check the caller's token against `scope`; remember who it was (also when refused, for the audit log). */
+  private async authenticate(req: FastifyRequest, reply: FastifyReply, scope: Exclude<RouteScope, 'public'>): Promise<void> {
+    try {
+      const p = await this.api.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, scope);
+      if (p) principals.set(req, p);
+    } catch (err) {
+      const e = toLeptonError(err);
+      if (e.code === 'LEPTON_ERR_FORBIDDEN') {
+        // name the refused caller in the audit log
+        const who = await verifyBearer(req.headers.authorization, this.tokens).catch(() => undefined);
+        if (who) principals.set(req, who);
+      }
+      if (e.code === 'LEPTON_ERR_UNAUTHENTICATED') void reply.headers(authChallengeHeaders(req.headers.authorization !== undefined));
+      throw e;
+    }
   }
 
   private record(req: FastifyRequest, reply: FastifyReply): void {
@@ -170,7 +193,9 @@ export class PlatformSecurity {
 
   /**
    * Gateway pre-handler: private deployments need `infer:<name>` or admin; public ones take anyone.
-   * Rate-limited per token (429 + Retry-After). The token is stripped before the request reaches a replica.
+   * `ctx.deployment` is the exact name the gateway looked up and routes to (it refuses any name not
+   * written plainly), so the scope checked is the deployment served. Rate-limited per token (429 +
+   * Retry-After). The token is stripped before the request reaches a replica.
    */
   gatewayPreHandler(isPublic: (deployment: string) => boolean): PreHandler {
     return async (req, ctx) => {

@@ -5,6 +5,7 @@
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LeptonError } from '../core/errors.js';
+import { RESOURCE_NAME_PATTERN } from '../core/names.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { sendError } from './http-util.js';
 import { GatewayMetrics } from './metrics.js';
@@ -113,18 +114,19 @@ export class Gateway {
     return url !== undefined && url.startsWith(DEPLOYMENT_PREFIX);
   }
 
-  /** Node request handler for `/deployments/{name}/…`. */
+  /**
+   * Node request handler for `/deployments/{name}/…`. The name must be written plainly (the
+   * deployment name rule: no %-escapes, dot segments, case or other spellings to decode), so the
+   * name pre-handlers authorise is byte for byte the deployment routed to; anything else is a 400.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const rest = url.slice(DEPLOYMENT_PREFIX.length);
     const cut = rest.search(/[/?]/);
-    let name: string;
-    try {
-      name = decodeURIComponent(cut < 0 ? rest : rest.slice(0, cut));
-    } catch {
-      // a malformed %-escape (found by the security fuzz test) must be a 400, not an uncaught URIError
+    const name = cut < 0 ? rest : rest.slice(0, cut);
+    if (!RESOURCE_NAME_PATTERN.test(name)) {
       req.resume();
-      sendError(res, new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'malformed percent-encoding in the deployment name'));
+      sendError(res, new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'the deployment name in the path must be written plainly: lowercase letters, digits and inner dashes'));
       return;
     }
     let path = cut < 0 ? '/' : rest.slice(cut);

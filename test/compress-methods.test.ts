@@ -19,7 +19,7 @@ let model: Uint8Array;
 let baseAcc: number;
 
 before(async () => {
-  const ds = loadDataset('mnist');
+  const ds = loadDataset('mnist-small');
   train = take(ds.train, 4000);
   testSet = take(ds.test, 1000);
   const p = new GraphProgram(buildStudent({ kind: 'mlp', sizes: [64] }, { name: 'input', shape: ['N', 784], sample: [1, 28, 28], classes: 10, outputName: 'logits' }));

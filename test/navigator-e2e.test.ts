@@ -18,7 +18,7 @@ let modelPath: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'lep-optimize-'));
   const p = new GraphProgram(buildStudent({ kind: 'mlp', sizes: [32] }, { name: 'input', shape: ['N', 784], sample: [1, 28, 28], classes: 10, outputName: 'logits' }));
-  fitGraph(p, take(loadDataset('mnist').train, 2000), { epochs: 1, lr: 3e-3 });
+  fitGraph(p, take(loadDataset('mnist-small').train, 2000), { epochs: 1, lr: 3e-3 });
   modelPath = join(dir, 'model.onnx');
   writeFileSync(modelPath, p.toBytes());
 });

@@ -23,7 +23,7 @@ export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface TrainJobOptions {
-  /** 'mnist' or 'fashion-mnist'. */
+  /** 'mnist' (60k/10k), 'mnist-small' (8000/2000) or 'fashion-mnist'. */
   dataset: string;
   /** 'mlp' or 'cnn' (see src/nn/architectures.ts). */
   arch: string;
@@ -54,7 +54,7 @@ export interface TrainJobOptions {
   /** Use only the first N train / test samples (quick runs). */
   limitTrain?: number;
   limitTest?: number;
-  /** fashion-mnist folder (default /usr/share/datasets/fashion-mnist). */
+  /** Folder of the dataset's IDX files (mnist, fashion-mnist; see LoadDatasetOptions.dir). */
   datasetDir?: string;
   progress?: ProgressSink;
 }
@@ -91,6 +91,7 @@ export interface TrainJobResult {
 
 const AUGMENT: Record<string, AugmentOptions> = {
   mnist: { shift: 2, rotate: 10 },
+  'mnist-small': { shift: 2, rotate: 10 },
   'fashion-mnist': { shift: 2, flip: 0.5 },
 };
 

@@ -13,7 +13,7 @@ import {
 import { exportOnnx } from './export.js';
 import { readModel } from './reader.js';
 
-const { test: testSet } = loadDataset('mnist', { limitTest: 64 });
+const { test: testSet } = loadDataset('mnist-small', { limitTest: 64 });
 const N = testSet.n;
 
 async function compare(model: Module, inputShape: number[]): Promise<number> {

@@ -68,7 +68,7 @@ export function register(program: Command): void {
   cmd
     .command('build')
     .description('fit the codec on a dataset, encode every training image and save a vector index')
-    .requiredOption('--dataset <name>', 'mnist | fashion-mnist')
+    .requiredOption('--dataset <name>', 'mnist | mnist-small | fashion-mnist')
     .option('--bytes <n>', 'byte budget per image', '256')
     .requiredOption('--out <file>', 'index file to write')
     .option('--limit <n>', 'index only the first N training images')

@@ -1,22 +1,38 @@
 /**
- * The native engine: interprets an ONNX graph with our own tensor code (src/tensor), for hosts
- * where the onnxruntime binary is unwanted. Supports the operators our exporter and quantizer emit;
- * anything else is refused at load with LEPTON_ERR_UNSUPPORTED naming the operator.
+ * The native engine: interprets an ONNX graph with our own tensor code, through the one op table
+ * (src/onnx/ops), for hosts where the onnxruntime binary is unwanted. Runs under noGrad, so no
+ * autograd tape is recorded. Operators the table lacks are refused at load with LEPTON_ERR_UNSUPPORTED.
  */
 import { LeptonError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { readModel, float16ToFloat32, type OnnxNode, type OnnxTensor } from '../onnx/reader.js';
+import { readModel, type OnnxNode } from '../onnx/reader.js';
+import { missingOps, opEntry, type OpEntry, type OpValue } from '../onnx/ops/op-table.js';
+import { valueOf } from '../onnx/ops/types.js';
 import { Tensor, noGrad } from '../tensor/index.js';
 import { checkFeed, checkModelBytes, type Engine, type EngineLoadOptions, type EngineTensor, type Session, type TensorInfo } from './engine.js';
-import { NATIVE_OPS, runOp, type Value } from './native-ops.js';
 
-function toValue(t: OnnxTensor): Value {
-  let data: Float32Array;
-  if (t.data instanceof Float32Array) data = t.data;
-  else if (t.dtype === 'float16') data = float16ToFloat32(t.data as Uint16Array);
-  else if (t.data instanceof BigInt64Array) data = Float32Array.from(t.data, Number);
-  else data = Float32Array.from(t.data as ArrayLike<number>);
-  return { t: new Tensor(data, t.dims), dtype: t.dtype === 'float16' || t.dtype === 'float64' ? 'float32' : t.dtype };
+interface Step {
+  node: OnnxNode;
+  entry: OpEntry;
+}
+
+/** Run one node; failures name the node, and shape errors inside an op become engine errors. */
+function exec(step: Step, env: ReadonlyMap<string, OpValue>, out: Map<string, OpValue>): void {
+  const { node, entry } = step;
+  const ins = node.inputs.map((n) => (n === '' ? undefined : env.get(n)));
+  let outs: OpValue[];
+  try {
+    outs = entry.run(ins, node);
+  } catch (err) {
+    if (err instanceof LeptonError && err.code !== 'LEPTON_ERR_SHAPE_MISMATCH') {
+      throw new LeptonError(err.code, `native engine: ${err.message}`, { cause: err, ...(err.details ? { details: err.details } : {}) });
+    }
+    throw new LeptonError('LEPTON_ERR_ENGINE', `native engine: ${node.opType} (${node.name}) failed: ${(err as Error).message}`, { cause: err });
+  }
+  node.outputs.forEach((name, k) => {
+    const v = outs[k];
+    if (name !== '' && v) out.set(name, v);
+  });
 }
 
 class NativeSession implements Session {
@@ -25,8 +41,8 @@ class NativeSession implements Session {
   constructor(
     readonly inputs: TensorInfo[],
     readonly outputs: TensorInfo[],
-    private readonly constants: Map<string, Value>,
-    private readonly nodes: OnnxNode[],
+    private readonly constants: Map<string, OpValue>,
+    private readonly steps: Step[],
   ) {}
 
   async run(feed: Record<string, EngineTensor>): Promise<Record<string, EngineTensor>> {
@@ -34,25 +50,13 @@ class NativeSession implements Session {
     return noGrad(() => {
       const env = new Map(this.constants);
       for (const [name, t] of Object.entries(feed)) env.set(name, { t: new Tensor(t.data, t.dims), dtype: 'float32' });
-      for (const node of this.nodes) {
-        const ins = node.inputs.map((n) => (n === '' ? undefined : env.get(n)));
-        let outs: Value[];
-        try {
-          outs = runOp(node, ins);
-        } catch (err) {
-          if (err instanceof LeptonError && err.code !== 'LEPTON_ERR_SHAPE_MISMATCH') throw err;
-          throw new LeptonError('LEPTON_ERR_ENGINE', `native engine: ${node.opType} (${node.name}) failed: ${(err as Error).message}`, { cause: err });
-        }
-        node.outputs.forEach((name, k) => {
-          const v = outs[k];
-          if (name !== '' && v) env.set(name, v);
-        });
-      }
+      for (const step of this.steps) exec(step, env, env);
       const result: Record<string, EngineTensor> = {};
       for (const o of this.outputs) {
         const v = env.get(o.name);
         if (!v) throw new LeptonError('LEPTON_ERR_ENGINE', `native engine: graph output '${o.name}' was not produced`);
-        result[o.name] = { data: v.t.data, dims: [...v.t.shape] };
+        // A constant output is shared by every run: hand out a copy the caller may keep or change.
+        result[o.name] = { data: this.constants.get(o.name) === v ? v.t.data.slice() : v.t.data, dims: [...v.t.shape] };
       }
       return result;
     });
@@ -60,6 +64,7 @@ class NativeSession implements Session {
 
   async close(): Promise<void> {
     this.constants.clear();
+    this.steps.length = 0;
   }
 }
 
@@ -69,26 +74,25 @@ export const nativeEngine: Engine = {
     checkModelBytes(model);
     const log = options.logger ?? silentLogger;
     const m = readModel(model);
-    const domainOk = (d: string): boolean => d === '' || d === 'ai.onnx';
-    const missing = [...new Set(m.graph.nodes.filter((n) => !domainOk(n.domain) || !NATIVE_OPS.has(n.opType)).map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
+    const missing = missingOps(m.graph.nodes);
     if (missing.length > 0) {
       throw new LeptonError('LEPTON_ERR_UNSUPPORTED', `the native engine does not support operator(s) ${missing.join(', ')}; use the ort engine`, { details: { ops: missing } });
     }
-    const constants = new Map<string, Value>();
-    for (const [name, t] of m.graph.initializers) constants.set(name, toValue(t));
-    const nodes: OnnxNode[] = [];
-    for (const n of m.graph.nodes) {
-      if (n.opType === 'Constant') {
-        const a = n.attrs['value'];
-        if (a?.type !== 'tensor') throw new LeptonError('LEPTON_ERR_UNSUPPORTED', `native engine: Constant ${n.name} without a 'value' tensor`);
-        constants.set(n.outputs[0]!, toValue(a.value));
-      } else {
-        nodes.push(n);
+    const constants = new Map<string, OpValue>();
+    for (const [name, t] of m.graph.initializers) constants.set(name, valueOf(t));
+    // Nodes fed only by constants (Constant itself, weight DequantizeLinear, shape arithmetic)
+    // are computed once here instead of on every run.
+    const steps: Step[] = [];
+    noGrad(() => {
+      for (const node of m.graph.nodes) {
+        const step = { node, entry: opEntry(node) };
+        if (node.inputs.every((n) => n === '' || constants.has(n))) exec(step, constants, constants);
+        else steps.push(step);
       }
-    }
+    });
     if (options.executionProvider === 'cuda') log.warn({ engine: 'native' }, 'native engine: CUDA was requested; it runs on the CPU');
     log.info({ engine: 'native', executionProvider: 'cpu' }, 'native engine: using the CPU (our tensor kernels)');
     const info = (v: { name: string; dtype: string; shape: Array<number | string> }): TensorInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
-    return new NativeSession(m.graph.inputs.map(info), m.graph.outputs.map(info), constants, nodes);
+    return new NativeSession(m.graph.inputs.map(info), m.graph.outputs.map(info), constants, steps);
   },
 };

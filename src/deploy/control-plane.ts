@@ -1,18 +1,21 @@
 /**
  * The control plane: deployments from the store, one controller each, the photon catalogue
  * (registry files + store rows), the autoscaler loop, and reconcile-on-start so deployments that
- * should run come back after a restart. The REST API is a thin layer over this class.
+ * should run come back after a restart (after reaping replicas the previous run left behind).
+ * Creating a deployment is all or nothing. The REST API is a thin layer over this class.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
+import { type ReplicaOutlook } from '../gateway/route.js';
 import { type PhotonRegistry } from '../photon/registry.js';
 import { DeploymentController } from './controller.js';
 import { readLogSlice, type LogSlice } from './logs.js';
+import { reapOrphans, type Reaping } from './orphans.js';
 import { DEFAULT_SUPERVISOR_OPTIONS, type ReplicaCommand, type SupervisorOptions } from './replica-process.js';
 import { clampToAutoscaling, parseCreate, parsePatch, type DeploymentSpec, type DeploymentStatus } from './spec.js';
 import { type EventRow, type PhotonRow, type Store } from './store.js';
@@ -64,6 +67,7 @@ export class ControlPlane {
   private readonly supervisor: SupervisorOptions;
   private sampler: NodeJS.Timeout | undefined;
   private lastDecision = 0;
+  private reaping: Reaping | undefined;
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.log = options.logger ?? silentLogger;
@@ -78,9 +82,9 @@ export class ControlPlane {
     return this.options.store;
   }
 
-  /** Clean up orphans of a previous run, then bring back every stored deployment. */
+  /** Reap orphans of a previous run (in the background: they hold no port new replicas need), then bring back every stored deployment. */
   start(): void {
-    this.killOrphans();
+    this.reaping = reapOrphans(this.store, { graceMs: this.supervisor.stopGraceMs });
     this.syncPhotons();
     for (const row of this.store.listDeployments()) {
       this.store.addEvent({ deployment: row.spec.name, type: 'reconcile', message: 'restoring deployment after start' });
@@ -100,29 +104,58 @@ export class ControlPlane {
 
   async close(): Promise<void> {
     clearInterval(this.sampler);
+    this.reaping?.hurry();
     const all = [...this.controllers.values()];
     this.controllers.clear();
-    await Promise.all(all.map((c) => c.stop(true)));
+    await Promise.all([...all.map((c) => c.stop(true)), this.reaping?.done]);
   }
 
-  /** The gateway found no replica for `name`: scale from zero if its autoscaler allows it. */
-  onDemand(name: string): void {
+  /**
+   * The gateway found no replica for `name`: scale from zero if its autoscaler allows it, and say
+   * when a replica could serve (a crash-looping deployment: not soon, so the request gets 503 now).
+   */
+  onDemand(name: string): ReplicaOutlook | undefined {
     const c = this.controllers.get(name);
-    if (!c?.autoscaler || c.desired > 0) return;
+    if (!c) return undefined;
+    if (!c.autoscaler || c.desired > 0) return c.outlook();
     c.autoscaler.demand(Date.now());
     this.store.addEvent({ deployment: name, type: 'scaled', message: 'scale from zero: 0 → 1 on demand' });
     void c.scaleTo(1);
+    return undefined;
   }
 
+  /**
+   * All or nothing: everything that can fail without side effects runs first (validation, the
+   * photon, the secrets, the logs folder), then the gateway route, then the row and its event in
+   * one store transaction. A failure anywhere undoes what was done, so no half-made deployment is
+   * left to block the name or come back after a restart. After the one await, nothing yields until
+   * the controller is registered, so two creates of one name cannot interleave.
+   */
   async createDeployment(body: unknown): Promise<DeploymentView> {
     const spec = parseCreate(body);
     spec.photon = this.resolvePhoton(spec.photon);
-    if (this.controllers.has(spec.name)) throw new LeptonError('LEPTON_ERR_CONFLICT', `deployment '${spec.name}' already exists; use update`);
-    await this.resolveSecrets(spec);
-    this.store.createDeployment(spec);
-    this.store.addEvent({ deployment: spec.name, type: 'created', message: `${spec.replicas} replica(s) of ${spec.photon}, policy ${spec.policy}` });
-    this.startController(spec);
+    this.assertFree(spec.name);
+    const secrets = await this.readSecrets(spec);
+    this.assertFree(spec.name);
+    const hadRoute = this.options.gateway.stats(spec.name) !== undefined;
+    let c: DeploymentController;
+    try {
+      c = this.newController(spec);
+      this.store.transaction(() => {
+        this.store.createDeployment(spec);
+        this.store.addEvent({ deployment: spec.name, type: 'created', message: `${spec.replicas} replica(s) of ${spec.photon}, policy ${spec.policy}` });
+      });
+    } catch (err) {
+      if (!hadRoute) await this.options.gateway.removeDeployment(spec.name);
+      throw err;
+    }
+    this.setSecrets(spec.name, secrets);
+    this.run(c);
     return this.view(spec.name);
+  }
+
+  private assertFree(name: string): void {
+    if (this.controllers.has(name) || this.store.getDeployment(name)) throw new LeptonError('LEPTON_ERR_CONFLICT', `deployment '${name}' already exists; use update`);
   }
 
   async updateDeployment(name: string, body: unknown): Promise<DeploymentView> {
@@ -174,13 +207,20 @@ export class ControlPlane {
   }
 
   private async resolveSecrets(spec: DeploymentSpec): Promise<void> {
+    this.setSecrets(spec.name, await this.readSecrets(spec));
+  }
+
+  /** The secret env for `spec` (undefined: it has none); throws when a secret is missing. Changes nothing. */
+  private async readSecrets(spec: DeploymentSpec): Promise<Record<string, string> | undefined> {
     const names = spec.secrets ?? [];
-    if (names.length === 0) {
-      this.secretEnvs.delete(spec.name);
-      return;
-    }
+    if (names.length === 0) return undefined;
     if (!this.options.secretEnv) throw new LeptonError('LEPTON_ERR_UNSUPPORTED', 'secrets need a master key: start the platform with encryption configured');
-    this.secretEnvs.set(spec.name, await this.options.secretEnv(names));
+    return this.options.secretEnv(names);
+  }
+
+  private setSecrets(name: string, env: Record<string, string> | undefined): void {
+    if (env) this.secretEnvs.set(name, env);
+    else this.secretEnvs.delete(name);
   }
 
   /** A digest of the secret env replicas get (never the values): a change means a rolling restart. */
@@ -255,7 +295,12 @@ export class ControlPlane {
   }
 
   private startController(spec: DeploymentSpec): void {
-    const c = new DeploymentController(spec, {
+    this.run(this.newController(spec));
+  }
+
+  /** A controller for `spec`, not yet started: makes its logs folder and gateway route (and throws if it cannot). */
+  private newController(spec: DeploymentSpec): DeploymentController {
+    return new DeploymentController(spec, {
       gateway: this.options.gateway,
       store: this.store,
       supervisor: this.supervisorFor(spec.name),
@@ -263,8 +308,11 @@ export class ControlPlane {
       log: this.log,
       drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
     });
-    c.setEnvRevision(this.secretRevision(spec.name));
-    this.controllers.set(spec.name, c);
+  }
+
+  private run(c: DeploymentController): void {
+    c.setEnvRevision(this.secretRevision(c.name));
+    this.controllers.set(c.name, c);
     void c.reconcile();
   }
 
@@ -317,30 +365,5 @@ export class ControlPlane {
       });
       void c.scaleTo(next);
     }
-  }
-
-  /** Replicas of a run that died without cleanup (kill -9 of `lep up`) still hold ports: stop them. */
-  private killOrphans(): void {
-    for (const r of this.store.listReplicas()) {
-      if (r.pid !== null && isOurReplica(r.pid)) {
-        try {
-          process.kill(r.pid, 'SIGTERM');
-          this.store.addEvent({ deployment: r.deployment, replica: r.id, type: 'orphan-stopped', message: `pid ${r.pid} from a previous run` });
-        } catch {
-          // already gone
-        }
-      }
-      this.store.deleteReplica(r.id);
-    }
-  }
-}
-
-/** Only signal a pid that is still a `photon run` process (pids get reused). */
-function isOurReplica(pid: number): boolean {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmd.includes('photon') && cmd.includes('run');
-  } catch {
-    return false;
   }
 }

@@ -2,14 +2,19 @@
  * One deployment's controller: keeps the desired number of replicas of the spec's photon running,
  * wires each replica into the gateway when ready and out when it dies, and performs rolling updates
  * (start new → wait ready → route to it → drain + SIGTERM one old → repeat). All changes run one at
- * a time on a per-deployment chain so scaling, updates and removal never interleave.
+ * a time on a per-deployment chain so scaling, updates and removal never interleave. Every spawned
+ * process is recorded in the store at once (to reap it after a crash of this process); the phase
+ * comes from the restart history (phase.ts), and a request that finds no replica is told when one
+ * could serve it (`outlook`), so a crash-looping deployment answers 503 at once.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { ensureDir } from '../core/fs.js';
 import { type Gateway } from '../gateway/gateway.js';
+import { type ReplicaOutlook, type Route } from '../gateway/route.js';
 import { Autoscaler } from './autoscaler.js';
+import { phaseOf, RestartHistory, type CrashLoopPolicy } from './phase.js';
 import { ReplicaProcess, type ReplicaHooks, type SupervisorOptions } from './replica-process.js';
 import { type DeploymentSpec, type DeploymentStatus, type Phase } from './spec.js';
 import { type Store } from './store.js';
@@ -37,7 +42,14 @@ export class DeploymentController {
   private closed = false;
   private readonly log: Logger;
   private readonly hooks: ReplicaHooks;
+  private readonly route: Route;
+  private readonly history: RestartHistory;
+  private readonly crashLoop: CrashLoopPolicy;
+  /** How long the last replica of this deployment took to become ready (ms); 0 until one has. */
+  private expectedStartMs = 0;
+  private lastPhase: Phase | undefined;
 
+  /** Fallible steps first (the logs folder), then the gateway route: a throw leaves no route behind. */
   constructor(
     public spec: DeploymentSpec,
     private readonly deps: ControllerDeps,
@@ -45,15 +57,23 @@ export class DeploymentController {
     this.log = (deps.log ?? silentLogger).child({ deployment: spec.name });
     this.desired = spec.replicas;
     this.autoscaler = spec.autoscaling ? new Autoscaler(spec.autoscaling) : undefined;
-    deps.gateway.upsertDeployment(spec.name, { policy: spec.policy, affinity: spec.affinity ?? {} });
+    const o = deps.supervisor;
+    this.crashLoop = { threshold: o.crashLoopThreshold, windowMs: o.crashLoopWindowMs, stableMs: o.stableAfterMs };
+    this.history = new RestartHistory(o.stableAfterMs);
     ensureDir(this.logDir);
+    this.route = deps.gateway.upsertDeployment(spec.name, { policy: spec.policy, affinity: spec.affinity ?? {} });
     this.hooks = {
+      onSpawn: (r) => {
+        if (deps.store.db.open) deps.store.putReplica({ id: r.id, deployment: spec.name, pid: r.pid, port: r.port, photon: r.photon, procStart: r.procStart });
+      },
       onReady: (r) => {
-        deps.store.putReplica({ id: r.id, deployment: spec.name, pid: r.pid, port: r.port, photon: r.photon });
+        this.history.ready(r.id, Date.now());
+        if (r.readyAfterMs !== null) this.expectedStartMs = r.readyAfterMs;
         deps.gateway.addReplica(this.spec.name, { id: r.id, origin: r.origin });
         this.saveStatus();
       },
       onExit: (r) => {
+        this.history.crash(r.id, Date.now());
         void deps.gateway.removeReplica(this.spec.name, r.id);
         this.saveStatus();
       },
@@ -78,7 +98,7 @@ export class DeploymentController {
     const policyChanged = spec.policy !== this.spec.policy || JSON.stringify(spec.affinity) !== JSON.stringify(this.spec.affinity);
     const replicasChanged = spec.replicas !== this.spec.replicas;
     this.spec = spec;
-    if (policyChanged) this.deps.gateway.upsertDeployment(spec.name).setPolicy(spec.policy, spec.affinity ?? {});
+    if (policyChanged) this.route.setPolicy(spec.policy, spec.affinity ?? {});
     if (spec.autoscaling) {
       if (this.autoscaler) this.autoscaler.spec = spec.autoscaling;
       else this.autoscaler = new Autoscaler(spec.autoscaling);
@@ -186,6 +206,7 @@ export class DeploymentController {
   private async retire(r: ReplicaProcess): Promise<void> {
     await this.deps.gateway.drainReplica(this.name, r.id, this.deps.drainTimeoutMs);
     await r.stop();
+    this.history.down(r.id, Date.now());
     this.replicas.delete(r.id);
     this.revisions.delete(r.id);
     this.deps.store.deleteReplica(r.id);
@@ -204,14 +225,7 @@ export class DeploymentController {
   status(): DeploymentStatus {
     const all = [...this.replicas.values()];
     const ready = all.filter((r) => r.state === 'ready').length;
-    let phase: Phase;
-    if (this.closed) phase = 'Stopped';
-    else if (all.some((r) => r.state === 'crash-looping')) phase = 'CrashLooping';
-    else if (this.updating || all.some((r) => !this.isCurrent(r) && r.state !== 'stopped')) phase = 'Updating';
-    else if (this.desired === 0 && all.length === 0) phase = 'ScaledToZero';
-    else if (ready >= this.desired) phase = 'Running';
-    else if (this.message || all.some((r) => r.restarts > 0)) phase = 'Degraded';
-    else phase = 'Pending';
+    const phase = this.phase(Date.now(), all, ready);
     return {
       phase,
       desiredReplicas: this.desired,
@@ -230,8 +244,47 @@ export class DeploymentController {
     };
   }
 
+  private phase(now: number, all = [...this.replicas.values()], ready = all.filter((r) => r.state === 'ready').length): Phase {
+    return phaseOf({
+      closed: this.closed,
+      updating: this.updating || all.some((r) => !this.isCurrent(r) && r.state !== 'stopped'),
+      desired: this.desired,
+      replicas: all.length,
+      ready,
+      troubled: this.message !== '' || all.some((r) => r.restarts > 0),
+      history: this.history.snapshot(),
+      now,
+      policy: this.crashLoop,
+    });
+  }
+
+  /**
+   * A request found no ready replica: say when one could serve it, or undefined when one may come
+   * any moment (starting, or scaling from zero: worth waiting for). Crash looping: none is
+   * expected (readyAt Infinity). All replicas in backoff: the next relaunch plus the last start time.
+   */
+  outlook(now = Date.now()): ReplicaOutlook | undefined {
+    if (this.closed) return undefined;
+    const live = this.live();
+    const next = Math.min(...live.map((r) => r.nextAttemptAt ?? Infinity));
+    const after = (ms: number): number => Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
+    if (this.phase(now) === 'CrashLooping') {
+      return { readyAt: Infinity, retryAfterS: after((Number.isFinite(next) ? next - now : 0) + this.expectedStartMs) };
+    }
+    if (live.length === 0 || live.some((r) => r.nextAttemptAt === null)) return undefined;
+    const readyAt = next + this.expectedStartMs;
+    return { readyAt, retryAfterS: after(readyAt - now) };
+  }
+
   private saveStatus(): void {
-    if (this.deps.store.db.open) this.deps.store.updateStatus(this.name, this.status());
+    const status = this.status();
+    // Requests already queued when the deployment tips into a crash loop get their 503 now, not at their deadline.
+    if (status.phase === 'CrashLooping' && this.lastPhase !== 'CrashLooping') {
+      const o = this.outlook();
+      if (o) this.route.refuseWaiting(o.retryAfterS);
+    }
+    this.lastPhase = status.phase;
+    if (this.deps.store.db.open) this.deps.store.updateStatus(this.name, status);
   }
 }
 

@@ -2,12 +2,15 @@
  * Supervises one replica process: spawn it on a free loopback port with its output appended to a
  * log file, wait for readiness, restart it with exponential backoff when it dies, flag it as
  * crash-looping after repeated early deaths, and stop it gracefully (SIGTERM, then SIGKILL).
+ * Each spawned process is reported at once (pid + kernel start time) so it can be recorded before
+ * it has loaded anything, and carries the supervisor's pid for its lifeline (src/serve/lifeline.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { request } from 'undici';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { SUPERVISOR_PID_ENV } from '../serve/lifeline.js';
 import { freePort } from './ports.js';
 
 /** How to start a replica for a photon on a port (the default runs `lep photon run`). */
@@ -27,8 +30,10 @@ export interface SupervisorOptions {
   backoffMaxMs: number;
   /** A process that ran this long before dying counts as having been healthy (backoff resets). */
   stableAfterMs: number;
-  /** Consecutive early deaths after which the replica is marked crash-looping. */
+  /** Consecutive early deaths after which the replica is marked crash-looping (and deaths within crashLoopWindowMs after which the deployment is). */
   crashLoopThreshold: number;
+  /** Window in which crashLoopThreshold deaths make a deployment CrashLooping (see phase.ts). */
+  crashLoopWindowMs: number;
   /** SIGTERM grace before SIGKILL. */
   stopGraceMs: number;
   /** Log files over this size are rotated to `.1` at restart. */
@@ -42,6 +47,7 @@ export const DEFAULT_SUPERVISOR_OPTIONS: Omit<SupervisorOptions, 'command'> = {
   backoffMaxMs: 30_000,
   stableAfterMs: 30_000,
   crashLoopThreshold: 5,
+  crashLoopWindowMs: 10 * 60_000,
   stopGraceMs: 30_000,
   maxLogBytes: 10 * 1024 * 1024,
 };
@@ -49,6 +55,8 @@ export const DEFAULT_SUPERVISOR_OPTIONS: Omit<SupervisorOptions, 'command'> = {
 export type ReplicaState = 'starting' | 'ready' | 'restarting' | 'crash-looping' | 'draining' | 'stopped';
 
 export interface ReplicaHooks {
+  /** A process was just spawned (pid and start time known, nothing loaded yet): record it. */
+  onSpawn?(r: ReplicaProcess): void;
   /** The process answers readiness: route to it. */
   onReady(r: ReplicaProcess): void;
   /** The process died unexpectedly: stop routing to it now. */
@@ -62,6 +70,12 @@ export class ReplicaProcess {
   port: number | null = null;
   restarts = 0;
   startedAt: Date | null = null;
+  /** Kernel start time (clock ticks) of the current process; null where /proc is not available. */
+  procStart: number | null = null;
+  /** When the pending relaunch after a crash is due (epoch ms); null when none is pending. */
+  nextAttemptAt: number | null = null;
+  /** How long the last start took to become ready (ms); null until one has. */
+  readyAfterMs: number | null = null;
   private child: ChildProcess | null = null;
   private earlyDeaths = 0;
   private stopping = false;
@@ -115,7 +129,9 @@ export class ReplicaProcess {
 
   private async spawnOnce(): Promise<void> {
     if (this.stopping) return;
-    this.state = this.restarts > 0 ? 'restarting' : 'starting';
+    this.nextAttemptAt = null;
+    // A crash-looping replica stays flagged while it is retried; only readiness clears it.
+    if (this.state !== 'crash-looping') this.state = this.restarts > 0 ? 'restarting' : 'starting';
     const port = await freePort();
     this.port = port;
     const { command, args, env } = this.options.command({ photon: this.photon, port, host: '127.0.0.1', replicaId: this.id });
@@ -124,13 +140,16 @@ export class ReplicaProcess {
     let child: ChildProcess;
     try {
       // The 'ipc' channel is a lifeline: the replica stops when it closes (this process died).
-      child = spawn(command, args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env } });
+      // LEPTON_SUPERVISOR_PID backs it up: the replica also stops once it is re-parented.
+      child = spawn(command, args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env, [SUPERVISOR_PID_ENV]: String(process.pid) } });
       child.channel?.unref();
     } finally {
       closeSync(fd);
     }
     this.child = child;
     this.startedAt = new Date();
+    this.procStart = child.pid === undefined ? null : procStartTicks(child.pid);
+    if (child.pid !== undefined) this.hooks.onSpawn?.(this);
     const started = Date.now();
     this.hooks.onEvent(this, 'replica-starting', `pid ${child.pid ?? '?'} on port ${port}`);
     child.once('error', (err) => {
@@ -157,7 +176,8 @@ export class ReplicaProcess {
         else if (r.statusCode === 200) {
           if (this.child !== child || this.stopping) return;
           this.state = 'ready';
-          this.hooks.onEvent(this, 'replica-ready', `ready in ${Date.now() - started} ms`);
+          this.readyAfterMs = Date.now() - started;
+          this.hooks.onEvent(this, 'replica-ready', `ready in ${this.readyAfterMs} ms`);
           this.hooks.onReady(this);
           this.settleWaiters(true);
           return;
@@ -191,6 +211,7 @@ export class ReplicaProcess {
       this.state = 'restarting';
       this.hooks.onEvent(this, 'replica-crashed', `${why} after ${ranMs} ms; restart ${this.restarts} in ${delay} ms`);
     }
+    this.nextAttemptAt = Date.now() + delay;
     this.restartTimer = setTimeout(() => void this.launch(), delay);
   }
 
@@ -198,6 +219,7 @@ export class ReplicaProcess {
   async stop(graceMs = this.options.stopGraceMs): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    this.nextAttemptAt = null;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.state = 'stopped';
@@ -225,5 +247,23 @@ export class ReplicaProcess {
     } catch (err) {
       throw new LeptonError('LEPTON_ERR_IO', `cannot open replica log ${this.logPath}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/**
+ * Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. With the pid
+ * it names one process for good (a reused pid has another start time). Null when the process is
+ * gone, a zombie, or there is no /proc (then nothing is ever signalled on a pid from the store).
+ */
+export function procStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: count from the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return null;
+    const ticks = Number(rest[19]);
+    return Number.isSafeInteger(ticks) ? ticks : null;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
-// Store: migrations to the latest schema, state that survives reopening, conflicts, events, replicas.
+// Store: migrations to the latest schema, state that survives reopening, conflicts, events, replicas,
+// transactions that roll back whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,12 +14,12 @@ test('state survives closing and reopening the database', () => {
   const home = mkdtempSync(join(tmpdir(), 'lepton-store-'));
   try {
     const s = new Store(home);
-    assert.equal(s.schemaVersion, 3);
+    assert.equal(s.schemaVersion, 4);
     s.createDeployment(spec);
     s.updateStatus('web', { phase: 'Running', desiredReplicas: 2, readyReplicas: 2, photon: 'p@1', message: '', replicas: [] });
     s.upsertPhoton({ name: 'p', version: '1', sha256: 'ab', bytes: 3, created: 'now' });
     s.addEvent({ deployment: 'web', type: 'created', message: 'hello' });
-    s.putReplica({ id: 'web-1', deployment: 'web', pid: 123, port: 4000, photon: 'p@1' });
+    s.putReplica({ id: 'web-1', deployment: 'web', pid: 123, port: 4000, photon: 'p@1', procStart: 987654 });
     s.close();
     const again = new Store(home);
     const row = again.getDeployment('web')!;
@@ -26,7 +27,7 @@ test('state survives closing and reopening the database', () => {
     assert.equal(row.status?.phase, 'Running');
     assert.equal(again.listPhotons()[0]!.sha256, 'ab');
     assert.equal(again.listEvents({ deployment: 'web' })[0]!.message, 'hello');
-    assert.equal(again.listReplicas()[0]!.pid, 123);
+    assert.deepEqual(again.listReplicas(), [{ id: 'web-1', deployment: 'web', pid: 123, port: 4000, photon: 'p@1', procStart: 987654 }]);
     again.updateSpec({ ...spec, replicas: 3 });
     assert.equal(again.getDeployment('web')!.generation, 2);
     assert.equal(again.deleteDeployment('web'), true);
@@ -45,7 +46,7 @@ test('migrates a v1 database forward and refuses a newer one', () => {
     s.db.pragma('user_version = 1');
     s.close();
     const upgraded = new Store(home);
-    assert.equal(upgraded.schemaVersion, 3);
+    assert.equal(upgraded.schemaVersion, 4);
     assert.deepEqual(upgraded.listReplicas(), []);
     upgraded.db.pragma('user_version = 99');
     upgraded.close();
@@ -75,5 +76,21 @@ test('duplicate deployment is a conflict; events page by id and filter by deploy
   assert.deepEqual(s.listEvents({ deployment: 'a' }).map((e) => e.message), ['1', '3']);
   assert.deepEqual(s.listEvents({ since: all[2]!.id }).map((e) => e.message), ['3', '4']);
   assert.deepEqual(s.listEvents({ limit: 2 }).map((e) => e.message), ['3', '4'], 'limit keeps the newest');
+  s.close();
+});
+
+test('a transaction that throws writes nothing', () => {
+  const s = new Store(':memory:');
+  assert.throws(() =>
+    s.transaction(() => {
+      s.createDeployment(spec);
+      s.addEvent({ deployment: 'web', type: 'created', message: 'x' });
+      throw new Error('a later step failed');
+    }),
+  /a later step failed/);
+  assert.equal(s.getDeployment('web'), undefined);
+  assert.deepEqual(s.listEvents(), []);
+  s.transaction(() => s.createDeployment(spec));
+  assert.equal(s.getDeployment('web')?.spec.name, 'web');
   s.close();
 });

@@ -1,7 +1,8 @@
 /**
  * The control plane's state in SQLite (better-sqlite3) at `<home>/lepton.db`: photons known to the
- * platform, deployments (spec + last status), live replica processes (to clean up orphans after a
- * crash) and the event log. Versioned migrations run in a transaction on open; WAL mode so API
+ * platform, deployments (spec + last status), replica processes from the moment they are spawned
+ * (pid + kernel start time, so the next start can reap orphans of a crashed run without ever
+ * signalling a reused pid) and the event log. Versioned migrations run in a transaction on open; WAL mode so API
  * reads never block the supervisor's writes.
  */
 import Database from 'better-sqlite3';
@@ -29,6 +30,8 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE tokens (
      id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
      created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked_at INTEGER);`,
+  // The replica's start time (field 22 of /proc/<pid>/stat): a pid alone may since have been reused.
+  `ALTER TABLE replicas ADD COLUMN proc_start INTEGER;`,
 ];
 
 export interface PhotonRow {
@@ -63,6 +66,8 @@ export interface ReplicaRow {
   pid: number | null;
   port: number | null;
   photon: string;
+  /** Kernel start time of `pid` in clock ticks (null where /proc is not available). */
+  procStart: number | null;
 }
 
 /** Events kept per store; older ones are pruned so the log cannot grow without bound. */
@@ -130,6 +135,11 @@ export class Store {
       .all() as PhotonRow[];
   }
 
+  /** Run `fn` in one transaction: every write in it lands, or (it threw) none does. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   createDeployment(spec: DeploymentSpec): void {
     const now = new Date().toISOString();
     try {
@@ -191,10 +201,11 @@ export class Store {
   putReplica(r: ReplicaRow): void {
     this.db
       .prepare(
-        `INSERT INTO replicas (id, deployment, pid, port, photon, started_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, port = excluded.port, photon = excluded.photon, started_at = excluded.started_at`,
+        `INSERT INTO replicas (id, deployment, pid, port, photon, started_at, proc_start) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, port = excluded.port, photon = excluded.photon,
+           started_at = excluded.started_at, proc_start = excluded.proc_start`,
       )
-      .run(r.id, r.deployment, r.pid, r.port, r.photon, new Date().toISOString());
+      .run(r.id, r.deployment, r.pid, r.port, r.photon, new Date().toISOString(), r.procStart);
   }
 
   deleteReplica(id: string): void {
@@ -202,7 +213,7 @@ export class Store {
   }
 
   listReplicas(): ReplicaRow[] {
-    return this.db.prepare('SELECT id, deployment, pid, port, photon FROM replicas').all() as ReplicaRow[];
+    return this.db.prepare('SELECT id, deployment, pid, port, photon, proc_start AS procStart FROM replicas').all() as ReplicaRow[];
   }
 }
 

@@ -63,6 +63,16 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   retryBudget: {},
 };
 
+/**
+ * What the control plane knows when a request finds no replica at all: the earliest time (epoch
+ * ms) one could be ready (Infinity: none is expected, e.g. crash looping) and a Retry-After hint.
+ * Undefined means one may come any moment (starting, scaling from zero): the request waits.
+ */
+export interface ReplicaOutlook {
+  readyAt: number;
+  retryAfterS: number;
+}
+
 interface Waiter {
   request: PickRequest;
   resolve: (m: Member) => void;
@@ -84,8 +94,8 @@ export class Route {
     readonly options: RouteOptions,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger = silentLogger,
-    /** Called when a request arrives and the deployment has no member (scale from zero). */
-    private readonly onDemand: (deployment: string) => void = () => {},
+    /** Called when a request arrives and the deployment has no member (scale from zero); may answer when one could serve. */
+    private readonly onDemand: (deployment: string) => ReplicaOutlook | void = () => {},
   ) {
     this.policy = createPolicy(options.policy, options.affinity);
     this.outlier = new OutlierDetector(options.outlier);
@@ -146,7 +156,11 @@ export class Route {
   acquire(request: PickRequest, deadline: number): Promise<Member> | Member {
     const m = this.choose(request);
     if (m) return this.reserve(m);
-    if (this.members.length === 0) this.onDemand(this.name);
+    if (this.members.length === 0) {
+      // Waiting only helps if a replica can be ready before the deadline; else answer 503 now.
+      const outlook = this.onDemand(this.name);
+      if (outlook && outlook.readyAt > deadline) throw this.noReplicaError(outlook.retryAfterS);
+    }
     if (this.waiters.length >= this.options.maxQueue) {
       this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_full' });
       throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: gateway queue is full`, {
@@ -199,6 +213,16 @@ export class Route {
       this.waiters.shift();
       clearTimeout(w.timer);
       w.resolve(this.reserve(m));
+    }
+    this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
+  }
+
+  /** No replica is expected soon (the deployment crash-loops): answer the queued requests now, not at their deadline. */
+  refuseWaiting(retryAfterS: number): void {
+    if (this.members.length > 0) return;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(this.noReplicaError(retryAfterS));
     }
     this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
   }
@@ -257,7 +281,12 @@ export class Route {
       ? new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: no replica freed up in time`, {
           retryAfter: 1,
         })
-      : new LeptonError('LEPTON_ERR_NO_REPLICA', `deployment '${this.name}' has no ready replica`, { retryAfter: 2 });
+      : this.noReplicaError(2);
+  }
+
+  private noReplicaError(retryAfter: number): LeptonError {
+    this.metrics.rejected.inc({ deployment: this.name, reason: 'no_replica' });
+    return new LeptonError('LEPTON_ERR_NO_REPLICA', `deployment '${this.name}' has no ready replica`, { retryAfter });
   }
 
   private recordFailure(m: Member): void {

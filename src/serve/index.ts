@@ -6,3 +6,4 @@ export { ModelRunner, type Feed, type Outputs } from './model-runner.js';
 export { parsePredictBody, type PredictBody, type ScannedTensor } from './json-tensor.js';
 export { type PhotonHandler, type HandlerContext, type PredictResult } from './handler.js';
 export { servePhoton, type ServePhotonOptions } from './serve-photon.js';
+export { holdLifeline, SUPERVISOR_PID_ENV, type LifelineOptions } from './lifeline.js';

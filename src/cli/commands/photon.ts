@@ -11,6 +11,7 @@ import { createPhoton, parseImageSpec } from '../../photon/create.js';
 import { parseRef, validName } from '../../photon/manifest.js';
 import { PhotonRegistry } from '../../photon/registry.js';
 import { closeOnSignals, servePhoton } from '../../serve/index.js';
+import { holdLifeline } from '../../serve/lifeline.js';
 import { cliPhotonCodec } from '../master-key.js';
 import { out, runCommand } from '../output.js';
 import { intInRange } from '../options.js';
@@ -121,6 +122,13 @@ export function register(program: Command): void {
     .option('--replica-id <id>', 'x-lepton-replica value (default hostname:pid)')
     .action((f: RunFlags) =>
       runCommand(async () => {
+        // Before any model or engine loads (bin/lep.js took it even earlier): a replica whose
+        // supervisor died, even while this process was still starting, exits instead of serving on.
+        let onSupervisorLost = (why: string): void => {
+          out.info(`${why}: supervisor gone before the server started; exiting`);
+          process.exit(0);
+        };
+        holdLifeline((why) => onSupervisorLost(why));
         if ((f.name === undefined) === (f.model === undefined)) throw invalidArgument('give exactly one of --name NAME[@VERSION] or --model FILE.onnx');
         if (f.engine !== 'ort' && f.engine !== 'native') throw invalidArgument(`--engine must be ort or native, got ${f.engine}`);
         const cfg = configFromEnv();
@@ -151,10 +159,16 @@ export function register(program: Command): void {
         out.info(
           `try: python3 -c 'import json; print(json.dumps({"inputs": [[0.5] * ${width}]}))' | curl -s ${handle.url}/predict -H 'content-type: application/json' -d @-`,
         );
-        closeOnSignals(handle, (signal) => {
+        const stopped = (signal: string): void => {
           out.info(`${signal}: drained, stopped`);
           process.exit(0);
-        });
+        };
+        closeOnSignals(handle, stopped);
+        onSupervisorLost = (why: string): void => {
+          // drain, but never linger: the supervisor that would have stopped us is gone
+          setTimeout(() => process.exit(0), 10_000).unref();
+          void handle.close().finally(() => stopped(why));
+        };
         await new Promise(() => {}); // serve until a signal
       }),
     );

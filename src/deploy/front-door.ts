@@ -6,12 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { LeptonError } from '../core/errors.js';
+import { clientErrorResponder, frameworkErrors, installFastifyErrors } from '../core/http-errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
-import { clientErrorResponder, envelope, httpError } from '../serve/errors.js';
 import { API_PREFIX, registerApi } from './api.js';
 import { type ControlPlane } from './control-plane.js';
 import { matchedScope, scoped } from './route-scope.js';
@@ -46,10 +46,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // bad %-escapes in a path and similar router errors: the error envelope, not fastify's own body
-    frameworkErrors: (err, _req, reply) => {
-      const e = httpError(err);
-      void (reply as unknown as FastifyReply).code(e.status).type('application/json; charset=utf-8').send(envelope(e));
-    },
+    frameworkErrors: frameworkErrors({ log }),
     serverFactory: (handler) => {
       const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
         if (gateway.matches(req.url)) gateway.handle(req, res);
@@ -57,7 +54,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
       };
       server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
       // malformed requests (bad request line, oversized headers) get the error envelope too
-      server.on('clientError', clientErrorResponder('front-door'));
+      server.on('clientError', clientErrorResponder({ 'x-lepton-replica': 'front-door' }));
       // Longer than common client pools' idle timeouts, so the server is never the side that races a reuse.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
@@ -66,16 +63,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
   });
   collectDefaultMetrics({ register: registry, prefix: 'lepton_frontdoor_' });
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = httpError(err);
-    if (e.status >= 500) log.error({ err, code: e.code, url: req.url }, 'api request failed');
-    if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
-    void reply.code(e.status).type('application/json; charset=utf-8').send(envelope(e));
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const e = new LeptonError('LEPTON_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; the API lives under ${API_PREFIX}`);
-    void reply.code(404).send(envelope(e));
-  });
+  installFastifyErrors(app, { log, notFoundHint: `the API lives under ${API_PREFIX}` });
   for (const hook of options.apiHooks ?? []) {
     app.addHook('preHandler', async (req) => {
       // by the matched route's declared scope, never the URL text (which the router decodes)

@@ -7,7 +7,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LeptonError } from '../core/errors.js';
 import { RESOURCE_NAME_PATTERN } from '../core/names.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { sendError } from './http-util.js';
+import { sendError } from '../core/http-errors.js';
 import { GatewayMetrics } from './metrics.js';
 import { type MemberSpec } from './member.js';
 import { proxy } from './proxy.js';

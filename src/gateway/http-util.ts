@@ -1,9 +1,9 @@
 /**
- * Small HTTP helpers for the proxy: hop-by-hop header filtering, bounded body reading and the
- * error envelope written straight to a Node response (the proxy path bypasses fastify for speed).
+ * Small HTTP helpers for the proxy: hop-by-hop header filtering and bounded body reading. Errors
+ * are written by core/http-errors.ts `sendError`, the one envelope writer.
  */
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { LeptonError, toLeptonError } from '../core/errors.js';
+import { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { LeptonError } from '../core/errors.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ones we recompute. */
 const HOP_BY_HOP = new Set([
@@ -75,23 +75,4 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
 
 function tooLarge(limit: number): LeptonError {
   return new LeptonError('LEPTON_ERR_PAYLOAD_TOO_LARGE', `request body exceeds the gateway limit of ${limit} bytes`);
-}
-
-/** Answer with the shared error envelope (and Retry-After when the error carries one). */
-export function sendError(res: ServerResponse, err: unknown): void {
-  const e = toLeptonError(err);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify(e.toJSON());
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  };
-  if (e.retryAfter !== undefined) headers['retry-after'] = Math.ceil(e.retryAfter);
-  // RFC 6750 challenge on a refused token (the auth pre-handler's 401)
-  if (e.status === 401) headers['www-authenticate'] = 'Bearer realm="lepton"';
-  res.writeHead(e.status, headers);
-  res.end(body);
 }

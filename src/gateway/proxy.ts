@@ -8,7 +8,8 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Dispatcher } from 'undici';
 import { LeptonError } from '../core/errors.js';
-import { downstreamHeaders, readBody, sendError, upstreamHeaders } from './http-util.js';
+import { sendError } from '../core/http-errors.js';
+import { downstreamHeaders, readBody, upstreamHeaders } from './http-util.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type Member } from './member.js';
 import { type Route } from './route.js';

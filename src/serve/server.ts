@@ -4,15 +4,15 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { LeptonError } from '../core/errors.js';
+import { clientErrorResponder, frameworkErrors, installFastifyErrors } from '../core/http-errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { getEngine, type EngineName, type ExecutionProvider } from '../runtime/index.js';
 import { type BatchingSettings, type PhotonManifest } from '../photon/manifest.js';
 import { type ServeContext } from './context.js';
-import { clientErrorResponder, envelope, httpError } from './errors.js';
 import { loadHandler, type HandlerContext } from './handler.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelRunner } from './model-runner.js';
@@ -110,12 +110,9 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
     bodyLimit,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    clientErrorHandler: clientErrorResponder(replicaId),
+    clientErrorHandler: clientErrorResponder({ 'x-lepton-replica': replicaId }),
     // bad %-escapes in a path: the error envelope, not fastify's own body (found by the security fuzz test)
-    frameworkErrors: (err, _req, reply) => {
-      const e = httpError(err);
-      void (reply as unknown as FastifyReply).code(e.status).header('x-lepton-replica', replicaId).type('application/json; charset=utf-8').send(envelope(e));
-    },
+    frameworkErrors: frameworkErrors({ log: logger, headers: { 'x-lepton-replica': replicaId } }),
     serverFactory: (handler) => {
       // Own the http.Server so the request timeout is checked often enough to stop slowloris clients.
       const server: Server = createHttpServer(
@@ -146,14 +143,8 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
     metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.setErrorHandler((err, req, reply) => {
-    const e = httpError(err);
-    if (e.status >= 500) logger.error({ err, code: e.code, url: req.url }, 'request failed');
-    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
-    const allow = (err as { allow?: unknown }).allow;
-    if (typeof allow === 'string') reply.header('allow', allow);
-    void reply.code(e.status).type('application/json; charset=utf-8').send(envelope(e));
-  });
+  // The 404/405 handler comes from trackRoutes once every route is known.
+  installFastifyErrors(app, { log: logger });
 
   await app.register(swagger, {
     openapi: { info: { title: `Lepton model server: ${context.ref}`, version: m.version, description: 'Per-photon prediction API and Open Inference Protocol v2.' } },

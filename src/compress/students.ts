@@ -22,6 +22,11 @@ export function parseStudent(text: string): StudentSpec {
   return { kind: m[1] as 'mlp' | 'cnn', sizes };
 }
 
+/** The canonical spelling of a student: parseStudent(studentName(s)) gives s back. */
+export function studentName(s: StudentSpec): string {
+  return `${s.kind}-${s.sizes.join('-')}`;
+}
+
 export interface StudentInput {
   name: string;
   /** Declared input shape of the teacher, e.g. ['N', 784] or ['N', 1, 28, 28]. */

@@ -11,7 +11,7 @@ import { invalidArgument, LeptonError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { ensureDir, writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
-import { buildVariant, parseMethod, accuracy, type CompressMethod } from '../compress/index.js';
+import { buildVariant, accuracy } from '../compress/index.js';
 import { loadDataset, sampleSize, type ImageDataset } from '../data/index.js';
 import { getEngine } from '../runtime/index.js';
 import { runLoad } from './load.js';
@@ -19,9 +19,8 @@ import { paretoFront, recommend } from './pareto.js';
 import { startReplicas } from './replicas.js';
 import { writeNavigatorReport, type NavigatorReport } from './report.js';
 import { defaultSpace, hillClimb } from './search.js';
+import { planVariants } from './variants.js';
 import { type Measurement, type PricedPoint, type Prices, type ServingConfig, type Targets, type VariantInfo, costPerMillion } from './types.js';
-
-export const DEFAULT_VARIANTS = ['int8-dynamic', 'int8-static', 'fp16', 'prune:0.5', 'prune-structured:0.5'];
 
 export interface NavigatorOptions {
   modelPath: string;
@@ -31,11 +30,11 @@ export interface NavigatorOptions {
   prices: Prices;
   /** Wall-clock budget of the whole run, minutes. */
   budgetMinutes: number;
-  /** Compression methods to try besides the original. Default DEFAULT_VARIANTS. */
+  /** Compression methods to try besides the original (registry spellings). Default DEFAULT_VARIANTS. */
   variants?: string[];
-  /** Student for a distilled variant (e.g. 'mlp-64'); null leaves distillation out. Default 'mlp-64'. */
+  /** Student for a distilled variant (e.g. 'mlp-64'); null leaves distillation out. Default DEFAULT_STUDENT. */
   distill?: string | null;
-  /** Epochs for pruning fine-tune (default 1) and distillation (default 3). */
+  /** Epochs of methods that fine-tune (default 1) and of those that train a student (default 3). */
   fineTuneEpochs?: number;
   distillEpochs?: number;
   /** Closed-loop connections. Default 32. */
@@ -69,8 +68,7 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
   const stop = () => o.signal?.aborted === true || elapsed() >= budgetMs;
   const tick = (info: string) => progress.update(Math.round(Math.min(elapsed(), budgetMs) / 1000), Math.round(budgetMs / 1000), info);
   const cores = o.cores ?? availableParallelism();
-  const methods: CompressMethod[] = [...(o.variants ?? DEFAULT_VARIANTS)].map(parseMethod);
-  if (o.distill !== null) methods.push(parseMethod(`distill:${o.distill ?? 'mlp-64'}`));
+  const planned = planVariants(o.variants, o.distill);
   let model: Uint8Array;
   try {
     model = readFileSync(o.modelPath);
@@ -101,8 +99,7 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
   // 1–2. Variants and their accuracy; building may use at most 40% of the budget.
   const original: VariantInfo = { name: 'original', method: 'original', path: o.modelPath, sizeBytes: model.length, accuracy: await scoreAccuracy(model), buildSeconds: 0 };
   variants.push({ ...original, served: false });
-  for (const m of methods) {
-    const name = m.kind === 'distill' ? `distill-${m.student}` : m.kind === 'prune' ? `prune-${m.sparsity}` : m.kind === 'prune-structured' ? `prune-structured-${m.ratio}` : m.kind;
+  for (const { method: m, name, file } of planned) {
     if (o.signal?.aborted || elapsed() > 0.4 * budgetMs) {
       notes.push(`variant ${name} not built: ${o.signal?.aborted ? 'cancelled' : 'building would exceed 40% of the budget'}`);
       continue;
@@ -110,9 +107,9 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
     tick(`building ${name}`);
     const t0 = Date.now();
     try {
-      const epochs = m.kind === 'distill' ? (o.distillEpochs ?? 3) : o.fineTuneEpochs ?? 1;
+      const epochs = m.epochs?.role === 'student' ? (o.distillEpochs ?? 3) : (o.fineTuneEpochs ?? 1);
       const { bytes } = await buildVariant({ runner: engine, model, method: m, train, test, epochs, calibrationSamples: 256 });
-      const path = join(variantDir, `${name}.onnx`);
+      const path = join(variantDir, file);
       writeFileAtomic(path, bytes);
       variants.push({ name, method: m.kind, path, sizeBytes: bytes.length, accuracy: await scoreAccuracy(bytes), buildSeconds: (Date.now() - t0) / 1000, served: false });
     } catch (err) {

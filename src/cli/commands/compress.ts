@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { type Command } from 'commander';
 import { invalidArgument, LeptonError } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
-import { compressModel, parseMethod, reportMarkdown, writeCompressOutput, METHOD_HELP } from '../../compress/index.js';
+import { compressModel, parseMethod, reportMarkdown, writeCompressOutput, METHOD_HELP, methodsHelp, epochsHelp } from '../../compress/index.js';
 import { loadDataset } from '../../data/index.js';
 import { getEngine } from '../../runtime/index.js';
 import { out, runCommand } from '../output.js';
@@ -45,9 +45,9 @@ export function register(program: Command): void {
     .description('quantize, prune or distill an ONNX model and report size, accuracy and latency against the original')
     .requiredOption('--model <file>', 'input model.onnx')
     .requiredOption('--method <m>', METHOD_HELP)
-    .requiredOption('--dataset <name>', 'mnist | fashion-mnist (calibration, fine-tuning, accuracy)')
+    .requiredOption('--dataset <name>', 'mnist | mnist-small | fashion-mnist (calibration, fine-tuning, accuracy)')
     .requiredOption('--out <dir>', 'output folder (model.onnx, report.json, report.md)')
-    .option('--epochs <n>', 'fine-tune epochs after pruning (default 0) / student epochs for distill (default 5)')
+    .option('--epochs <n>', epochsHelp())
     .option('--lr <x>', 'learning rate for fine-tuning or distillation')
     .option('--calibration <kind>', 'int8-static calibration: minmax | percentile', 'percentile')
     .option('--calibration-samples <n>', 'int8-static: number of training samples to calibrate on', '256')
@@ -57,6 +57,7 @@ export function register(program: Command): void {
     .option('--limit-test <n>', 'use only the first N test images')
     .option('--seed <n>', 'seed of student init and shuffling', '1')
     .option('--json', 'print the report as JSON')
+    .addHelpText('after', `\n${methodsHelp()}`)
     .action((f: Flags) =>
       runCommand(async () => {
         const method = parseMethod(f.method);

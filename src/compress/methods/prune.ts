@@ -1,0 +1,29 @@
+/** `prune:<sparsity>`: zero the smallest weights by magnitude, optionally fine-tune with the zeros held. */
+import { pruneMagnitude } from '../../onnx/prune.js';
+import { noProgress } from '../../core/progress.js';
+import { fitGraph } from '../fit.js';
+import { GraphProgram } from '../graph-program.js';
+import { defineMethod, fraction } from './method.js';
+
+const EPOCHS = { role: 'fine-tune', default: 0 } as const;
+
+export const prune = defineMethod({
+  kind: 'prune',
+  usage: 'prune:<sparsity 0..1>',
+  help: 'zero that fraction of weights by magnitude (file size unchanged)',
+  epochs: EPOCHS,
+  examples: ['prune:0.5', 'prune:0.9'],
+  parse: (arg) => fraction('prune', arg),
+  format: (sparsity) => String(sparsity),
+  build: async (sparsity, o) => {
+    const r = pruneMagnitude(o.model, sparsity);
+    const epochs = o.epochs ?? EPOCHS.default;
+    let bytes = r.bytes;
+    if (epochs > 0) {
+      const p = new GraphProgram(bytes);
+      fitGraph(p, o.train, { epochs, lr: o.lr ?? 1e-3, masks: r.masks, seed: o.seed ?? 1, progress: o.progress ?? noProgress });
+      bytes = p.toBytes();
+    }
+    return { bytes, details: { targetSparsity: sparsity, fineTuneEpochs: epochs, note: 'dense storage: zeros do not speed up onnxruntime' } };
+  },
+});

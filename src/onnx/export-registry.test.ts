@@ -1,5 +1,6 @@
-// Every nn layer type has an ONNX exporter, and each layer's example exports on its own to ops the
-// exporter declares and runs in onnxruntime to the same numbers as our forward pass.
+// Every nn layer type has an ONNX exporter whose ops the one op table runs, and each layer's example
+// exports on its own to the ops the exporter declares and runs in onnxruntime to the same numbers
+// as our forward pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -10,10 +11,15 @@ import { LAYER_DEFS, LAYER_TYPES, Sequential, Linear, ReLU, buildModule, type La
 import { LAYER_EXPORTERS, layerExporter } from './export-registry.js';
 import { exportOnnx } from './export.js';
 import { readModel } from './reader.js';
+import { findOp } from './ops/op-table.js';
 
 test('the exporters are keyed by exactly the nn layer types', () => {
   assert.deepEqual(Object.keys(LAYER_EXPORTERS).sort(), [...LAYER_TYPES].sort());
   assert.throws(() => layerExporter('lstm'), (e: unknown) => e instanceof LeptonError && e.code === 'LEPTON_ERR_UNSUPPORTED');
+});
+
+test('every op an exporter emits is in the op table (so the native engine and compress run it)', () => {
+  for (const [type, e] of Object.entries(LAYER_EXPORTERS)) for (const op of e.ops) assert.ok(findOp(op), `${type} emits ${op}, which the op table lacks`);
 });
 
 for (const def of LAYER_DEFS) {

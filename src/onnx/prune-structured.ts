@@ -7,7 +7,8 @@
 import { invalidArgument, LeptonError } from '../core/errors.js';
 import { buildModel, type NodeSpec, type TensorInit } from './builder.js';
 import { readModel } from './reader.js';
-import { channelOf, consumers, intAttr, toSpec, weightedNodes, type WeightedNode } from './quantize-graph.js';
+import { attrInt } from './ops/attributes.js';
+import { channelOf, consumers, toSpec, weightedNodes, type WeightedNode } from './quantize-graph.js';
 
 /** Ops between two layers that act per channel (their parameters, if any, are sliced too). */
 const PASS_THROUGH = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Selu', 'Gelu', 'MaxPool', 'AveragePool', 'Dropout', 'Identity', 'BatchNormalization', 'Add']);
@@ -61,7 +62,7 @@ export function pruneStructured(modelBytes: Uint8Array, ratio: number): Structur
     const ch = channelOf({ ...wn, weight: { ...wn.weight, dims: w.dims, data: w.data as Float32Array } });
     (w.data as Float32Array).forEach((v, i) => (norms[ch(i)]! += v * v));
     const keep = Array.from(norms.keys()).sort((a, b) => norms[b]! - norms[a]!).slice(0, keepN).sort((a, b) => a - b);
-    const outAxis = wn.kind === 'conv' || (wn.kind === 'gemm' && intAttr(wn.node, 'transB', 0)) ? 0 : 1;
+    const outAxis = wn.kind === 'conv' || (wn.kind === 'gemm' && attrInt(wn.node, 'transB', 0)) ? 0 : 1;
     rewrites.set(w.name, sliceAxis(w, outAxis, keep));
     for (const p of chain.perChannel) {
       const t = get(p)!;
@@ -70,7 +71,7 @@ export function pruneStructured(modelBytes: Uint8Array, ratio: number): Structur
     // Next layer: drop the inputs of removed units; after a Flatten each channel owns a block of h·w inputs.
     const next = chain.next;
     const nw = get(next.weight.name)!;
-    const inAxis = next.kind === 'conv' ? 1 : next.kind === 'gemm' && intAttr(next.node, 'transB', 0) ? 1 : 0;
+    const inAxis = next.kind === 'conv' ? 1 : next.kind === 'gemm' && attrInt(next.node, 'transB', 0) ? 1 : 0;
     const block = nw.dims[inAxis]! / c;
     if (!Number.isInteger(block)) throw new LeptonError('LEPTON_ERR_UNSUPPORTED', `structured prune: ${next.node.name} input width ${nw.dims[inAxis]} is not a multiple of ${c}`);
     const cols = keep.flatMap((k) => Array.from({ length: block }, (_, j) => k * block + j));
@@ -112,7 +113,7 @@ function followChain(wn: WeightedNode, readers: Map<string, NodeSpec[]>, byNode:
     if (next) return next.node.inputs[0] === value && (flattened || next.kind === wn.kind || (wn.kind !== 'conv' && next.kind !== 'conv')) ? { next, perChannel, reshapes } : null;
     if (n.opType === 'Flatten' || n.opType === 'Reshape') {
       if (wn.kind !== 'conv' || flattened) return null;
-      if (n.opType === 'Flatten' && intAttr(n, 'axis', 1) !== 1) return null;
+      if (n.opType === 'Flatten' && attrInt(n, 'axis', 1) !== 1) return null;
       if (n.opType === 'Reshape') reshapes.push(n.inputs[1]!);
       flattened = true;
     } else if (!PASS_THROUGH.has(n.opType)) {

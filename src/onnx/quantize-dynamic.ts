@@ -6,12 +6,12 @@
  */
 import { LeptonError } from '../core/errors.js';
 import { attr, buildModel, type NodeSpec } from './builder.js';
+import { attrFloat } from './ops/attributes.js';
 import { readModel } from './reader.js';
 import {
   dropUnusedInitializers,
   atLeastOpset,
   channelOf,
-  floatAttr,
   quantizePerChannel,
   toSpec,
   weightedNodes,
@@ -69,7 +69,7 @@ export function quantizeDynamic(modelBytes: Uint8Array, options: DynamicQuantize
       skipped.push({ node: name, reason: `only ${wn.weight.data.length} weights` });
       continue;
     }
-    if (wn.kind === 'gemm' && (floatAttr(wn.node, 'alpha', 1) !== 1 || floatAttr(wn.node, 'beta', 1) !== 1)) {
+    if (wn.kind === 'gemm' && (attrFloat(wn.node, 'alpha', 1) !== 1 || attrFloat(wn.node, 'beta', 1) !== 1)) {
       skipped.push({ node: name, reason: 'Gemm with alpha/beta ≠ 1' });
       continue;
     }

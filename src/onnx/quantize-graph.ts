@@ -4,6 +4,7 @@
  */
 import { LeptonError } from '../core/errors.js';
 import { type ModelSpec, type NodeSpec, type TensorInit } from './builder.js';
+import { attrInt } from './ops/attributes.js';
 import { type OnnxModel, type OnnxNode, type OnnxTensor } from './reader.js';
 
 /** A parsed model converted to the builder's spec, ready to edit and re-serialize with buildModel. */
@@ -49,16 +50,6 @@ export function producers(nodes: readonly NodeSpec[]): Map<string, NodeSpec> {
   return m;
 }
 
-export function intAttr(n: NodeSpec, name: string, dflt: number): number {
-  const a = n.attrs?.[name];
-  return a && a.type === 'int' ? a.value : dflt;
-}
-
-export function floatAttr(n: NodeSpec, name: string, dflt: number): number {
-  const a = n.attrs?.[name];
-  return a && a.type === 'float' ? a.value : dflt;
-}
-
 /**
  * A node whose weight is a constant float32 initializer we can rewrite: MatMul (W [K, N]),
  * Gemm (W [N, K] when transB=1, else [K, N]; transA must be 0) and Conv (W [Cout, Cin/g, kh, kw]).
@@ -81,8 +72,8 @@ export function weightedNodes(spec: ReturnType<typeof toSpec>): WeightedNode[] {
     const weight = w as OnnxTensor;
     if (node.opType === 'MatMul' && w.dims.length === 2) {
       found.push({ node, kind: 'matmul', weight, outChannels: w.dims[1]! });
-    } else if (node.opType === 'Gemm' && w.dims.length === 2 && intAttr(node, 'transA', 0) === 0) {
-      found.push({ node, kind: 'gemm', weight, outChannels: intAttr(node, 'transB', 0) ? w.dims[0]! : w.dims[1]! });
+    } else if (node.opType === 'Gemm' && w.dims.length === 2 && attrInt(node, 'transA', 0) === 0) {
+      found.push({ node, kind: 'gemm', weight, outChannels: attrInt(node, 'transB', 0) ? w.dims[0]! : w.dims[1]! });
     } else if (node.opType === 'Conv' && w.dims.length >= 3) {
       found.push({ node, kind: 'conv', weight, outChannels: w.dims[0]! });
     }
@@ -97,7 +88,7 @@ export function channelOf(wn: WeightedNode): (i: number) => number {
     const per = dims.slice(1).reduce((a, b) => a * b, 1);
     return (i) => Math.floor(i / per);
   }
-  if (wn.kind === 'gemm' && intAttr(wn.node, 'transB', 0)) return (i) => Math.floor(i / dims[1]!);
+  if (wn.kind === 'gemm' && attrInt(wn.node, 'transB', 0)) return (i) => Math.floor(i / dims[1]!);
   return (i) => i % dims[1]!;
 }
 
@@ -105,7 +96,7 @@ export function channelOf(wn: WeightedNode): (i: number) => number {
 export function weightKN(wn: WeightedNode): { k: number; n: number; data: Float32Array } {
   const w = wn.weight.data as Float32Array;
   const [d0, d1] = [wn.weight.dims[0]!, wn.weight.dims[1]!];
-  if (wn.kind === 'gemm' && intAttr(wn.node, 'transB', 0)) {
+  if (wn.kind === 'gemm' && attrInt(wn.node, 'transB', 0)) {
     const t = new Float32Array(w.length); // [K=d1, N=d0]
     for (let o = 0; o < d0; o++) for (let i = 0; i < d1; i++) t[i * d0 + o] = w[o * d1 + i]!;
     return { k: d1, n: d0, data: t };

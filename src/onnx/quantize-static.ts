@@ -6,7 +6,8 @@
 import { LeptonError } from '../core/errors.js';
 import { buildModel, type NodeSpec } from './builder.js';
 import { readModel } from './reader.js';
-import { atLeastOpset, dropUnusedInitializers, consumers, floatAttr, int8WeightDequantizer, intAttr, toSpec, weightedNodes, type QuantizeResult } from './quantize-graph.js';
+import { attrFloat, attrInt } from './ops/attributes.js';
+import { atLeastOpset, dropUnusedInitializers, consumers, int8WeightDequantizer, toSpec, weightedNodes, type QuantizeResult } from './quantize-graph.js';
 
 const SAME_RANGE_OPS = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze']);
 
@@ -90,12 +91,12 @@ export function quantizeStatic(modelBytes: Uint8Array, options: StaticQuantizeOp
       skipped.push({ node: nodeName, reason: `input '${wn.node.inputs[0]!}' has no calibration range` });
       continue;
     }
-    if (wn.kind === 'gemm' && (floatAttr(wn.node, 'alpha', 1) !== 1 || floatAttr(wn.node, 'beta', 1) !== 1)) {
+    if (wn.kind === 'gemm' && (attrFloat(wn.node, 'alpha', 1) !== 1 || attrFloat(wn.node, 'beta', 1) !== 1)) {
       skipped.push({ node: nodeName, reason: 'Gemm with alpha/beta ≠ 1' });
       continue;
     }
     const c = wn.outChannels;
-    const axis = wn.kind === 'matmul' || (wn.kind === 'gemm' && intAttr(wn.node, 'transB', 0) === 0) ? 1 : 0;
+    const axis = wn.kind === 'matmul' || (wn.kind === 'gemm' && attrInt(wn.node, 'transB', 0) === 0) ? 1 : 0;
     const { node: wdqNode, scales } = int8WeightDequantizer(wn, spec, fresh, axis);
     const pre: NodeSpec[] = [wdqNode];
     wn.node.inputs[1] = wdqNode.outputs[0]!;

@@ -1,6 +1,7 @@
 // One op table serves inference and training: a graph run by the native engine (no grad) and by
 // GraphProgram (compress fine-tuning, with grad) gives bit-identical outputs for Gemm, Conv, the
-// pools and BatchNormalization, both agree with onnxruntime, and gradients flow through every entry.
+// pools and BatchNormalization, both agree with onnxruntime, gradients flow through every entry,
+// and a new entry works in both paths at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -9,9 +10,11 @@ import { LeptonError } from '../src/core/errors.js';
 import { GraphBuilder, attr } from '../src/onnx/builder.js';
 import { nativeEngine } from '../src/runtime/native-engine.js';
 import { GraphProgram } from '../src/compress/graph-program.js';
-import { Tensor, gradCheck, noGrad, mul, sum } from '../src/tensor/index.js';
+import { Tensor, gradCheck, noGrad, mul, scale, sum } from '../src/tensor/index.js';
 import { quantizeDynamic } from '../src/onnx/quantize-dynamic.js';
 import { maxAbsDiff } from './fixtures/models.js';
+import { OP_TABLE, type OpEntry } from '../src/onnx/ops/op-table.js';
+import { f32 } from '../src/onnx/ops/types.js';
 
 const rng = new Rng(11);
 const rand = (n: number, std = 0.5): Float32Array => Float32Array.from({ length: n }, () => rng.normal(0, std));
@@ -102,4 +105,31 @@ test('a malformed attribute is refused by both paths with the same typed error',
     await s.close();
   }
   assert.throws(() => new GraphProgram(bytes).forward(new Tensor(new Float32Array(3), [1, 3])), bad);
+});
+
+test('a new entry in the table is picked up by both paths, with no other change', async () => {
+  let calls = 0;
+  const Triple: OpEntry = { opType: 'TripleForTest', differentiable: true, run: (i) => (calls++, [f32(scale(i[0]!.t, 3))]) };
+  const g = new GraphBuilder({ opset: 13 });
+  g.input('x', 'float32', ['N', 2]);
+  g.node('Relu', [g.node('TripleForTest', ['x'])], {}, ['y']);
+  g.output('y', 'float32', ['N', 2]);
+  const bytes = g.toBytes();
+  await assert.rejects(nativeEngine.load(bytes), (e: unknown) => e instanceof LeptonError && e.code === 'LEPTON_ERR_UNSUPPORTED');
+  const table = OP_TABLE as Map<string, OpEntry>; // the table is read-only to library code; the test adds and removes one entry
+  table.set('TripleForTest', Triple);
+  try {
+    const s = await nativeEngine.load(bytes);
+    const out = (await s.run({ x: { data: Float32Array.of(1, -2), dims: [1, 2] } }))['y']!.data;
+    await s.close();
+    const x = new Tensor(Float32Array.of(1, -2), [1, 2], true);
+    const y = new GraphProgram(bytes).forward(x);
+    sum(y).backward();
+    assert.deepEqual(Array.from(out), [3, 0]);
+    assert.deepEqual(Array.from(y.data), [3, 0]);
+    assert.deepEqual(Array.from(x.grad!), [3, 0]);
+    assert.equal(calls, 2);
+  } finally {
+    table.delete('TripleForTest');
+  }
 });

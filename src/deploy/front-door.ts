@@ -1,7 +1,8 @@
 /**
  * The front door: one HTTP server for the whole platform. `/deployments/…` goes straight to the
  * gateway's raw handler (no framework on the hot path); everything else (`/api/v1`, `/metrics`,
- * `/healthz`) is fastify. Hook lists for both halves are where auth plugs in later.
+ * `/healthz`) is fastify. Token auth runs as hooks on both halves (security.ts): by the matched
+ * route's declared scope on the API, by the deployment routed to on the gateway.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';

@@ -21,7 +21,7 @@ export interface PlatformOptions {
   host: string;
   logger?: Logger;
   gatewayDefaults?: Partial<RouteOptions>;
-  /** Gateway pre-handlers (auth later). */
+  /** Extra gateway pre-handlers: run after the security wiring's token check, before proxying. */
   preHandlers?: PreHandler[];
   apiHooks?: FrontDoorOptions['apiHooks'];
   controlPlane?: Omit<ControlPlaneOptions, 'home' | 'store' | 'registry' | 'gateway' | 'logger'>;

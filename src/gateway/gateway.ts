@@ -1,7 +1,7 @@
 /**
  * The gateway: routes `/deployments/{name}/…` to the deployment's replicas through its Route and
- * the proxy. The control plane registers deployments and replicas here; pre-handlers (an auth
- * hook later) run before routing. It is a raw Node handler so the hot path skips any framework.
+ * the proxy. The control plane registers deployments and replicas here; pre-handlers (token auth
+ * for the exact deployment named) run before proxying. It is a raw Node handler so the hot path skips any framework.
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LeptonError } from '../core/errors.js';

@@ -68,11 +68,10 @@ export class ModelRunner {
   predict(feed: Feed, timeoutMs?: number): Promise<Outputs> {
     // Check each request alone, so one bad request can never fail the batch it would join.
     checkFeed(this.session.inputs, feed);
-    const rows = feed[this.first]?.dims[0];
-    for (const info of this.session.inputs) {
-      const t = feed[info.name];
-      if (!t) throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `missing input '${info.name}'`);
-      if (t.dims[0] !== rows) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', 'all inputs must have the same number of rows');
+    // checkFeed judges each input alone (and that none is missing); batching along dim 0 also needs them to agree on rows.
+    const rows = feed[this.first]!.dims[0];
+    if (this.session.inputs.some((info) => feed[info.name]!.dims[0] !== rows)) {
+      throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', 'all inputs must have the same number of rows');
     }
     return this.batcher.submit(feed, timeoutMs);
   }

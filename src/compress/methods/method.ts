@@ -69,6 +69,19 @@ export function defineMethod<P>(d: {
   };
 }
 
+/** Declare a method spelled by its kind alone ('fp16'): any ':argument' is INVALID_ARGUMENT. */
+export function defineMethodWithoutArgument(d: { kind: string; help: string; build(input: VariantInput): Promise<Variant> }): MethodEntry {
+  return defineMethod<void>({
+    kind: d.kind,
+    usage: d.kind,
+    help: d.help,
+    examples: [d.kind],
+    parse: (arg) => noArgument(d.kind, arg),
+    format: () => undefined,
+    build: (_, input) => d.build(input),
+  });
+}
+
 /** Argument reader of methods that take none. */
 export function noArgument(kind: string, arg: string | undefined): void {
   if (arg !== undefined) throw invalidArgument(`method ${kind} takes no argument; got '${kind}:${arg}'`);

@@ -1,8 +1,6 @@
 /** `prune:<sparsity>`: zero the smallest weights by magnitude, optionally fine-tune with the zeros held. */
 import { pruneMagnitude } from '../../onnx/prune.js';
-import { noProgress } from '../../core/progress.js';
-import { fitGraph } from '../fit.js';
-import { GraphProgram } from '../graph-program.js';
+import { fineTune } from './fine-tune.js';
 import { defineMethod, fraction } from './method.js';
 
 const EPOCHS = { role: 'fine-tune', default: 0 } as const;
@@ -14,16 +12,11 @@ export const prune = defineMethod({
   epochs: EPOCHS,
   examples: ['prune:0.5', 'prune:0.9'],
   parse: (arg) => fraction('prune', arg),
-  format: (sparsity) => String(sparsity),
+  format: String,
   build: async (sparsity, o) => {
     const r = pruneMagnitude(o.model, sparsity);
     const epochs = o.epochs ?? EPOCHS.default;
-    let bytes = r.bytes;
-    if (epochs > 0) {
-      const p = new GraphProgram(bytes);
-      fitGraph(p, o.train, { epochs, lr: o.lr ?? 1e-3, masks: r.masks, seed: o.seed ?? 1, progress: o.progress ?? noProgress });
-      bytes = p.toBytes();
-    }
+    const bytes = fineTune(r.bytes, o, epochs, r.masks);
     return { bytes, details: { targetSparsity: sparsity, fineTuneEpochs: epochs, note: 'dense storage: zeros do not speed up onnxruntime' } };
   },
 });

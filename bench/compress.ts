@@ -53,7 +53,7 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 let base: { acc: number; size: number; p50: number; thr: number } | null = null;
 for (const method of ['int8-dynamic', 'int8-static', 'fp16', 'prune:0.5', 'prune-structured:0.5', 'distill:mlp-64']) {
   const epochs = method.startsWith('prune') ? 1 : method.startsWith('distill') ? 3 : 0;
-  const { report } = await compressModel({ runner: ortEngine, model, method: parseMethod(method), train, test, epochs, measure: { latencyIters: 500, minMs: 800 } });
+  const { report } = await compressModel({ engine: ortEngine, model, method: parseMethod(method), train, test, epochs, measure: { latencyIters: 500, minMs: 800 } });
   const o = report.original!;
   const v = report.variant!;
   const r = report.ratios!;

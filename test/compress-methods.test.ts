@@ -30,7 +30,7 @@ before(async () => {
 });
 
 async function variantAccuracy(method: string, extra: { epochs?: number } = {}): Promise<{ acc: number; bytes: Uint8Array; details: Record<string, unknown> }> {
-  const { bytes, report } = await compressModel({ runner: ortEngine, model, method: parseMethod(method), train, test: testSet, skipMeasure: true, calibrationSamples: 128, ...extra });
+  const { bytes, report } = await compressModel({ engine: ortEngine, model, method: parseMethod(method), train, test: testSet, skipMeasure: true, calibrationSamples: 128, ...extra });
   readModel(bytes); // valid ONNX
   return { acc: await accuracy(await ortEngine.load(bytes, { threads: 1 }), testSet), bytes, details: report.details };
 }
@@ -44,7 +44,7 @@ for (const method of ['int8-dynamic', 'int8-static', 'fp16']) {
 }
 
 test('int8-static with min-max calibration also stays within bounds', async () => {
-  const { bytes } = await compressModel({ runner: ortEngine, model, method: parseMethod('int8-static'), train, test: testSet, skipMeasure: true, calibration: 'minmax', calibrationSamples: 64 });
+  const { bytes } = await compressModel({ engine: ortEngine, model, method: parseMethod('int8-static'), train, test: testSet, skipMeasure: true, calibration: 'minmax', calibrationSamples: 64 });
   const acc = await accuracy(await ortEngine.load(bytes), testSet);
   assert.ok(Math.abs(acc - baseAcc) <= 0.015, `${acc} vs ${baseAcc}`);
 });

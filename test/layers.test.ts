@@ -10,9 +10,9 @@ const SRC = resolve(import.meta.dirname, '..', 'src');
 const L0 = ['core'];
 const L1 = [...L0, 'tensor'];
 const L2 = [...L1, 'nn', 'ml', 'data', 'vision'];
-const L3 = [...L2, 'onnx', 'compress'];
+const L3 = [...L2, 'onnx', 'parallel'];
 const L4 = [...L3, 'runtime'];
-const L5 = [...L4, 'photon'];
+const L5 = [...L4, 'compress', 'explain', 'photon'];
 const L6 = [...L5, 'serve', 'secure'];
 
 /** folder → the folders it may import from (itself always allowed). Mirrors ARCHITECTURE.md. */
@@ -24,13 +24,21 @@ export const ALLOWED: Record<string, string[]> = {
   data: L1,
   vision: [...L1, 'ml', 'data'],
   onnx: L2,
-  compress: [...L2, 'onnx'],
+  // Beside onnx, above nn: process groups, collectives and data-parallel training.
+  parallel: L2,
   runtime: L3,
+  // Compress uses the runtime Engine (ort or native) to score, calibrate and measure variants.
+  compress: L4,
+  // Explanations run models through runtime and gradients through the op table (onnx).
+  explain: L4,
   photon: L4,
   serve: L5,
   secure: L0,
   gateway: L6,
   deploy: [...L6, 'gateway'],
+  jobs: [...L6, 'gateway'],
+  // Exports deployments and jobs, so it sits beside them and may read both.
+  k8s: [...L6, 'gateway', 'deploy', 'jobs'],
   navigator: [...L6, 'gateway', 'deploy'],
   federated: L6,
   client: L0,
@@ -90,4 +98,18 @@ test('every src folder is in the layer table', () => {
   for (const name of readdirSync(SRC)) {
     if (statSync(join(SRC, name)).isDirectory()) assert.ok(name in ALLOWED, `src/${name} missing from the table`);
   }
+});
+
+test('the table itself is acyclic, and compress sits above runtime', () => {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (folder: string, path: string[]): void => {
+    if (state.get(folder) === 'done') return;
+    assert.notEqual(state.get(folder), 'visiting', `layer cycle: ${[...path, folder].join(' → ')}`);
+    state.set(folder, 'visiting');
+    for (const dep of ALLOWED[folder] ?? []) if (dep !== '*') visit(dep, [...path, folder]);
+    state.set(folder, 'done');
+  };
+  for (const folder of Object.keys(ALLOWED)) visit(folder, []);
+  assert.ok(ALLOWED['compress']!.includes('runtime'), 'compress uses the runtime Engine');
+  assert.ok(!ALLOWED['runtime']!.includes('compress'), 'runtime must not depend on compress');
 });

@@ -7,7 +7,8 @@ import { invalidArgument } from '../core/errors.js';
 import { take, type ImageDataset } from '../data/index.js';
 import { calibrationModel } from '../onnx/quantize-calib.js';
 import { type TensorRange } from '../onnx/quantize-static.js';
-import { inputDims, type ModelRunner } from './runner.js';
+import { type Engine } from '../runtime/engine.js';
+import { inputDims } from './predict.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 
@@ -33,7 +34,7 @@ export function quantileSorted(sorted: Float32Array, q: number): number {
 }
 
 /** Ranges of the graph input and every float activation, by tensor name. */
-export async function calibrate(runner: ModelRunner, modelBytes: Uint8Array, ds: ImageDataset, options: CalibrateOptions = {}): Promise<Record<string, TensorRange>> {
+export async function calibrate(engine: Engine, modelBytes: Uint8Array, ds: ImageDataset, options: CalibrateOptions = {}): Promise<Record<string, TensorRange>> {
   const n = options.samples ?? 256;
   const method = options.method ?? 'minmax';
   const pct = options.percentile ?? 99.99;
@@ -41,7 +42,7 @@ export async function calibrate(runner: ModelRunner, modelBytes: Uint8Array, ds:
   if (!(pct > 50 && pct <= 100)) throw invalidArgument(`calibration percentile must be in (50, 100], got ${pct}`);
   const data = take(ds, n);
   const { bytes, tensors } = calibrationModel(modelBytes);
-  const session = await runner.load(bytes, { threads: 1 });
+  const session = await engine.load(bytes, { threads: 1 });
   const inName = session.inputs[0]!.name;
   const names = [inName, ...tensors];
   const mins = new Map(names.map((t) => [t, Infinity]));

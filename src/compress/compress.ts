@@ -4,17 +4,18 @@
  * distill:mlp-64, …), then measure it against the original; returns the bytes and a report.
  */
 import { type ProgressSink } from '../core/progress.js';
+import { type Engine } from '../runtime/engine.js';
 import { type ImageDataset } from '../data/index.js';
 import { type CalibrationMethod } from './calibrate.js';
 import { measureModel, type MeasureOptions, type ModelMetrics } from './measure.js';
 import { type CompressMethod, type Variant } from './methods/method.js';
-import { type ModelRunner } from './runner.js';
 
 export { METHODS, METHOD_HELP, parseMethod, methodsHelp, epochsHelp, fileSafeName } from './methods/registry.js';
 export { defineMethod, type CompressMethod, type MethodEntry, type EpochsUse, type Variant, type VariantInput } from './methods/method.js';
 
 export interface CompressOptions {
-  runner: ModelRunner;
+  /** The runtime engine (ort or native) that scores, calibrates and measures the models. */
+  engine: Engine;
   model: Uint8Array;
   method: CompressMethod;
   train: ImageDataset;
@@ -55,8 +56,8 @@ export async function compressModel(o: CompressOptions): Promise<{ bytes: Uint8A
   let original: ModelMetrics | null = null;
   let variant: ModelMetrics | null = null;
   if (!o.skipMeasure) {
-    original = await measureModel(o.runner, o.model, o.test, o.measure);
-    variant = await measureModel(o.runner, bytes, o.test, o.measure);
+    original = await measureModel(o.engine, o.model, o.test, o.measure);
+    variant = await measureModel(o.engine, bytes, o.test, o.measure);
   }
   const ratios =
     original && variant

@@ -6,7 +6,8 @@
 import { sampleSize, type ImageDataset } from '../data/index.js';
 import { readModel } from '../onnx/reader.js';
 import { paramCount, weightZeroFraction } from '../onnx/quantize-graph.js';
-import { accuracy, inputDims, type ModelRunner } from './runner.js';
+import { type Engine } from '../runtime/engine.js';
+import { accuracy, inputDims } from './predict.js';
 
 export interface ModelMetrics {
   sizeBytes: number;
@@ -35,9 +36,9 @@ export function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1))]!;
 }
 
-export async function measureModel(runner: ModelRunner, bytes: Uint8Array, test: ImageDataset, options: MeasureOptions = {}): Promise<ModelMetrics> {
+export async function measureModel(engine: Engine, bytes: Uint8Array, test: ImageDataset, options: MeasureOptions = {}): Promise<ModelMetrics> {
   const model = readModel(bytes);
-  const session = await runner.load(bytes, { threads: options.threads ?? 1 });
+  const session = await engine.load(bytes, { threads: options.threads ?? 1 });
   try {
     const acc = await accuracy(session, test);
     const d = sampleSize(test);

@@ -108,7 +108,7 @@ export async function navigate(o: NavigatorOptions): Promise<{ report: Navigator
     const t0 = Date.now();
     try {
       const epochs = m.epochs?.role === 'student' ? (o.distillEpochs ?? 3) : (o.fineTuneEpochs ?? 1);
-      const { bytes } = await buildVariant({ runner: engine, model, method: m, train, test, epochs, calibrationSamples: 256 });
+      const { bytes } = await buildVariant({ engine, model, method: m, train, test, epochs, calibrationSamples: 256 });
       const path = join(variantDir, file);
       writeFileAtomic(path, bytes);
       variants.push({ name, method: m.kind, path, sizeBytes: bytes.length, accuracy: await scoreAccuracy(bytes), buildSeconds: (Date.now() - t0) / 1000, served: false });

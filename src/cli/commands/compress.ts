@@ -75,7 +75,7 @@ export function register(program: Command): void {
         const progress = new StreamProgress(process.stderr);
         progress.setLabel(`compress ${f.method}`);
         const { bytes, report } = await compressModel({
-          runner: await getEngine('ort'),
+          engine: await getEngine('ort'),
           model,
           method,
           train,

@@ -8,7 +8,7 @@ import { sampleSize } from '../../data/index.js';
 import { readModel } from '../../onnx/reader.js';
 import { fitGraph } from '../fit.js';
 import { GraphProgram } from '../graph-program.js';
-import { predictAll } from '../runner.js';
+import { predictAll } from '../predict.js';
 import { buildStudent, parseStudent, studentName, type StudentSpec } from '../students.js';
 import { defineMethod, type Variant, type VariantInput } from './method.js';
 
@@ -29,7 +29,7 @@ async function distillStudent(spec: StudentSpec, o: VariantInput): Promise<Varia
   const student = studentName(spec);
   const teacherModel = readModel(o.model);
   const input = teacherModel.graph.inputs[0]!;
-  const session = await o.runner.load(o.model);
+  const session = await o.engine.load(o.model);
   let teacher: { logits: Float32Array; classes: number };
   try {
     teacher = await predictAll(session, o.train);

@@ -1,34 +1,18 @@
 /**
- * What compression needs from an inference engine, as a structural type: runtime's `Engine`
- * (layer 4) satisfies it, and the CLI passes one in. This keeps compress in layer 3 while the
- * teacher logits, calibration and accuracy all come from the real onnxruntime sessions.
+ * Dataset-level helpers over a runtime `Session` (ort or native): batch a dataset through the
+ * model, collect its logits, score accuracy. Teacher logits, calibration and measurement use them.
  */
 import { sampleSize, type ImageDataset } from '../data/index.js';
-
-export interface RunnerTensor {
-  data: Float32Array;
-  dims: number[];
-}
-
-export interface RunnerSession {
-  readonly inputs: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | string> }>;
-  readonly outputs: ReadonlyArray<{ name: string }>;
-  run(inputs: Record<string, RunnerTensor>): Promise<Record<string, RunnerTensor>>;
-  close(): Promise<void>;
-}
-
-export interface ModelRunner {
-  load(model: Uint8Array, options?: { threads?: number }): Promise<RunnerSession>;
-}
+import { type Session } from '../runtime/engine.js';
 
 /** Input dims for a batch of b samples, following the session's declared input rank. */
-export function inputDims(session: RunnerSession, ds: Pick<ImageDataset, 'shape'>, b: number): number[] {
+export function inputDims(session: Pick<Session, 'inputs'>, ds: Pick<ImageDataset, 'shape'>, b: number): number[] {
   const rank = session.inputs[0]?.shape.length ?? 2;
   return rank === 4 ? [b, ...ds.shape] : [b, sampleSize(ds)];
 }
 
 /** Run the whole dataset through the session; returns the first output [n, classes] row-major. */
-export async function predictAll(session: RunnerSession, ds: ImageDataset, batchSize = 256, outputName?: string): Promise<{ logits: Float32Array; classes: number }> {
+export async function predictAll(session: Session, ds: ImageDataset, batchSize = 256, outputName?: string): Promise<{ logits: Float32Array; classes: number }> {
   const d = sampleSize(ds);
   const inName = session.inputs[0]!.name;
   const outName = outputName ?? session.outputs[0]!.name;
@@ -58,7 +42,7 @@ export function accuracyOf(logits: Float32Array, classes: number, labels: Int32A
   return labels.length === 0 ? 0 : correct / labels.length;
 }
 
-export async function accuracy(session: RunnerSession, ds: ImageDataset): Promise<number> {
+export async function accuracy(session: Session, ds: ImageDataset): Promise<number> {
   const { logits, classes } = await predictAll(session, ds);
   return accuracyOf(logits, classes, ds.y);
 }

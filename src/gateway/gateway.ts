@@ -11,7 +11,7 @@ import { sendError } from '../core/http-errors.js';
 import { GatewayMetrics } from './metrics.js';
 import { type MemberSpec } from './member.js';
 import { proxy } from './proxy.js';
-import { DEFAULT_ROUTE_OPTIONS, Route, type RouteOptions } from './route.js';
+import { DEFAULT_ROUTE_OPTIONS, Route, type ReplicaOutlook, type RouteOptions } from './route.js';
 import { type PolicyName } from './types.js';
 import { type Registry } from 'prom-client';
 
@@ -26,8 +26,8 @@ export interface GatewayOptions {
   /** Defaults every route starts from; per-deployment overrides are merged over them. */
   defaults?: Partial<RouteOptions>;
   preHandlers?: PreHandler[];
-  /** A request found a deployment with no replica: the autoscaler may scale it from zero. */
-  onDemand?: (deployment: string) => void;
+  /** A request found a deployment with no replica: the autoscaler may scale it from zero; the answer says whether waiting helps. */
+  onDemand?: (deployment: string) => ReplicaOutlook | void;
 }
 
 export interface ReplicaStats {

@@ -13,8 +13,7 @@ import { GraphProgram } from '../src/compress/graph-program.js';
 import { Tensor, gradCheck, noGrad, mul, scale, sum } from '../src/tensor/index.js';
 import { quantizeDynamic } from '../src/onnx/quantize-dynamic.js';
 import { maxAbsDiff } from './fixtures/models.js';
-import { OP_TABLE, type OpEntry } from '../src/onnx/ops/op-table.js';
-import { f32 } from '../src/onnx/ops/types.js';
+import { OP_TABLE, f32, type OpEntry } from '../src/onnx/ops/op-table.js';
 
 const rng = new Rng(11);
 const rand = (n: number, std = 0.5): Float32Array => Float32Array.from({ length: n }, () => rng.normal(0, std));

@@ -7,8 +7,7 @@
 import { LeptonError } from '../core/errors.js';
 import { isGradEnabled, type Tensor } from '../tensor/index.js';
 import { buildModel } from '../onnx/builder.js';
-import { findOp, opEntry, type OpValue } from '../onnx/ops/op-table.js';
-import { f32, valueOf } from '../onnx/ops/types.js';
+import { f32, findOp, opEntry, valueOf, type OpValue } from '../onnx/ops/op-table.js';
 import { toSpec } from '../onnx/quantize-graph.js';
 import { readModel } from '../onnx/reader.js';
 

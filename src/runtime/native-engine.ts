@@ -6,8 +6,7 @@
 import { LeptonError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { readModel, type OnnxNode } from '../onnx/reader.js';
-import { missingOps, opEntry, type OpEntry, type OpValue } from '../onnx/ops/op-table.js';
-import { valueOf } from '../onnx/ops/types.js';
+import { missingOps, opEntry, valueOf, type OpEntry, type OpValue } from '../onnx/ops/op-table.js';
 import { Tensor, noGrad } from '../tensor/index.js';
 import { checkFeed, checkModelBytes, type Engine, type EngineLoadOptions, type EngineTensor, type Session, type TensorInfo } from './engine.js';
 

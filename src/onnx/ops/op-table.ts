@@ -17,7 +17,8 @@ import { Constant, Dropout, Flatten, Identity, Reshape, Transpose } from './shap
 import { Softmax } from './softmax.js';
 import { type OpEntry, type OpValue } from './types.js';
 
-export type { OpEntry, OpValue } from './types.js';
+export { f32, valueOf, type OpEntry, type OpValue } from './types.js';
+export type { AttrNode } from './attributes.js';
 
 const ENTRIES: readonly OpEntry[] = [
   Identity, Dropout, Flatten, Reshape, Transpose, Constant, Cast,

@@ -1,11 +1,17 @@
 /**
  * The main job's default model: the `mnist` photon. On first use it trains the default MLP on the
- * mnist package's digits (cached under `<home>/models/mnist-mlp`), then registers it as a photon with
- * 28×28 grayscale preprocessing and labels 0–9. Later runs find the photon and return at once.
+ * real MNIST (60k train images; cached under `<home>/models/mnist-mlp-<key>`), then registers it as
+ * a photon with 28×28 grayscale preprocessing and labels 0–9. Later runs reuse it at once.
+ *
+ * The cache key hashes the training settings (dataset included), so a model trained by an older
+ * release on other data (the 10k `mnist` package, which was `--dataset mnist` before) or with other
+ * settings is never taken for this one: the new model is trained and added as the next version.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LeptonConfig } from '../core/config.js';
+import { writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { createPhoton } from '../photon/create.js';
 import { PhotonRegistry } from '../photon/registry.js';
@@ -14,19 +20,46 @@ import { runTrainJob } from './train-job.js';
 export const DEFAULT_PHOTON = 'mnist';
 
 /**
- * Settings of the default model's training run: MLP 784-128-10, Adam with cosine decay on augmented
- * digits. These clear the 96% held-out target (10 plain epochs at batch 64 gave 94.8%).
+ * Settings of the default model's training run: the seed's setup (MLP 784-128-10, 5 epochs of Adam
+ * at batch 32 on the real MNIST) with the learning rate annealed to 0 over the run: 97.71% on the
+ * 10k test set after 12.5 s of training on a quiet 2-core machine (2.5 s/epoch), under 40 s when busy.
  */
 export const DEFAULT_TRAINING = {
-  dataset: 'mnist', arch: 'mlp', epochs: 30, batchSize: 32, optimizer: 'adam', lr: 1e-3, augment: true, schedule: 'cosine', seed: 0,
+  dataset: 'mnist', arch: 'mlp', epochs: 5, batchSize: 32, optimizer: 'adam', lr: 1e-3, augment: false, schedule: 'cosine', seed: 0,
 } as const;
+
+/** Short digest of the training settings: the cache folder's name, so changed settings retrain. */
+export function defaultModelKey(settings: object = DEFAULT_TRAINING): string {
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b))));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+}
+
+/** Which registry entry this cached model was packaged as (written beside model.onnx). */
+interface PhotonMarker {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+function readMarker(path: string): PhotonMarker | undefined {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<PhotonMarker>;
+    return typeof m.name === 'string' && typeof m.version === 'string' && typeof m.sha256 === 'string' ? (m as PhotonMarker) : undefined;
+  } catch {
+    return undefined; // absent or unreadable: package the model again
+  }
+}
 
 export async function ensureDefaultPhoton(config: LeptonConfig, progress: ProgressSink = noProgress): Promise<{ name: string; version: string }> {
   const registry = new PhotonRegistry({ home: config.home });
-  const existing = registry.list().find((p) => p.name === DEFAULT_PHOTON && p.versions.length > 0);
-  if (existing) return { name: DEFAULT_PHOTON, version: existing.versions[existing.versions.length - 1]!.version };
+  const dir = join(config.home, 'models', `mnist-mlp-${defaultModelKey()}`);
+  const markerPath = join(dir, 'photon.json');
+  const marker = readMarker(markerPath);
+  if (marker?.name === DEFAULT_PHOTON) {
+    const entry = registry.list().find((p) => p.name === DEFAULT_PHOTON)?.versions.find((v) => v.version === marker.version);
+    if (entry?.sha256 === marker.sha256) return { name: DEFAULT_PHOTON, version: marker.version };
+  }
 
-  const dir = join(config.home, 'models', 'mnist-mlp');
   const modelPath = join(dir, 'model.onnx');
   if (!existsSync(modelPath)) runTrainJob({ ...DEFAULT_TRAINING, outDir: dir, progress });
   const { archive } = await createPhoton({
@@ -35,8 +68,10 @@ export async function ensureDefaultPhoton(config: LeptonConfig, progress: Progre
     model: readFileSync(modelPath),
     labels: Array.from({ length: 10 }, (_, i) => String(i)),
     image: { width: 28, height: 28, channels: 1, normalize: 'unit' },
-    description: 'MLP 784-128-10 digit classifier trained by Lepton TS on the mnist package',
+    description: 'MLP 784-128-10 digit classifier trained by Lepton TS on MNIST (60k train images)',
   });
   const entry = await registry.add(archive);
+  const next: PhotonMarker = { name: DEFAULT_PHOTON, version: entry.version, sha256: entry.sha256 };
+  writeFileAtomic(markerPath, JSON.stringify(next) + '\n');
   return { name: DEFAULT_PHOTON, version: entry.version };
 }

@@ -95,3 +95,46 @@ test('a replica spawned with an IPC lifeline stops when its parent goes away', a
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+// Issue 12: a bare model keeps its file's name (Triton's rule), so an OIP client finds it where Triton would serve it.
+test('lep photon run --model torch_cnn.onnx answers /v2/models/torch_cnn', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'lepton-cli-test-'));
+  const model = join(home, 'torch_cnn.onnx');
+  writeFileSync(model, MODEL);
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'photon', 'run', '--model', model, '--port', '0'], {
+    env: { ...process.env, LEPTON_HOME: home, LEPTON_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /serving .* at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`lep photon run exited early (${code}): ${out}`)));
+    });
+    const meta = await fetch(`${url}/v2/models/torch_cnn`);
+    assert.equal(meta.status, 200);
+    assert.equal(((await meta.json()) as { name: string }).name, 'torch_cnn');
+    const x = sampleRows(1, 4);
+    const r = await fetch(`${url}/v2/models/torch_cnn/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: Array.from(x) }] }),
+    });
+    const body = (await r.json()) as { model_name: string; outputs: Array<{ data: number[] }> };
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.equal(body.model_name, 'torch_cnn');
+    const logits = body.outputs[0]!.data;
+    assert.equal(logits.indexOf(Math.max(...logits)), expected(x, 1)[0]!.index);
+    // the old, rewritten name is not an alias
+    assert.equal((await fetch(`${url}/v2/models/torch-cnn`)).status, 404);
+  } finally {
+    clearTimeout(killer);
+    child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+});

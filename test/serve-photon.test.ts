@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { LeptonError } from '../src/core/errors.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
+import { modelNameFromFile } from '../src/serve/serve-photon.js';
 import { createPhoton, parseImageSpec, unpackPhoton, packPhoton, PhotonRegistry, validateManifest, parseRef, compareVersions, sha256Hex, type PhotonManifest } from '../src/photon/index.js';
 
 const model = mlpModel(mlpWeights([16, 8, 4], 5));
@@ -59,7 +60,9 @@ test('manifest validation rejects bad names, versions, paths and batching', asyn
   const { manifest } = await createPhoton({ name: 'ok-name', version: '1.2.3', model });
   const bad = (patch: Partial<Record<keyof PhotonManifest, unknown>>): void =>
     assert.throws(() => validateManifest({ ...manifest, ...patch }), code('LEPTON_ERR_INVALID_ARGUMENT'));
-  for (const name of ['Upper', '-lead', 'has space', 'a'.repeat(64), '../x', '']) bad({ name });
+  for (const name of ['-lead', '_lead', '.', '..', '__proto__', 'has space', 'a/b', 'a'.repeat(129), '../x', 'é', '']) bad({ name });
+  // Triton's model-name characters are kept (issue 12): what a file is called is what OIP clients call
+  for (const name of ['torch_cnn', 'ResNet50', 'model.v2', 'a-b_c.d', 'a'.repeat(128)]) assert.equal(validateManifest({ ...manifest, name }).name, name);
   for (const version of ['v1', '1..2', '', '1.2.3.4']) bad({ version });
   bad({ files: [{ path: '../model.onnx', sha256: manifest.files[0]!.sha256, bytes: 1 }] });
   bad({ files: [{ path: '/etc/passwd', sha256: manifest.files[0]!.sha256, bytes: 1 }] });
@@ -68,7 +71,11 @@ test('manifest validation rejects bad names, versions, paths and batching', asyn
   bad({ image: { width: 0, height: 4, channels: 2 } });
   assert.throws(() => validateManifest('nope'), code('LEPTON_ERR_INVALID_ARGUMENT'));
   assert.deepEqual(parseRef('mnist@2'), { name: 'mnist', version: '2' });
-  assert.throws(() => parseRef('MNIST'), code('LEPTON_ERR_INVALID_ARGUMENT'));
+  assert.deepEqual(parseRef('torch_cnn.v2@1.0'), { name: 'torch_cnn.v2', version: '1.0' });
+  for (const ref of ['.hidden', 'a b', 'a@', 'a@v1', '@1']) assert.throws(() => parseRef(ref), code('LEPTON_ERR_INVALID_ARGUMENT'), ref);
+  assert.equal(modelNameFromFile('/m/torch_cnn.onnx'), 'torch_cnn');
+  assert.equal(modelNameFromFile('My Model (v2).ONNX'), 'My_Model_v2_');
+  assert.equal(modelNameFromFile('_.onnx'), 'model');
   assert.ok(compareVersions('1.10', '1.9') > 0 && compareVersions('2-rc1', '2') < 0 && compareVersions('3', '3.0') === 0);
 });
 

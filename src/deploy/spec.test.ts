@@ -47,3 +47,11 @@ test('patch validates against the current spec', () => {
   bad(() => parsePatch({ secrets: ['NODE_OPTIONS'] }, cur), /override the replica's own environment/);
   bad(() => parsePatch({ secrets: 'API_KEY' }, cur), /'secrets' must be an array/);
 });
+
+test('photon refs take model names (Triton characters); a deployment name stays a DNS label and the error offers the converted form', () => {
+  assert.equal(parseCreate({ name: 'torch-cnn', photon: 'torch_cnn@1' }).photon, 'torch_cnn@1');
+  assert.equal(parseCreate({ name: 'r', photon: 'ResNet.v2' }).photon, 'ResNet.v2');
+  bad(() => parseCreate({ name: 'r', photon: '.hidden' }), /'photon'/);
+  bad(() => parseCreate({ name: 'r', photon: 'a@V1' }), /'photon'/);
+  bad(() => parseCreate({ name: 'torch_cnn', photon: 'torch_cnn' }), /try 'torch-cnn'/);
+});

@@ -2,7 +2,7 @@
  * Deployment spec and status types, their documented defaults, and validation of API bodies with
  * messages a user can act on. The spec is what the user asked for; the status is what runs.
  */
-import { RESOURCE_NAME_PATTERN } from '../core/names.js';
+import { MODEL_NAME_PATTERN, RESOURCE_NAME_PATTERN, toResourceName } from '../core/names.js';
 import { invalidArgument } from '../core/errors.js';
 import { isPolicyName, POLICY_NAMES, type PolicyName } from '../gateway/types.js';
 import { isValidName } from '../secure/names.js';
@@ -97,7 +97,9 @@ function numIn(v: unknown, field: string, lo: number, hi: number): number {
 }
 
 function photonRef(v: unknown): string {
-  if (typeof v !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}(@[0-9a-z.-]{1,64})?$/.test(v)) {
+  const at = typeof v === 'string' ? v.indexOf('@') : -1;
+  const name = typeof v === 'string' ? (at < 0 ? v : v.slice(0, at)) : '';
+  if (typeof v !== 'string' || !MODEL_NAME_PATTERN.test(name) || (at >= 0 && !/^[0-9a-z.-]{1,64}$/.test(v.slice(at + 1)))) {
     throw invalidArgument(`'photon' must be NAME or NAME@VERSION, e.g. mnist@1`, { field: 'photon' });
   }
   return v;
@@ -165,7 +167,9 @@ export function parseCreate(raw: unknown): DeploymentSpec {
   checkKeys(b, ['name', 'photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets'], 'request body');
   // the strict shared pattern (no trailing dash), so every name also works as an `infer:<name>` scope
   if (typeof b['name'] !== 'string' || !DEPLOYMENT_NAME.test(b['name']) || !isValidName('deployment', b['name'])) {
-    throw invalidArgument(`'name' must be lowercase letters, digits and dashes (1-63 chars), e.g. mnist`, { field: 'name' });
+    // Deployment names are DNS labels (scopes, Kubernetes); a photon's name may not be one: suggest the converted form.
+    const hint = typeof b['name'] === 'string' && b['name'] !== '' ? `; try '${toResourceName(b['name'])}'` : '';
+    throw invalidArgument(`'name' must be lowercase letters, digits and dashes (1-63 chars), e.g. mnist${hint}`, { field: 'name' });
   }
   if (b['photon'] === undefined) throw invalidArgument(`'photon' is required (NAME or NAME@VERSION)`, { field: 'photon' });
   const spec: DeploymentSpec = {

@@ -2,15 +2,20 @@
  * The `photon.json` manifest: the schema of a packaged model (files with sha256, input/output
  * schema, preprocessing, labels, batching, handler) and its validation, with messages a user can act on.
  */
-import { RESOURCE_NAME_PATTERN } from '../core/names.js';
+import { MODEL_NAME_PATTERN } from '../core/names.js';
 import { LeptonError } from '../core/errors.js';
 
 export const MANIFEST_FILE = 'photon.json';
 export const MANIFEST_SCHEMA = 1;
 
-/** Photon names: lowercase, digits and dashes, starting with a letter or digit, at most 63 chars. */
-/** Photon names follow the platform-wide resource name rule (src/core/names.ts). */
-export const NAME_PATTERN = RESOURCE_NAME_PATTERN;
+/**
+ * Photon names follow the model name rule (src/core/names.ts): Triton's `[A-Za-z0-9_.-]`, a letter
+ * or digit first, so the name a file or model has is the name OIP clients call. They are only
+ * keys of the registry index (objects are stored by sha256), never file names.
+ */
+export const NAME_PATTERN = MODEL_NAME_PATTERN;
+/** How the name rule reads in messages. */
+export const NAME_RULE = 'letters, digits, _ . and -, starting with a letter or digit, at most 128 characters';
 /** Versions: 1, 2, 1.4 or 1.4.2, with an optional -prerelease tag. */
 export const VERSION_PATTERN = /^[0-9]{1,9}(\.[0-9]{1,9}){0,2}(-[0-9a-z.]{1,32})?$/;
 /** Paths inside an archive: relative, forward slashes, no dot segments. */
@@ -137,7 +142,7 @@ export function validateManifest(raw: unknown): PhotonManifest {
   if (!isObj(raw)) throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', 'photon.json must be a JSON object');
   const m = raw;
   c.need(m['schema'] === MANIFEST_SCHEMA, `schema must be ${MANIFEST_SCHEMA}`);
-  c.need(validName(m['name']), `name must match ${NAME_PATTERN.source} (lowercase letters, digits, dashes)`);
+  c.need(validName(m['name']), `name must be ${NAME_RULE}`);
   c.need(validVersion(m['version']), `version must look like 1, 1.2 or 1.2.3`);
   c.need(typeof m['created'] === 'string' && !Number.isNaN(Date.parse(m['created'])), 'created must be an ISO date');
   if (m['description'] !== undefined) c.need(typeof m['description'] === 'string' && m['description'].length <= 2000, 'description must be a string of at most 2000 chars');
@@ -174,7 +179,7 @@ export function parseRef(ref: string): { name: string; version?: string } {
   const name = at < 0 ? ref : ref.slice(0, at);
   const version = at < 0 ? undefined : ref.slice(at + 1);
   if (!validName(name) || (version !== undefined && !validVersion(version))) {
-    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `'${ref}' is not a photon reference; use NAME or NAME@VERSION (name: ${NAME_PATTERN.source})`);
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `'${ref}' is not a photon reference; use NAME or NAME@VERSION (name: ${NAME_RULE})`);
   }
   return version === undefined ? { name } : { name, version };
 }

@@ -12,8 +12,12 @@ test('resource and secret names', () => {
     assert.equal(validateName('deployment', ok), ok);
   }
   for (const bad of ['', 'A', '-a', 'a-', '../x', 'a/b', 'a.b', 'x'.repeat(64), 'a\0', ' a', 'é', 7, null]) {
-    assert.equal(isValidName('photon', bad), false, String(bad));
     assert.throws(() => validateName('deployment', bad), code('LEPTON_ERR_INVALID_ARGUMENT'));
+  }
+  // photon names follow the model-name rule (Triton's characters, issue 12); deployments stay DNS labels
+  for (const ok of ['A', 'torch_cnn', 'a.b', 'a-', 'x'.repeat(128)]) assert.equal(validateName('photon', ok), ok);
+  for (const bad of ['', '-a', '_a', '.', '..', '../x', 'a/b', 'x'.repeat(129), 'a\0', ' a', 'é', 7, null]) {
+    assert.equal(isValidName('photon', bad), false, String(bad));
   }
   for (const ok of ['HF_TOKEN', '_x', 'a1', 'A'.repeat(128)]) assert.equal(validateName('secret', ok), ok);
   for (const bad of ['1A', 'A-B', 'A B', '', '../A', 'A'.repeat(129), 'A=B']) {

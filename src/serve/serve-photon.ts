@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LeptonError } from '../core/errors.js';
+import { isModelName } from '../core/names.js';
 import { createPhoton } from '../photon/create.js';
 import { PhotonRegistry, type ObjectCodec } from '../photon/registry.js';
 import { type ImagePreprocess } from '../photon/manifest.js';
@@ -21,6 +22,16 @@ export interface ServePhotonOptions extends Omit<ServeOptions, 'manifest' | 'mod
   image?: ImagePreprocess;
   /** Registry codec when archives are encrypted at rest (wired by the CLI from the master key). */
   codec?: ObjectCodec;
+}
+
+/**
+ * The served name of a bare model file: what the file is called, less `.onnx`, within the model
+ * name rule (Triton's `[A-Za-z0-9_.-]`), so `torch_cnn.onnx` answers `/v2/models/torch_cnn/infer`
+ * as it would on Triton. Other characters become `_`; a name must start with a letter or digit.
+ */
+export function modelNameFromFile(file: string): string {
+  const stem = basename(file).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  return isModelName(stem) ? stem : 'model';
 }
 
 export async function servePhoton(options: ServePhotonOptions): Promise<ServerHandle> {
@@ -41,7 +52,7 @@ export async function servePhoton(options: ServePhotonOptions): Promise<ServerHa
   } catch (err) {
     throw new LeptonError('LEPTON_ERR_NOT_FOUND', `cannot read model file ${modelFile}: ${(err as NodeJS.ErrnoException).code ?? ''}`, { cause: err });
   }
-  const name = basename(modelFile!).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '') || 'model';
+  const name = modelNameFromFile(modelFile!);
   const { manifest } = await createPhoton({ name, version: '0', model: bytes, ...(labels ? { labels } : {}), ...(image ? { image } : {}) });
   return startServer({ ...serve, manifest, model: bytes });
 }

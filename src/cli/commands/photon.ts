@@ -8,7 +8,7 @@ import { configFromEnv } from '../../core/config.js';
 import { LeptonError, invalidArgument } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createPhoton, parseImageSpec } from '../../photon/create.js';
-import { parseRef, validName } from '../../photon/manifest.js';
+import { NAME_RULE, parseRef, validName } from '../../photon/manifest.js';
 import { PhotonRegistry } from '../../photon/registry.js';
 import { closeOnSignals, servePhoton } from '../../serve/index.js';
 import { holdLifeline } from '../../serve/lifeline.js';
@@ -43,7 +43,7 @@ export function register(program: Command): void {
   photon
     .command('create')
     .description('package an ONNX model (plus labels, image preprocessing, handler) into the registry')
-    .requiredOption('--name <name>', 'photon name: lowercase letters, digits, dashes')
+    .requiredOption('--name <name>', 'photon name: letters, digits, _ . - (the name OIP clients call)')
     .requiredOption('--model <file>', 'ONNX model file')
     .option('--labels <a,b,c>', 'class labels, comma separated')
     .option('--labels-file <file>', 'class labels, one per line')
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--max-wait-ms <ms>', 'default max wait when served')
     .action((f: CreateFlags) =>
       runCommand(async () => {
-        if (!validName(f.name)) throw invalidArgument(`--name '${f.name}' must be lowercase letters, digits and dashes (max 63), starting with a letter or digit`);
+        if (!validName(f.name)) throw invalidArgument(`--name '${f.name}' must be ${NAME_RULE}`);
         const cfg = configFromEnv();
         const codec = cliPhotonCodec(cfg.home);
         const registry = new PhotonRegistry({ home: cfg.home, ...(codec ? { codec } : {}) });

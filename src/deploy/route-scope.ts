@@ -1,38 +1,5 @@
 /**
- * The scope each front-door route declares in its fastify route `config`. Authorisation reads it
- * from the route the router actually matched (security.ts), never from the request's URL text:
- * the router decodes %-escapes and takes absolute request targets, so a check on the raw URL can
- * disagree with what is served (issue 21). A route without a declared scope is refused.
+ * Route scopes of the front door. The definitions moved to core/route-scope.ts so that the jobs
+ * layer, which registers its own routes, declares scopes the same way; deploy re-exports them.
  */
-import type { FastifyRequest } from 'fastify';
-
-/** `public`: no token; otherwise the token scope the route needs (admin ⊃ deploy ⊃ read). */
-export type RouteScope = 'public' | 'read' | 'deploy' | 'admin';
-
-export const ROUTE_SCOPES: readonly RouteScope[] = ['public', 'read', 'deploy', 'admin'];
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call this route; every front-door route must say (see route-scope.ts). */
-    scope?: RouteScope;
-  }
-}
-
-export function isRouteScope(v: unknown): v is RouteScope {
-  return typeof v === 'string' && (ROUTE_SCOPES as readonly string[]).includes(v);
-}
-
-/** Route options declaring `scope`: `app.get(url, scoped('read'), handler)`. */
-export function scoped(scope: RouteScope): { config: { scope: RouteScope } } {
-  return { config: { scope } };
-}
-
-/**
- * The scope of the route `req` matched; `undefined` when nothing matched (the not-found answer,
- * which needs no token) and `null` when the matched route declares none (refuse it).
- */
-export function matchedScope(req: FastifyRequest): RouteScope | undefined | null {
-  if (req.is404) return undefined;
-  const s: unknown = req.routeOptions.config.scope;
-  return isRouteScope(s) ? s : null;
-}
+export { type RouteScope, ROUTE_SCOPES, isRouteScope, scoped, matchedScope } from '../core/route-scope.js';

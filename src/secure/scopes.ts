@@ -5,14 +5,16 @@
 import { LeptonError, invalidArgument } from '../core/index.js';
 import { RESOURCE_NAME_PATTERN } from './names.js';
 
-export type Scope = 'admin' | 'deploy' | 'read' | `infer:${string}`;
+export type Scope = 'admin' | 'deploy' | 'read' | `infer:${string}` | `fl:${string}`;
 
 /** Parse and validate one scope string. Throws LEPTON_ERR_INVALID_ARGUMENT. */
 export function parseScope(text: string): Scope {
   const s = text.trim();
   if (s === 'admin' || s === 'deploy' || s === 'read') return s;
   if (s.startsWith('infer:') && RESOURCE_NAME_PATTERN.test(s.slice(6))) return s as Scope;
-  throw invalidArgument(`invalid scope ${JSON.stringify(s.slice(0, 80))}: use admin, deploy, read or infer:<deployment>`, { field: 'scope' });
+  // fl:<task>: a federated-learning client of that task only (src/federated)
+  if (s.startsWith('fl:') && RESOURCE_NAME_PATTERN.test(s.slice(3))) return s as Scope;
+  throw invalidArgument(`invalid scope ${JSON.stringify(s.slice(0, 80))}: use admin, deploy, read, infer:<deployment> or fl:<task>`, { field: 'scope' });
 }
 
 /** Parse `admin` or `read,infer:mnist` into a de-duplicated, non-empty scope list. */
@@ -42,6 +44,11 @@ export function requireScope(principal: { name: string; scopes: readonly string[
 /** The scope that calling deployment `name` needs. */
 export function inferScope(deployment: string): Scope {
   return parseScope(`infer:${deployment}`);
+}
+
+/** The scope a federated-learning client of task `task` needs. */
+export function flScope(task: string): Scope {
+  return parseScope(`fl:${task}`);
 }
 
 /** True for loopback peers (127.0.0.0/8, ::1, IPv4-mapped loopback): the only ones `--insecure-local` lets in. */

@@ -13,9 +13,10 @@ import { kernels } from '../tensor/index.js';
 import { loadDataset, isDatasetName, DATASET_NAMES, batches, numBatches, augmentBatch, type AugmentOptions, type ImageDataset } from '../data/index.js';
 import {
   buildModule, namedArch, isArchName, ARCH_NAMES, fit, checkpointBytes, loadCheckpoint, Adam, SGD, RMSprop, CosineAnnealingLR, StepLR,
-  type Optimizer, type Batch, type EpochMetrics, type LRScheduler,
+  type Optimizer, type Batch, type EpochMetrics, type LRScheduler, type ParamsOrGroups, Sequential,
 } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
+import { checkpointClasses, filterClasses, setupTransfer } from './train-transfer.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
 export const SCHEDULE_NAMES = ['none', 'cosine', 'step'] as const;
@@ -51,6 +52,16 @@ export interface TrainJobOptions {
   patience?: number;
   /** Start from this checkpoint's weights (fine-tune / resume). */
   initFrom?: string;
+  /** With initFrom: freeze these layers (index ranges "0-3" or type globs "conv*"; see train-transfer.ts). */
+  freeze?: string;
+  /** With initFrom: replace the classifier with a fresh one of N classes. */
+  newHead?: number;
+  /** Learning rate of the classifier's own parameter group. */
+  lrHead?: number;
+  /** Keep only these classes (renumbered 0..k-1), in train and test. */
+  classes?: number[];
+  /** Keep at most N training samples per class (the first ones). */
+  perClass?: number;
   /** Use only the first N train / test samples (quick runs). */
   limitTrain?: number;
   limitTest?: number;
@@ -82,6 +93,8 @@ export interface TrainMetrics {
   parameters: number;
   kernel_backend: string;
   history: EpochMetrics[];
+  /** Fine-tuning setup, when --init-from was given. */
+  transfer?: { init_from: string; frozen_layers: number[]; new_head: number | null; groups: Array<{ name: string; lr: number; params: number; values: number }>; trainable_parameters: number };
 }
 
 export interface TrainJobResult {
@@ -114,7 +127,7 @@ function checkWritable(dir: string): void {
   }
 }
 
-function makeOptimizer(name: OptimizerName, params: ReturnType<ReturnType<typeof buildModule>['parameters']>, lr: number, wd: number): Optimizer {
+function makeOptimizer(name: OptimizerName, params: ParamsOrGroups, lr: number, wd: number): Optimizer {
   switch (name) {
     case 'adam':
       return new Adam(params, { lr, weightDecay: wd });
@@ -151,19 +164,41 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
   const r = resolveTrainOptions(o);
   if (o.patience !== undefined) posInt(o.patience, 'patience');
   checkWritable(o.outDir);
-  const split = loadDataset(o.dataset, {
+  if (!o.initFrom && (o.freeze !== undefined || o.newHead !== undefined)) throw invalidArgument('--freeze and --new-head need --init-from');
+  const loaded = loadDataset(o.dataset, {
     ...(o.limitTrain !== undefined && { limitTrain: o.limitTrain }),
     ...(o.limitTest !== undefined && { limitTest: o.limitTest }),
     ...(o.datasetDir !== undefined && { dir: o.datasetDir }),
   });
+  const filtered = o.classes !== undefined || o.perClass !== undefined;
+  const split = filtered ? { train: filterClasses(loaded.train, o.classes, o.perClass), test: filterClasses(loaded.test, o.classes) } : loaded;
+  if (o.newHead !== undefined && o.newHead !== split.train.numClasses) {
+    throw invalidArgument(`--new-head ${o.newHead} but the training data has ${split.train.numClasses} classes`);
+  }
   const arch = namedArch(o.arch, split.train.numClasses);
   const rng = new Rng(r.seed);
-  const model = buildModule(arch.model, { rng });
+  let model = buildModule(arch.model, { rng });
+  let params: ParamsOrGroups = model.parameters();
+  let transfer: TrainMetrics['transfer'];
   if (o.initFrom) {
     const ck = loadCheckpoint(o.initFrom);
+    if (o.newHead !== undefined) {
+      // Load into the checkpoint's own class count, then swap the head for the new classes.
+      const head = model instanceof Sequential ? model.headIndex() : -1;
+      const had = checkpointClasses(ck, head) ?? split.train.numClasses;
+      model = buildModule(namedArch(o.arch, had).model, { rng });
+    }
     model.loadStateDict(ck.state);
+    if (o.freeze !== undefined || o.newHead !== undefined || o.lrHead !== undefined) {
+      const t = setupTransfer(model, { seed: r.seed, ...(o.freeze !== undefined && { freeze: o.freeze }), ...(o.newHead !== undefined && { newHead: o.newHead }), ...(o.lrHead !== undefined && { lrHead: o.lrHead }) });
+      params = t.params;
+      transfer = { init_from: o.initFrom, frozen_layers: t.frozen, new_head: o.newHead ?? null, groups: [], trainable_parameters: model.trainableParameters().reduce((s, p) => s + p.size, 0) };
+    }
+  } else if (o.lrHead !== undefined) {
+    throw invalidArgument('--lr-head needs --init-from');
   }
-  const optimizer = makeOptimizer(r.optimizer, model.parameters(), r.lr, o.weightDecay ?? 0);
+  const optimizer = makeOptimizer(r.optimizer, params, r.lr, o.weightDecay ?? 0);
+  if (transfer) transfer.groups = optimizer.groupSummary().map(({ name, lr, params: p, values }) => ({ name, lr, params: p, values }));
   let scheduler: LRScheduler | undefined;
   if (o.schedule === 'cosine') scheduler = new CosineAnnealingLR(optimizer, r.epochs);
   else if (o.schedule === 'step') scheduler = new StepLR(optimizer, Math.max(1, Math.ceil(r.epochs / 3)));
@@ -213,6 +248,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     parameters: model.numParameters(),
     kernel_backend: kernels().name,
     history: result.history,
+    ...(transfer && { transfer }),
   };
   const files = {
     onnx: join(o.outDir, 'model.onnx'),

@@ -42,7 +42,7 @@ abstract class BatchNormBase extends Module {
       throw shapeMismatch(`${this.kind}(${this.numFeatures}) got input [${x.shape}]`);
     }
     return batchNorm(x, this.weight, this.bias, {
-      training: this.training,
+      training: this.training && !this.frozen, // a frozen batch norm keeps its running statistics
       runningMean: this.runningMean.data,
       runningVar: this.runningVar.data,
       momentum: this.momentum,

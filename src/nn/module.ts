@@ -11,6 +11,11 @@ export type Named<T> = Array<[string, T]>;
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics). */
   training = true;
+  /**
+   * Set by freeze(): this module's own parameters take no gradient (so optimizers keep no state
+   * for them) and a frozen batch norm uses its running statistics even in training mode.
+   */
+  frozen = false;
 
   abstract forward(x: Tensor): Tensor;
 
@@ -88,8 +93,37 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /**
+   * Freeze this module and every child (transfer learning): parameters stop requiring gradients,
+   * so backward never reaches them and optimizers skip them, and batch norm stops updating its
+   * running statistics. The values stay exactly as they are.
+   */
+  freeze(): this {
+    return this.setFrozen(true);
+  }
+
+  /** Undo freeze() here and in every child. */
+  unfreeze(): this {
+    return this.setFrozen(false);
+  }
+
+  /** The parameters that still train (not frozen). */
+  trainableParameters(): Tensor[] {
+    return this.parameters().filter((p) => p.requiresGrad);
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  private setFrozen(frozen: boolean): this {
+    this.frozen = frozen;
+    for (const [, p] of this.ownParameters()) {
+      p.requiresGrad = !frozen;
+      if (frozen) p.grad = null;
+    }
+    for (const [, c] of this.children()) c.setFrozen(frozen);
+    return this;
   }
 
   private collect(prefix: string, own: (m: Module) => Named<Tensor>): Named<Tensor> {

@@ -7,6 +7,7 @@ import { invalidArgument } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
 import { out, runCommand } from '../output.js';
 import { parseNum as num } from '../options.js';
+import { parseIndexList } from '../train-transfer.js';
 import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
@@ -24,6 +25,11 @@ interface Flags {
   weightDecay?: string;
   labelSmoothing?: string;
   initFrom?: string;
+  freeze?: string;
+  newHead?: string;
+  lrHead?: string;
+  classes?: string;
+  perClass?: string;
   limitTrain?: string;
   limitTest?: string;
   json?: boolean;
@@ -47,6 +53,11 @@ export function register(program: Command): void {
     .option('--weight-decay <x>', 'L2 weight decay')
     .option('--label-smoothing <x>', 'cross-entropy label smoothing in [0, 1]')
     .option('--init-from <file>', 'start from a model.safetensors (fine-tune)')
+    .option('--freeze <pattern>', 'with --init-from: freeze layers by index range (0-3) or type glob (conv*), comma-separated')
+    .option('--new-head <n>', 'with --init-from: replace the final classifier with a fresh one of N classes')
+    .option('--lr-head <x>', 'learning rate of the classifier head (its own optimizer parameter group)')
+    .option('--classes <list>', 'train and test on these classes only, renumbered from 0 (e.g. 5-9)')
+    .option('--per-class <n>', 'use at most N training images of each class')
     .option('--limit-train <n>', 'use only the first N training images')
     .option('--limit-test <n>', 'use only the first N test images')
     .option('--json', 'print the full metrics as JSON')
@@ -67,6 +78,11 @@ export function register(program: Command): void {
           ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),
           ...(f.labelSmoothing !== undefined && { labelSmoothing: num(f.labelSmoothing, '--label-smoothing') }),
           ...(f.initFrom !== undefined && { initFrom: f.initFrom }),
+          ...(f.freeze !== undefined && { freeze: f.freeze }),
+          ...(f.newHead !== undefined && { newHead: num(f.newHead, '--new-head') }),
+          ...(f.lrHead !== undefined && { lrHead: num(f.lrHead, '--lr-head') }),
+          ...(f.classes !== undefined && { classes: parseIndexList(f.classes, '--classes') }),
+          ...(f.perClass !== undefined && { perClass: num(f.perClass, '--per-class') }),
           ...(f.limitTrain !== undefined && { limitTrain: num(f.limitTrain, '--limit-train') }),
           ...(f.limitTest !== undefined && { limitTest: num(f.limitTest, '--limit-test') }),
         };

@@ -4,8 +4,7 @@
  * Adam adds weight decay to g (L2); AdamW scales w by (1 − lr·λ) first (decoupled decay).
  */
 import { invalidArgument } from '../../core/errors.js';
-import { type Tensor } from '../../tensor/index.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, type OptimizerOptions, type ParamsOrGroups } from './optimizer.js';
 
 export interface AdamOptions extends Partial<OptimizerOptions> {
   /** Default 1e-3. */
@@ -21,7 +20,7 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
 
-  constructor(params: readonly Tensor[], o: AdamOptions = {}) {
+  constructor(params: ParamsOrGroups, o: AdamOptions = {}) {
     super(params, { ...o, lr: o.lr ?? 1e-3 });
     [this.beta1, this.beta2] = o.betas ?? [0.9, 0.999];
     this.eps = o.eps ?? 1e-8;
@@ -50,7 +49,7 @@ export class Adam extends Optimizer {
 
 /** AdamW: default weight decay 1e-2, applied to the weights, not the gradient. */
 export class AdamW extends Adam {
-  constructor(params: readonly Tensor[], o: AdamOptions = {}) {
+  constructor(params: ParamsOrGroups, o: AdamOptions = {}) {
     super(params, { ...o, weightDecay: o.weightDecay ?? 1e-2 });
   }
 

@@ -1,5 +1,5 @@
 /** Optimizers (PyTorch update rules) and learning-rate schedules. */
-export { Optimizer, type OptimizerOptions } from './optimizer.js';
+export { Optimizer, type OptimizerOptions, type ParamGroup, type ResolvedGroup, type ParamsOrGroups } from './optimizer.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RmspropOptions } from './rmsprop.js';

@@ -3,8 +3,7 @@
  * gradient; denominator √s + ε (ε outside the root); optional momentum buffer b ← μ·b + g/denom.
  */
 import { invalidArgument } from '../../core/errors.js';
-import { type Tensor } from '../../tensor/index.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, type OptimizerOptions, type ParamsOrGroups } from './optimizer.js';
 
 export interface RmspropOptions extends Partial<OptimizerOptions> {
   /** Default 1e-2. */
@@ -25,7 +24,7 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly centered: boolean;
 
-  constructor(params: readonly Tensor[], o: RmspropOptions = {}) {
+  constructor(params: ParamsOrGroups, o: RmspropOptions = {}) {
     super(params, { ...o, lr: o.lr ?? 1e-2 });
     this.alpha = o.alpha ?? 0.99;
     this.eps = o.eps ?? 1e-8;

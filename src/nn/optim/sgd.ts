@@ -3,8 +3,7 @@
  * b ← g on the first step, else μ·b + (1−τ)·g;  g ← g + μ·b (Nesterov) or b;  w ← w − lr·g.
  */
 import { invalidArgument } from '../../core/errors.js';
-import { type Tensor } from '../../tensor/index.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, type OptimizerOptions, type ParamsOrGroups } from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
   /** Default 0. */
@@ -20,7 +19,7 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   readonly nesterov: boolean;
 
-  constructor(params: readonly Tensor[], o: SgdOptions) {
+  constructor(params: ParamsOrGroups, o: SgdOptions) {
     super(params, o);
     this.momentum = o.momentum ?? 0;
     this.dampening = o.dampening ?? 0;

@@ -9,7 +9,11 @@ export const out = {
   line(text: string): void {
     console.log(text);
   },
-  /** A command's result, as pretty JSON (what scripts parse). */
+  /**
+   * A command's result, as pretty JSON (what scripts parse). Numbers go out at full precision
+   * (JSON.stringify prints the shortest string that reads back as the same double): commands must
+   * not round values they hand to `json`; only the human `line` form may round.
+   */
   json(value: unknown): void {
     console.log(JSON.stringify(value, null, 2));
   },

@@ -24,16 +24,14 @@ interface EvalFlags {
   out?: string;
 }
 
-const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-
 function classifierReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: string[]): Record<string, unknown> {
   const prf = ml.metrics.precisionRecallF(yTrue, yPred, { average: 'macro' });
   const labels = classes.map((_, i) => i);
   return {
-    accuracy: round(ml.metrics.accuracy(yTrue, yPred)),
-    precisionMacro: round(prf.precision as number),
-    recallMacro: round(prf.recall as number),
-    f1Macro: round(prf.f1 as number),
+    accuracy: ml.metrics.accuracy(yTrue, yPred),
+    precisionMacro: prf.precision as number,
+    recallMacro: prf.recall as number,
+    f1Macro: prf.f1 as number,
     labels: classes,
     confusionMatrix: ml.metrics.confusionMatrix(yTrue, yPred, labels),
   };
@@ -77,9 +75,9 @@ async function evaluate(f: EvalFlags): Promise<void> {
     report = {
       algo,
       k,
-      inertia: round(-km.score(Xte)),
-      trainInertia: round(km.inertia),
-      adjustedRandIndex: round(ml.metrics.adjustedRandScore(yTest, pred)),
+      inertia: -km.score(Xte),
+      trainInertia: km.inertia,
+      adjustedRandIndex: ml.metrics.adjustedRandScore(yTest, pred),
     };
   } else {
     let model: ml.KNNClassifier | ml.DecisionTreeClassifier;
@@ -125,16 +123,16 @@ function metricsCommand(f: { yTrue: string; yScore: string; threshold: string; p
   out.json({
     n: yTrue.length,
     threshold,
-    accuracy: round(ml.metrics.accuracy(yTrue, yPred)),
-    precision: round(bin.precision as number),
-    recall: round(bin.recall as number),
-    f1: round(bin.f1 as number),
-    precisionMacro: round(mac.precision as number),
-    recallMacro: round(mac.recall as number),
-    f1Macro: round(mac.f1 as number),
+    accuracy: ml.metrics.accuracy(yTrue, yPred),
+    precision: bin.precision as number,
+    recall: bin.recall as number,
+    f1: bin.f1 as number,
+    precisionMacro: mac.precision as number,
+    recallMacro: mac.recall as number,
+    f1Macro: mac.f1 as number,
     // Undefined with a single class (as in sklearn): reported as null rather than an error.
-    rocAuc: single ? null : round(ml.metrics.rocAuc(yTrue, yScore, { posLabel: pos })),
-    averagePrecision: round(ml.metrics.averagePrecision(yTrue, yScore, pos)),
+    rocAuc: single ? null : ml.metrics.rocAuc(yTrue, yScore, { posLabel: pos }),
+    averagePrecision: ml.metrics.averagePrecision(yTrue, yScore, pos),
   });
 }
 

@@ -5,6 +5,8 @@ export { Linear, Conv2d, type InitOptions, type Conv2dLayerOptions } from './lay
 export { ReLU, Sigmoid, Tanh, Softmax, Dropout, Flatten, MaxPool2d, AvgPool2d } from './activations.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnorm.js';
 export { Sequential } from './sequential.js';
+export { RNN, LSTM, GRU, LastStep, RecurrentBase, type RecurrentLayerOptions, type RecurrentState, type RecurrentResult } from './recurrent.js';
+export { Embedding } from './embedding.js';
 export { LAYER_DEFS, LAYER_TYPES, layerDef, parseLayerSpec, buildModule, type BuildOptions } from './layer-registry.js';
 export { defineLayer, field, type LayerDef, type Field, type SpecOf, type BuildContext, type ParseContext, type AnySpec } from './layer-def.js';
 export * from './init.js';

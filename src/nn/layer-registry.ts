@@ -14,6 +14,8 @@ import { maxPool2dLayer, avgPool2dLayer } from './layer-defs/pool2d.js';
 import { batchNorm1dLayer, batchNorm2dLayer } from './layer-defs/batchnorm.js';
 import { dropoutLayer, softmaxLayer, flattenLayer, reluLayer, sigmoidLayer, tanhLayer } from './layer-defs/activations.js';
 import { sequentialLayer } from './layer-defs/sequential.js';
+import { rnnLayer, lstmLayer, gruLayer, lastStepLayer } from './layer-defs/recurrent.js';
+import { embeddingLayer } from './layer-defs/embedding.js';
 
 /** Every layer type. Adding a layer: its file in layer-defs/, one line here, its exporter in onnx/export-registry.ts. */
 export const LAYER_DEFS = [
@@ -30,6 +32,8 @@ export const LAYER_DEFS = [
   sigmoidLayer,
   tanhLayer,
   sequentialLayer,
+  rnnLayer, lstmLayer, gruLayer, lastStepLayer,
+  embeddingLayer,
 ] as const;
 
 type SpecOfDef<D> = D extends LayerDef<infer S> ? S : never;

@@ -15,7 +15,7 @@ import { findOp } from './ops/op-table.js';
 
 test('the exporters are keyed by exactly the nn layer types', () => {
   assert.deepEqual(Object.keys(LAYER_EXPORTERS).sort(), [...LAYER_TYPES].sort());
-  assert.throws(() => layerExporter('lstm'), (e: unknown) => e instanceof LeptonError && e.code === 'LEPTON_ERR_UNSUPPORTED');
+  assert.throws(() => layerExporter('transformer'), (e: unknown) => e instanceof LeptonError && e.code === 'LEPTON_ERR_UNSUPPORTED');
 });
 
 test('every op an exporter emits is in the op table (so the native engine and compress run it)', () => {

@@ -6,6 +6,7 @@
 import { LeptonError } from '../core/errors.js';
 import { type AnySpec, type LayerSpec, type LayerType } from '../nn/index.js';
 import { attr, type GraphBuilder } from './builder.js';
+import { recurrentExporter, lastStepExporter, embeddingExporter } from './export-recurrent.js';
 
 export const unsupported = (what: string): LeptonError => new LeptonError('LEPTON_ERR_UNSUPPORTED', `ONNX export: ${what}`);
 
@@ -19,6 +20,10 @@ export interface ExportStep {
   readonly index: number;
   /** The initializer of one of this layer's state tensors ('weight', 'bias', 'running_mean'…). */
   weight(name: string): string;
+  /** One of this layer's state tensors itself, for exporters that rearrange weights (recurrent gate order). */
+  tensor(name: string): { readonly shape: readonly number[]; readonly data: Float32Array };
+  /** The layer's state-dict prefix ("0." in a Sequential, "" alone), to name derived initializers. */
+  readonly prefix: string;
   /** Output names of the layer's last node: the graph output for the last layer, else generated. */
   readonly outputs: string[] | undefined;
 }
@@ -73,6 +78,11 @@ export const LAYER_EXPORTERS: ExportRegistry = {
   relu: elementwise('Relu'),
   sigmoid: elementwise('Sigmoid'),
   tanh: elementwise('Tanh'),
+  rnn: recurrentExporter('RNN'),
+  lstm: recurrentExporter('LSTM'),
+  gru: recurrentExporter('GRU'),
+  last_step: lastStepExporter,
+  embedding: embeddingExporter,
   sequential: {
     ops: [],
     emit: (_, s) => {

@@ -47,6 +47,12 @@ export function exportOnnx(model: Module, opts: ExportOptions): Uint8Array {
         if (!t) throw unsupported(`missing tensor '${prefix + name}'`);
         return g.initializer(prefix + name, { dtype: 'float32', dims: [...t.shape], data: t.data });
       },
+      tensor: (name) => {
+        const t: Tensor | undefined = state.get(prefix + name);
+        if (!t) throw unsupported(`missing tensor '${prefix + name}'`);
+        return t;
+      },
+      prefix,
     };
     cur = exporter.emit(l, step);
     rank = exporter.outRank?.(rank) ?? rank;

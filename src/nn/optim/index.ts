@@ -4,3 +4,4 @@ export { SGD, type SgdOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RmspropOptions } from './rmsprop.js';
 export { LRScheduler, StepLR, CosineAnnealingLR } from './schedulers.js';
+export { clipGradNorm } from './clip.js';

@@ -86,6 +86,12 @@ export function attrString<D>(node: AttrNode, key: string, ...dflt: [] | [D]): s
   return orDefault(node, key, lookup(node, key, 'string') as string | undefined, dflt);
 }
 
+export function attrStrings(node: AttrNode, key: string): string[];
+export function attrStrings<D>(node: AttrNode, key: string, dflt: D): string[] | D;
+export function attrStrings<D>(node: AttrNode, key: string, ...dflt: [] | [D]): string[] | D {
+  return orDefault(node, key, lookup(node, key, 'strings') as string[] | undefined, dflt);
+}
+
 /** A tensor attribute (e.g. Constant's `value`): decoded when read from bytes, as written when built. */
 export function attrTensor(node: AttrNode, key: string): TensorInit;
 export function attrTensor<D>(node: AttrNode, key: string, dflt: D): TensorInit | D;

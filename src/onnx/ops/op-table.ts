@@ -15,6 +15,8 @@ import { AveragePool, MaxPool } from './pool.js';
 import { ConvInteger, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QuantizeLinear } from './quantize.js';
 import { Constant, Dropout, Flatten, Identity, Reshape, Transpose } from './shape.js';
 import { Softmax } from './softmax.js';
+import { GRU, LSTM, RNN } from './recurrent.js';
+import { Gather } from './gather.js';
 import { type OpEntry, type OpValue } from './types.js';
 
 export { f32, valueOf, type OpEntry, type OpValue } from './types.js';
@@ -25,6 +27,7 @@ const ENTRIES: readonly OpEntry[] = [
   Relu, Sigmoid, Tanh, Add, Sub, Mul, Div, Softmax,
   MatMul, Gemm, Conv, MaxPool, AveragePool, BatchNormalization,
   QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, ConvInteger,
+  RNN, LSTM, GRU, Gather,
 ];
 
 /** opType → entry, for the default ONNX domain. */

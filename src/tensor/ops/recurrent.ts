@@ -1,0 +1,211 @@
+/**
+ * One recurrent layer direction (Elman RNN, LSTM or GRU) as a single fused autograd op, so the
+ * time loop costs one GEMM for the input projection of every step ([T·N, in] at once), one GEMM
+ * per step for the recurrence, and pointwise gate math on preallocated buffers: nothing is
+ * allocated per step. Backpropagation through time is written out by hand (one pass backwards
+ * over the steps, then one GEMM each for dW, dR and dx), which is far cheaper than recording
+ * a graph node per gate per step. Gate math follows PyTorch (GRU: n = tanh(Wx + b_in + r⊙(R h + b_hn)),
+ * i.e. ONNX's linear_before_reset=1); `gateOrder` says where each gate's block sits in the weights,
+ * so PyTorch (LSTM i,f,g,o; GRU r,z,n) and ONNX (LSTM i,o,f,c; GRU z,r,h) layouts run without copies.
+ */
+import { Tensor } from '../tensor.js';
+import { kernels } from '../kernels/index.js';
+import { shapeMismatch } from '../shape.js';
+
+export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+
+/** Gates per cell: the weights hold G·H rows. */
+export const GATE_COUNT: Readonly<Record<CellKind, number>> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
+
+export interface RecurrentOptions {
+  cell: CellKind;
+  /** Run from the last step to the first (the backward direction of a bidirectional layer). */
+  reverse?: boolean;
+  /** Block index of each logical gate (LSTM [i, f, g, o], GRU [r, z, n]); default PyTorch's 0, 1, 2, 3. */
+  gateOrder?: readonly number[];
+}
+
+export interface RecurrentParams {
+  /** [G·H, in] */
+  w: Tensor;
+  /** [G·H, H] */
+  r: Tensor;
+  /** [G·H] each, or null */
+  bw: Tensor | null;
+  br: Tensor | null;
+  /** [N, H] each, or null for zeros */
+  h0: Tensor | null;
+  c0: Tensor | null;
+}
+
+const sigm = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/**
+ * x [T, N, in] (time-major) → packed [T + 2, N, H]: rows 0..T−1 are h_t by time index, row T
+ * the final hidden state (after the last step processed), row T+1 the final cell state (LSTM;
+ * zeros otherwise). Slice it with `narrow`; gradients into any row flow back through time.
+ */
+export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): Tensor {
+  const { w, r, bw, br, h0, c0 } = p;
+  const cell = o.cell;
+  const G = GATE_COUNT[cell];
+  if (x.ndim !== 3 || w.ndim !== 2 || r.ndim !== 2) throw shapeMismatch(`recurrent: x [${x.shape}], W [${w.shape}], R [${r.shape}]`);
+  const [T, N, I] = x.shape as [number, number, number];
+  const H = r.shape[1]!;
+  const GH = G * H;
+  if (w.shape[0] !== GH || w.shape[1] !== I || r.shape[0] !== GH) throw shapeMismatch(`recurrent ${cell}: x [${x.shape}] with W [${w.shape}] and R [${r.shape}] (expected [${GH}, ${I}] and [${GH}, ${H}])`);
+  for (const [b, name] of [[bw, 'bias_ih'], [br, 'bias_hh']] as const) if (b && b.size !== GH) throw shapeMismatch(`recurrent: ${name} [${b.shape}] should have ${GH} values`);
+  for (const [s, name] of [[h0, 'h0'], [c0, 'c0']] as const) if (s && s.size !== N * H) throw shapeMismatch(`recurrent: ${name} [${s.shape}] should be [${N}, ${H}]`);
+  const order = o.gateOrder ?? [0, 1, 2, 3].slice(0, G);
+  const rev = o.reverse ?? false;
+  const NH = N * H;
+  const K = kernels();
+
+  // Input projection of all steps at once, biases folded in (GRU keeps b_hn apart: it sits inside r⊙(…)).
+  const xp = new Float32Array(T * N * GH);
+  const nBlk = cell === 'gru' ? order[2]! : -1;
+  if (bw || br) {
+    const row = new Float32Array(GH);
+    if (bw) row.set(bw.data);
+    if (br) for (let k = 0; k < GH; k++) if (Math.floor(k / H) !== nBlk) row[k]! += br.data[k]!;
+    for (let i = 0; i < T * N; i++) xp.set(row, i * GH);
+  }
+  if (T * N > 0) K.gemm(false, true, T * N, GH, I, x.data, w.data, xp, true);
+
+  const out = new Float32Array((T + 2) * NH);
+  const gates = new Float32Array(T * N * GH); // post-activation gate values, by time index
+  const cells = cell === 'lstm' ? new Float32Array(T * NH) : null;
+  const hn = cell === 'gru' ? new Float32Array(T * NH) : null; // R_n h + b_hn, needed for r's gradient
+  const hp = new Float32Array(N * GH);
+  const zeros = new Float32Array(NH);
+  const h0d = h0 ? h0.data : zeros;
+  const c0d = c0 ? c0.data : zeros;
+  const [bi, bf, bg, bo] = order as [number, number, number, number];
+  const bR = bi; // GRU: r and z sit where LSTM's i and f do in `order`
+  const bZ = bf;
+  for (let s = 0; s < T; s++) {
+    const t = rev ? T - 1 - s : s;
+    const prevT = rev ? t + 1 : t - 1;
+    const hPrev = s === 0 ? h0d : out.subarray(prevT * NH, (prevT + 1) * NH);
+    if (s === 0 && !h0) hp.fill(0);
+    else K.gemm(false, true, N, GH, H, hPrev, r.data, hp, false);
+    const hOut = t * NH;
+    for (let n = 0; n < N; n++) {
+      const xr = (t * N + n) * GH;
+      const hr = n * GH;
+      for (let j = 0; j < H; j++) {
+        const hi = hOut + n * H + j;
+        if (cell === 'lstm') {
+          const cPrev = s === 0 ? c0d[n * H + j]! : cells![prevT * NH + n * H + j]!;
+          const ig = sigm(xp[xr + bi * H + j]! + hp[hr + bi * H + j]!);
+          const fg = sigm(xp[xr + bf * H + j]! + hp[hr + bf * H + j]!);
+          const gg = Math.tanh(xp[xr + bg * H + j]! + hp[hr + bg * H + j]!);
+          const og = sigm(xp[xr + bo * H + j]! + hp[hr + bo * H + j]!);
+          const c = fg * cPrev + ig * gg;
+          gates[xr + bi * H + j] = ig;
+          gates[xr + bf * H + j] = fg;
+          gates[xr + bg * H + j] = gg;
+          gates[xr + bo * H + j] = og;
+          cells![hi] = c;
+          out[hi] = og * Math.tanh(c);
+        } else if (cell === 'gru') {
+          const rg = sigm(xp[xr + bR * H + j]! + hp[hr + bR * H + j]!);
+          const zg = sigm(xp[xr + bZ * H + j]! + hp[hr + bZ * H + j]!);
+          const hnv = hp[hr + bg * H + j]! + (br ? br.data[bg * H + j]! : 0);
+          const ng = Math.tanh(xp[xr + bg * H + j]! + rg * hnv);
+          gates[xr + bR * H + j] = rg;
+          gates[xr + bZ * H + j] = zg;
+          gates[xr + bg * H + j] = ng;
+          hn![hi] = hnv;
+          out[hi] = (1 - zg) * ng + zg * hPrev[n * H + j]!;
+        } else {
+          const a = xp[xr + j]! + hp[hr + j]!;
+          out[hi] = cell === 'rnn_tanh' ? Math.tanh(a) : a > 0 ? a : 0;
+        }
+      }
+    }
+  }
+  if (T > 0) {
+    const last = rev ? 0 : T - 1;
+    out.set(out.subarray(last * NH, (last + 1) * NH), T * NH);
+    if (cells) out.set(cells.subarray(last * NH, (last + 1) * NH), (T + 1) * NH);
+  } else {
+    out.set(h0d, T * NH);
+    if (cell === 'lstm') out.set(c0d, (T + 1) * NH);
+  }
+
+  const parents = [x, w, r, bw, br, h0, c0].filter((t): t is Tensor => t !== null);
+  return Tensor.fromOp(out, [T + 2, N, H], parents, (g) => {
+    const dAx = new Float32Array(T * N * GH); // gradient at the gate pre-activations (input side)
+    const dAh = cell === 'gru' ? new Float32Array(T * N * GH) : dAx; // … and at R h (+ b_hh)
+    let dh = Float32Array.from(g.subarray(T * NH, (T + 1) * NH));
+    let dhNext = new Float32Array(NH);
+    const dc = Float32Array.from(g.subarray((T + 1) * NH, (T + 2) * NH));
+    const hPrevAll = new Float32Array(T * NH); // h_{t-1} by time index, for dR
+    for (let s = T - 1; s >= 0; s--) {
+      const t = rev ? T - 1 - s : s;
+      const prevT = rev ? t + 1 : t - 1;
+      const hPrev = s === 0 ? h0d : out.subarray(prevT * NH, (prevT + 1) * NH);
+      hPrevAll.set(hPrev, t * NH);
+      for (let n = 0; n < N; n++) {
+        const xr = (t * N + n) * GH;
+        for (let j = 0; j < H; j++) {
+          const k = n * H + j;
+          const hi = t * NH + k;
+          const dhv = dh[k]! + g[hi]!;
+          if (cell === 'lstm') {
+            const ig = gates[xr + bi * H + j]!;
+            const fg = gates[xr + bf * H + j]!;
+            const gg = gates[xr + bg * H + j]!;
+            const og = gates[xr + bo * H + j]!;
+            const tc = Math.tanh(cells![hi]!);
+            const cPrev = s === 0 ? c0d[k]! : cells![prevT * NH + k]!;
+            const dcv = dc[k]! + dhv * og * (1 - tc * tc);
+            dAx[xr + bi * H + j] = dcv * gg * ig * (1 - ig);
+            dAx[xr + bf * H + j] = dcv * cPrev * fg * (1 - fg);
+            dAx[xr + bg * H + j] = dcv * ig * (1 - gg * gg);
+            dAx[xr + bo * H + j] = dhv * tc * og * (1 - og);
+            dc[k] = dcv * fg;
+            dhNext[k] = 0;
+          } else if (cell === 'gru') {
+              const rg = gates[xr + bR * H + j]!;
+            const zg = gates[xr + bZ * H + j]!;
+            const ng = gates[xr + bg * H + j]!;
+            const dan = dhv * (1 - zg) * (1 - ng * ng);
+            const dar = dan * hn![hi]! * rg * (1 - rg);
+            const daz = dhv * (hPrev[k]! - ng) * zg * (1 - zg);
+            dAx[xr + bR * H + j] = dar;
+            dAx[xr + bZ * H + j] = daz;
+            dAx[xr + bg * H + j] = dan;
+            dAh[xr + bR * H + j] = dar;
+            dAh[xr + bZ * H + j] = daz;
+            dAh[xr + bg * H + j] = dan * rg;
+            dhNext[k] = dhv * zg;
+          } else {
+            const h = out[hi]!;
+            dAx[xr + j] = cell === 'rnn_tanh' ? dhv * (1 - h * h) : h > 0 ? dhv : 0;
+            dhNext[k] = 0;
+          }
+        }
+      }
+      K.gemm(false, false, N, H, GH, dAh.subarray(t * N * GH, (t + 1) * N * GH), r.data, dhNext, true);
+      [dh, dhNext] = [dhNext, dh];
+    }
+    if (T === 0) return;
+    if (x.requiresGrad) K.gemm(false, false, T * N, I, GH, dAx, w.data, x.gradBuffer(), true);
+    if (w.requiresGrad) K.gemm(true, false, GH, I, T * N, dAx, x.data, w.gradBuffer(), true);
+    if (r.requiresGrad) K.gemm(true, false, GH, H, T * N, dAh, hPrevAll, r.gradBuffer(), true);
+    if (bw?.requiresGrad) sumRows(dAx, T * N, GH, bw.gradBuffer());
+    if (br?.requiresGrad) sumRows(dAh, T * N, GH, br.gradBuffer());
+    if (h0?.requiresGrad) addInto(h0.gradBuffer(), dh);
+    if (c0?.requiresGrad) addInto(c0.gradBuffer(), dc);
+  });
+}
+
+function sumRows(a: Float32Array, rows: number, cols: number, into: Float32Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) into[j]! += a[i * cols + j]!;
+}
+
+function addInto(into: Float32Array, a: Float32Array): void {
+  for (let i = 0; i < into.length; i++) into[i]! += a[i]!;
+}

@@ -5,6 +5,7 @@
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
 import { type EngineTensor } from './engine.js';
+import { recurrentCases } from './conformance-recurrent.js';
 
 export interface ConformanceCase {
   name: string;
@@ -231,5 +232,5 @@ function quantizedCase(): ConformanceCase {
 
 /** Every case the suite runs. */
 export function conformanceCases(): ConformanceCase[] {
-  return [elementwiseCase(), cnnCase(), reshapeTransposeCase(), quantizedCase()];
+  return [elementwiseCase(), cnnCase(), reshapeTransposeCase(), quantizedCase(), ...recurrentCases()];
 }

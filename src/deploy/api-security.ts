@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeptonError, invalidArgument } from '../core/errors.js';
 import type { PhotonRegistry } from '../photon/registry.js';
 import { generateMasterKey, rewrapEnvelope, isEnvelope } from '../secure/envelope.js';
-import { issueToken, publicTokenView, revokeToken } from '../secure/tokens.js';
+import { issueToken, publicTokenView, revokeToken, validateRateLimit } from '../secure/tokens.js';
 import { validateName } from '../secure/names.js';
 import { beginRotation, finishRotation } from './keyring.js';
 import { scoped } from './route-scope.js';
@@ -34,19 +34,24 @@ export async function rotateKeys(security: PlatformSecurity, registry: PhotonReg
 }
 
 export function registerSecurityApi(app: FastifyInstance, security: PlatformSecurity, registry: PhotonRegistry): void {
-  app.get(`${API}/tokens`, scoped('admin'), async () => ({ tokens: (await security.tokens.list()).map((r) => publicTokenView(r)) }));
+  app.get(`${API}/tokens`, scoped('admin'), async () => ({ tokens: (await security.tokens.list()).map((r) => publicTokenView(r, Date.now(), security.defaultRateLimit)) }));
 
   app.post(`${API}/tokens`, scoped('admin'), async (req, reply) => {
     const b = object(req.body);
-    for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires`, { field: k });
+    for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires', 'rateLimit'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires, rateLimit`, { field: k });
     if (typeof b['name'] !== 'string') throw invalidArgument("'name' is required", { field: 'name' });
     const scopes = b['scopes'];
     if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
       throw invalidArgument("'scopes' must be a string or an array of strings", { field: 'scopes' });
     }
     if (b['expires'] !== undefined && typeof b['expires'] !== 'string') throw invalidArgument("'expires' must be a duration such as 30d", { field: 'expires' });
-    const issued = await issueToken(security.tokens, { name: b['name'], scopes: scopes as string | string[], ...(b['expires'] === undefined ? {} : { expiresIn: b['expires'] }) });
-    return reply.code(201).send({ token: issued.token, ...publicTokenView(issued.record) });
+    const issued = await issueToken(security.tokens, {
+      name: b['name'],
+      scopes: scopes as string | string[],
+      ...(b['expires'] === undefined ? {} : { expiresIn: b['expires'] }),
+      ...(b['rateLimit'] === undefined ? {} : { rateLimit: validateRateLimit(b['rateLimit']) }),
+    });
+    return reply.code(201).send({ token: issued.token, ...publicTokenView(issued.record, Date.now(), security.defaultRateLimit) });
   });
 
   app.delete(`${API}/tokens/:id`, scoped('admin'), async (req: FastifyRequest<{ Params: { id: string } }>) => {

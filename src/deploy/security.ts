@@ -2,7 +2,7 @@
  * The platform's security wiring (src/secure is the library; this is where it meets the front door
  * and gateway): token checks with the scope the matched route declares (route-scope.ts), security
  * headers and CORS, the audit log of every control-plane change and refusal, and the gateway's
- * per-token rate-limited access check.
+ * access check, rate-limited per token at that token's own limit.
  */
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -32,7 +32,11 @@ export interface PlatformSecurityOptions {
   insecureLocal?: boolean;
   /** Master keys (encryption at rest and secrets). None = no encryption, no secrets. */
   keys?: KeyRing;
-  /** Per-token gateway rate limit. Default 1000 burst, 500/s; `false` = unlimited. */
+  /**
+   * Gateway rate limit of a non-admin token that has no limit of its own (`lep up --rate-limit`).
+   * Default 1000 burst, 500/s; `false` = such tokens are unlimited. A token's own limit always
+   * applies; an admin token without one is never limited.
+   */
   rateLimit?: RateLimitSetting | false;
   /** Anonymous calls to public deployments, per peer address. Default 200 burst, 100/s. */
   anonymousRateLimit?: RateLimitSetting | false;
@@ -75,6 +79,8 @@ export class PlatformSecurity {
   readonly api: AccessControl;
   readonly gateway: AccessControl;
   readonly keys: KeyRing | undefined;
+  /** Requests/s of a non-admin token without a limit of its own; null = unlimited. */
+  readonly defaultRateLimit: number | null;
   /** The route table of every app this was installed on, with each route's declared scope. */
   readonly routes: ScopedRoute[] = [];
   private vaultCache: { keyId: string; prev: number; vault: SecretVault } | undefined;
@@ -85,11 +91,13 @@ export class PlatformSecurity {
     this.keys = options.keys;
     const insecureLocal = options.insecureLocal === true;
     this.api = new AccessControl({ store: this.tokens, insecureLocal });
-    const limiter = (s: RateLimitSetting | false | undefined, d: RateLimitSetting): TokenBucketLimiter | undefined =>
-      s === false ? undefined : new TokenBucketLimiter(s ?? d);
-    const rl = limiter(options.rateLimit, { capacity: 1000, refillPerSecond: 500 });
-    const anon = limiter(options.anonymousRateLimit, { capacity: 200, refillPerSecond: 100 });
-    this.gateway = new AccessControl({ store: this.tokens, insecureLocal, ...(rl ? { limiter: rl } : {}), ...(anon ? { anonymousLimiter: anon } : {}) });
+    const tokenDefault = options.rateLimit === false ? null : (options.rateLimit ?? { capacity: 1000, refillPerSecond: 500 });
+    this.defaultRateLimit = tokenDefault?.refillPerSecond ?? null;
+    // one bucket per token; each check sizes it from that token's own limit or the default
+    const tokenLimits = { limiter: new TokenBucketLimiter(tokenDefault ?? { capacity: 1, refillPerSecond: 1 }), default: tokenDefault };
+    const anonSetting = options.anonymousRateLimit === false ? undefined : (options.anonymousRateLimit ?? { capacity: 200, refillPerSecond: 100 });
+    const anon = anonSetting && new TokenBucketLimiter(anonSetting);
+    this.gateway = new AccessControl({ store: this.tokens, insecureLocal, tokenLimits, ...(anon ? { anonymousLimiter: anon } : {}) });
   }
 
   /** First start: create the admin token. Returns its text (print once, never log) or undefined. */

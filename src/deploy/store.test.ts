@@ -14,7 +14,7 @@ test('state survives closing and reopening the database', () => {
   const home = mkdtempSync(join(tmpdir(), 'lepton-store-'));
   try {
     const s = new Store(home);
-    assert.equal(s.schemaVersion, 4);
+    assert.equal(s.schemaVersion, 5);
     s.createDeployment(spec);
     s.updateStatus('web', { phase: 'Running', desiredReplicas: 2, readyReplicas: 2, photon: 'p@1', message: '', replicas: [] });
     s.upsertPhoton({ name: 'p', version: '1', sha256: 'ab', bytes: 3, created: 'now' });
@@ -46,7 +46,7 @@ test('migrates a v1 database forward and refuses a newer one', () => {
     s.db.pragma('user_version = 1');
     s.close();
     const upgraded = new Store(home);
-    assert.equal(upgraded.schemaVersion, 4);
+    assert.equal(upgraded.schemaVersion, 5);
     assert.deepEqual(upgraded.listReplicas(), []);
     upgraded.db.pragma('user_version = 99');
     upgraded.close();

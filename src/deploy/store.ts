@@ -32,6 +32,8 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked_at INTEGER);`,
   // The replica's start time (field 22 of /proc/<pid>/stat): a pid alone may since have been reused.
   `ALTER TABLE replicas ADD COLUMN proc_start INTEGER;`,
+  // A token's own gateway rate limit (token-store-sqlite.ts): NULL = the server's default, 0 = unlimited, > 0 = requests/s.
+  `ALTER TABLE tokens ADD COLUMN rate_limit REAL;`,
 ];
 
 export interface PhotonRow {

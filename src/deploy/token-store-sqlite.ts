@@ -16,6 +16,8 @@ interface Row {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** NULL = the server's default, 0 = unlimited, > 0 = requests/s (migration 5 of store.ts). */
+  rate_limit: number | null;
 }
 
 function toRecord(r: Row): TokenRecord {
@@ -28,18 +30,24 @@ function toRecord(r: Row): TokenRecord {
     expiresAt: r.expires_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    ...(r.rate_limit === null ? {} : { rateLimit: r.rate_limit === 0 ? null : r.rate_limit }),
   };
 }
 
-/** TokenStore over the `tokens` table (migration 3 of store.ts). Every call returns fresh copies. */
+/** The column value of a record's limit: three states in one nullable column (a limit is never 0). */
+function rateColumn(r: TokenRecord): number | null {
+  return r.rateLimit === undefined ? null : r.rateLimit === null ? 0 : r.rateLimit;
+}
+
+/** TokenStore over the `tokens` table (migrations 3 and 5 of store.ts). Every call returns fresh copies. */
 export class SqliteTokenStore implements TokenStore {
   constructor(private readonly db: Database.Database) {}
 
   create(record: TokenRecord): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO tokens (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(record.id, record.name, JSON.stringify(record.scopes), record.hash, record.createdAt, record.expiresAt, record.lastUsedAt, record.revokedAt);
+        .prepare('INSERT INTO tokens (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(record.id, record.name, JSON.stringify(record.scopes), record.hash, record.createdAt, record.expiresAt, record.lastUsedAt, record.revokedAt, rateColumn(record));
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (code.startsWith('SQLITE_CONSTRAINT')) return Promise.reject(new LeptonError('LEPTON_ERR_CONFLICT', `token id ${record.id} exists`));

@@ -10,16 +10,58 @@ import { TokenBucketLimiter } from './rate-limit.js';
 const code = (c: string) => (e: unknown) => e instanceof LeptonError && e.code === c;
 const T0 = 1_700_000_000_000;
 
-async function setup(opts: { insecureLocal?: boolean } = {}) {
+async function setup(opts: { insecureLocal?: boolean; defaultRate?: { capacity: number; refillPerSecond: number } | null } = {}) {
   const store = new MemoryTokenStore();
   const t = () => T0;
   const infer = await issueToken(store, { name: 'app', scopes: 'infer:mnist', now: T0 });
   const reader = await issueToken(store, { name: 'dash', scopes: 'read', now: T0 });
-  const limiter = new TokenBucketLimiter({ capacity: 2, refillPerSecond: 1, clock: t });
+  const admin = await issueToken(store, { name: 'root', scopes: 'admin', now: T0 });
+  const ci = await issueToken(store, { name: 'ci', scopes: 'infer:mnist', rateLimit: 3, now: T0 });
+  const free = await issueToken(store, { name: 'free', scopes: 'infer:mnist', rateLimit: null, now: T0 });
+  const slowAdmin = await issueToken(store, { name: 'slow-admin', scopes: 'admin', rateLimit: 1, now: T0 });
+  const limiter = new TokenBucketLimiter({ capacity: 1, refillPerSecond: 1, clock: t });
   const anon = new TokenBucketLimiter({ capacity: 1, refillPerSecond: 1, clock: t });
-  const ac = new AccessControl({ store, limiter, anonymousLimiter: anon, clock: t, ...opts });
-  return { ac, infer: `Bearer ${infer.token}`, reader: `Bearer ${reader.token}` };
+  const tokenLimits = { limiter, default: opts.defaultRate === undefined ? { capacity: 2, refillPerSecond: 1 } : opts.defaultRate };
+  const ac = new AccessControl({ store, tokenLimits, anonymousLimiter: anon, clock: t, ...(opts.insecureLocal ? { insecureLocal: true } : {}) });
+  const bearer = (x: { token: string }) => `Bearer ${x.token}`;
+  return { ac, infer: bearer(infer), reader: bearer(reader), admin: bearer(admin), ci: bearer(ci), free: bearer(free), slowAdmin: bearer(slowAdmin) };
 }
+
+/** How many of `n` checks at one instant pass before the first 429, and that 429. */
+async function burst(ac: AccessControl, authorization: string, n: number): Promise<{ passed: number; refusal: LeptonError | undefined }> {
+  let passed = 0;
+  for (let i = 0; i < n; i++) {
+    try {
+      await ac.check({ authorization }, 'infer:mnist');
+      passed++;
+    } catch (e) {
+      return { passed, refusal: e as LeptonError };
+    }
+  }
+  return { passed, refusal: undefined };
+}
+
+test('each token is held to its own limit; admin tokens without one are never limited', async () => {
+  const { ac, admin, ci, free, infer, slowAdmin } = await setup();
+  const a = await burst(ac, admin, 5000);
+  assert.deepEqual(a, { passed: 5000, refusal: undefined }, 'admin: no limit of its own, so none');
+  assert.deepEqual((await burst(ac, free, 5000)).passed, 5000, 'rateLimit null: unlimited');
+  const c = await burst(ac, ci, 100);
+  assert.equal(c.passed, 6, 'own limit 3/s: a burst of 2 s worth');
+  assert.equal(c.refusal?.code, 'LEPTON_ERR_RATE_LIMITED');
+  assert.equal(c.refusal?.message, "token 'ci' is limited to 3 requests/s; retry after 1 s");
+  assert.deepEqual(c.refusal?.details, { limit: 3, burst: 6 });
+  const d = await burst(ac, infer, 100);
+  assert.equal(d.passed, 2, 'no limit of its own: the default bucket');
+  assert.match(d.refusal!.message, /^token 'app' is limited to 1 requests\/s; retry after 1 s$/);
+  assert.equal((await burst(ac, slowAdmin, 100)).passed, 2, 'an admin token given a limit keeps it');
+});
+
+test('with no default, tokens without a limit of their own are unlimited, and the others still limited', async () => {
+  const { ac, ci, infer } = await setup({ defaultRate: null });
+  assert.equal((await burst(ac, infer, 3000)).passed, 3000);
+  assert.equal((await burst(ac, ci, 100)).passed, 6);
+});
 
 test('private deployment: needs an infer token for that deployment', async () => {
   const { ac, infer, reader } = await setup();

@@ -41,6 +41,15 @@ export async function checkTokenStore(store: TokenStore): Promise<void> {
   assert.equal(await store.revoke('cccccccccccc', 6000), false);
   assert.equal((await store.list()).length, 2, 'revoked tokens still listed');
 
+  // the rate limit's three states round-trip: own number, explicit unlimited, absent (server default)
+  const own = rec('dddddddddddd', 3000, { rateLimit: 20.5 });
+  const unlimited = rec('eeeeeeeeeeee', 3001, { rateLimit: null });
+  await store.create(own);
+  await store.create(unlimited);
+  assert.deepEqual(await store.findById(own.id), own);
+  assert.deepEqual(await store.findById(unlimited.id), unlimited);
+  assert.equal('rateLimit' in (await store.findById(b.id))!, false, 'no limit of its own: the key is absent');
+
   // end to end through the token API
   const issued = await issueToken(store, { name: 'e2e', scopes: 'deploy', now: 10_000 });
   assert.equal((await verifyBearer(`Bearer ${issued.token}`, store, 10_001)).name, 'e2e');

@@ -17,6 +17,11 @@ export interface TokenRecord {
   expiresAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /**
+   * Requests per second this token may make at the gateway: absent = the server's default (none for
+   * admin tokens), null = unlimited, a number = this token's own limit.
+   */
+  rateLimit?: number | null;
 }
 
 /** Storage for token records. Implementations must never store or return plaintext tokens. */

@@ -18,6 +18,8 @@ export interface Principal {
   tokenId: string;
   name: string;
   scopes: Scope[];
+  /** The token's own rate limit (see TokenRecord.rateLimit); absent = the server's default. */
+  rateLimit?: number | null;
 }
 
 export interface IssueTokenOptions {
@@ -25,6 +27,8 @@ export interface IssueTokenOptions {
   scopes: string | readonly string[];
   /** Lifetime: a duration such as '30d', '12h', '15m', '45s', or milliseconds; none = never expires. */
   expiresIn?: string | number;
+  /** Requests/s at the gateway; null = unlimited; absent = the server's default (none for admin tokens). */
+  rateLimit?: number | null;
   /** Epoch ms (default Date.now()). */
   now?: number;
 }
@@ -62,6 +66,7 @@ export function hashToken(token: string): string {
 export async function issueToken(store: TokenStore, options: IssueTokenOptions): Promise<IssuedToken> {
   const name = validateTokenName(options.name);
   const scopes = parseScopes(options.scopes);
+  const rateLimit = options.rateLimit === undefined ? undefined : validateRateLimit(options.rateLimit);
   const now = options.now ?? Date.now();
   let expiresAt: number | null = null;
   if (options.expiresIn !== undefined) {
@@ -73,7 +78,10 @@ export async function issueToken(store: TokenStore, options: IssueTokenOptions):
   for (let attempt = 0; ; attempt++) {
     const id = randomBytes(6).toString('hex');
     const token = `lep_${id}_${randomBytes(32).toString('base64url')}`;
-    const record: TokenRecord = { id, name, scopes, hash: hashToken(token), createdAt: now, expiresAt, lastUsedAt: null, revokedAt: null };
+    const record: TokenRecord = {
+      id, name, scopes, hash: hashToken(token), createdAt: now, expiresAt, lastUsedAt: null, revokedAt: null,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+    };
     try {
       await store.create(record);
       return { token, record };
@@ -81,6 +89,28 @@ export async function issueToken(store: TokenStore, options: IssueTokenOptions):
       if (!(err instanceof LeptonError && err.code === 'LEPTON_ERR_CONFLICT') || attempt >= 4) throw err;
     }
   }
+}
+
+/** Largest per-token limit accepted, in requests per second. */
+export const MAX_RATE_LIMIT = 1_000_000;
+
+/** A token's requests/s limit: a positive number up to MAX_RATE_LIMIT, or null for unlimited. */
+export function validateRateLimit(v: unknown): number | null {
+  if (v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_RATE_LIMIT) {
+    throw invalidArgument(`'rateLimit' must be a number of requests per second above 0 and at most ${MAX_RATE_LIMIT}, or null for unlimited`, { field: 'rateLimit' });
+  }
+  return v;
+}
+
+/**
+ * The requests/s a token may make: its own limit when it has one (null = unlimited); without one,
+ * an admin token is unlimited (its owner runs the platform, load tests included) and any other
+ * token gets the server's default (`lep up --rate-limit`; null = unlimited).
+ */
+export function effectiveRateLimit(t: { scopes: readonly string[]; rateLimit?: number | null }, serverDefault: number | null): number | null {
+  if (t.rateLimit !== undefined) return t.rateLimit;
+  return t.scopes.includes('admin') ? null : serverDefault;
 }
 
 /** Token names are shown in lists and audit lines: keep them short and printable. */
@@ -123,7 +153,7 @@ export async function verifyBearer(header: string | readonly string[] | undefine
   if (record.expiresAt !== null && now >= record.expiresAt) throw unauthenticated('token expired');
   const interval = options.touchIntervalMs ?? 60_000;
   if (record.lastUsedAt === null || now - record.lastUsedAt >= interval) await store.touch(record.id, now);
-  return { tokenId: record.id, name: record.name, scopes: [...record.scopes] };
+  return { tokenId: record.id, name: record.name, scopes: [...record.scopes], ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }) };
 }
 
 /** Revoke by id; LEPTON_ERR_NOT_FOUND when there is no such token. */
@@ -141,8 +171,21 @@ export async function ensureAdminToken(store: TokenStore, now: number = Date.now
   return issueToken(store, { name: 'admin', scopes: ['admin'], now });
 }
 
-/** A record as `lep token list` and the API may show it: no hash. */
-export function publicTokenView(r: TokenRecord, now: number = Date.now()): Omit<TokenRecord, 'hash'> & { status: 'active' | 'expired' | 'revoked' } {
+/** A token as `lep token list` and the API show it: no hash; the limit in force and where it comes from. */
+export interface PublicTokenView extends Omit<TokenRecord, 'hash' | 'rateLimit'> {
+  status: 'active' | 'expired' | 'revoked';
+  /** Requests/s in force at the gateway; null = unlimited. */
+  rateLimit: number | null;
+  /** `token`: the token's own limit; `default`: the server's default for tokens without one. */
+  rateLimitSource: 'token' | 'default';
+}
+
+/** The view of `r` at time `now`, under the server's default limit `serverDefault` (null = unlimited). */
+export function publicTokenView(r: TokenRecord, now: number = Date.now(), serverDefault: number | null = null): PublicTokenView {
   const status = r.revokedAt !== null ? 'revoked' : r.expiresAt !== null && now >= r.expiresAt ? 'expired' : 'active';
-  return { id: r.id, name: r.name, scopes: [...r.scopes], createdAt: r.createdAt, expiresAt: r.expiresAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt, status };
+  return {
+    id: r.id, name: r.name, scopes: [...r.scopes], createdAt: r.createdAt, expiresAt: r.expiresAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt, status,
+    rateLimit: effectiveRateLimit(r, serverDefault),
+    rateLimitSource: r.rateLimit === undefined ? 'default' : 'token',
+  };
 }

@@ -26,8 +26,11 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export interface TrainJobOptions {
   /** 'mnist' (60k/10k), 'mnist-small' (8000/2000) or 'fashion-mnist'. */
   dataset: string;
-  /** 'mlp' or 'cnn' (see src/nn/architectures.ts). */
+  /** 'mlp', 'cnn', 'rnn', 'lstm' or 'gru' (see src/nn/architectures.ts). */
   arch: string;
+  /** Recurrent archs: hidden units per layer (default 64) and stacked layers (default 1). */
+  hidden?: number;
+  layers?: number;
   /** Default 10. */
   epochs?: number;
   /** Default 128. */
@@ -147,6 +150,8 @@ export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobO
   if (o.schedule !== undefined && !SCHEDULE_NAMES.includes(o.schedule)) {
     throw invalidArgument(`unknown schedule ${JSON.stringify(o.schedule)}; valid: ${SCHEDULE_NAMES.join(', ')}`);
   }
+  if (o.hidden !== undefined) posInt(o.hidden, 'hidden size');
+  if (o.layers !== undefined) posInt(o.layers, 'layer count');
   const lr = o.lr ?? (optimizer === 'sgd' ? 0.05 : 1e-3);
   if (!(lr > 0 && Number.isFinite(lr))) throw invalidArgument(`learning rate must be a positive number, got ${o.lr}`);
   return {
@@ -175,7 +180,8 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
   if (o.newHead !== undefined && o.newHead !== split.train.numClasses) {
     throw invalidArgument(`--new-head ${o.newHead} but the training data has ${split.train.numClasses} classes`);
   }
-  const arch = namedArch(o.arch, split.train.numClasses);
+  const archOpts = { ...(o.hidden !== undefined && { hidden: o.hidden }), ...(o.layers !== undefined && { layers: o.layers }) };
+  const arch = namedArch(o.arch, split.train.numClasses, archOpts);
   const rng = new Rng(r.seed);
   let model = buildModule(arch.model, { rng });
   let params: ParamsOrGroups = model.parameters();
@@ -186,7 +192,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
       // Load into the checkpoint's own class count, then swap the head for the new classes.
       const head = model instanceof Sequential ? model.headIndex() : -1;
       const had = checkpointClasses(ck, head) ?? split.train.numClasses;
-      model = buildModule(namedArch(o.arch, had).model, { rng });
+      model = buildModule(namedArch(o.arch, had, archOpts).model, { rng });
     }
     model.loadStateDict(ck.state);
     if (o.freeze !== undefined || o.newHead !== undefined || o.lrHead !== undefined) {

@@ -33,6 +33,8 @@ interface Flags {
   limitTrain?: string;
   limitTest?: string;
   json?: boolean;
+  hidden?: string;
+  layers?: string;
 }
 
 export function register(program: Command): void {
@@ -40,7 +42,9 @@ export function register(program: Command): void {
     .command('train')
     .description('train a digit/fashion classifier and write model.onnx, model.safetensors and metrics.json')
     .requiredOption('--dataset <name>', 'mnist (60k/10k) | mnist-small (10k digits, 8000/2000) | fashion-mnist')
-    .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128)', 'mlp')
+    .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps)', 'mlp')
+    .option('--hidden <n>', 'rnn/lstm/gru: hidden units per layer (default 64)')
+    .option('--layers <n>', 'rnn/lstm/gru: stacked recurrent layers (default 1)')
     .option('--epochs <n>', 'training epochs', '10')
     .option('--batch-size <n>', 'mini-batch size', '128')
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), 'adam')
@@ -73,6 +77,8 @@ export function register(program: Command): void {
           seed: num(f.seed, '--seed'),
           outDir: f.out,
           ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
+          ...(f.hidden !== undefined && { hidden: num(f.hidden, '--hidden') }),
+          ...(f.layers !== undefined && { layers: num(f.layers, '--layers') }),
           ...(f.schedule !== undefined && { schedule: f.schedule as ScheduleName }),
           ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
           ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),

@@ -32,7 +32,7 @@ function startTicks(pid: number): number | null {
   }
 }
 
-/** Live `photon run` processes started for LEPTON_HOME `home`. */
+/** Live replica processes (serve/replica-main, or a `photon run` stand-in) started for LEPTON_HOME `home`. */
 function replicaPids(home: string): number[] {
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -42,7 +42,8 @@ function replicaPids(home: string): number[] {
       if (!env.includes(`LEPTON_HOME=${home}`)) continue;
       const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
       const i = argv.indexOf('photon');
-      if (i >= 0 && argv[i + 1] === 'run' && startTicks(Number(name)) !== null) found.push(Number(name));
+      const replica = argv.some((a) => /replica-main\.[jt]s$/.test(a)) || (i >= 0 && argv[i + 1] === 'run');
+      if (replica && startTicks(Number(name)) !== null) found.push(Number(name));
     } catch {
       // exited while we looked, or not ours to read
     }

@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
 import { type ReplicaOutlook } from '../gateway/route.js';
 import { type PhotonRegistry } from '../photon/registry.js';
+import { replicaSpawn } from '../serve/replica-launcher.js';
 import { DeploymentController } from './controller.js';
 import { readLogSlice, type LogSlice } from './logs.js';
 import { reapOrphans, type Reaping } from './orphans.js';
@@ -26,9 +26,9 @@ export interface ControlPlaneOptions {
   registry: PhotonRegistry;
   gateway: Gateway;
   logger?: Logger;
-  /** Replica supervision settings; `command` defaults to `lep photon run` (see defaultReplicaCommand). */
+  /** Replica supervision settings; `command` defaults to the replica entry point (see defaultReplicaCommand). */
   supervisor?: Partial<SupervisorOptions>;
-  /** Intra-op threads per replica (`--threads`). Default 1: replicas scale out, not up. */
+  /** Intra-op threads per replica. Default 1: replicas scale out, not up. */
   replicaThreads?: number;
   /** How often load is sampled for the autoscaler. Default 100 ms. */
   sampleMs?: number;
@@ -40,15 +40,13 @@ export interface ControlPlaneOptions {
   secretEnv?: (names: readonly string[]) => Promise<Record<string, string>>;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/lep.js', import.meta.url));
-
-/** Start a replica as `node bin/lep.js photon run --name P@V --port N --host 127.0.0.1`. */
+/**
+ * Start a replica through the one replica entry point (serve/replica-launcher.ts): photon `P@V`
+ * from the registry at `home`, on `host:port`. LEPTON_HOME is set too, as handlers and `lep` see
+ * it; the rest of this process's environment (LEPTON_MASTER_KEY among it) is inherited.
+ */
 export function defaultReplicaCommand(home: string, threads = 1): ReplicaCommand {
-  return ({ photon, port, host, replicaId }) => ({
-    command: process.execPath,
-    args: [BIN, 'photon', 'run', '--name', photon, '--port', String(port), '--host', host, '--threads', String(threads), '--replica-id', replicaId],
-    env: { LEPTON_HOME: home },
-  });
+  return ({ photon, port, host, replicaId }) => replicaSpawn({ ref: photon, home, host, port, threads, replicaId }, { LEPTON_HOME: home });
 }
 
 export interface DeploymentView {
@@ -76,6 +74,8 @@ export class ControlPlane {
       command: defaultReplicaCommand(options.home, options.replicaThreads ?? 1),
       ...options.supervisor,
     };
+    // A request to a deployment with no replica reaches onDemand (scale from zero, or the outlook).
+    options.gateway.setOnDemand((name) => this.onDemand(name));
   }
 
   get store(): Store {

@@ -11,6 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lepton-supervisor-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // MODE=ok serves; MODE=crash exits 3 at once; MODE=once crashes the first time only (marker file).
+// MODE=mute serves but never sends the ready message.
 const script = join(dir, 'fake-replica.mjs');
 writeFileSync(
   script,
@@ -24,7 +25,9 @@ if (mode === 'crash' || (mode === 'once' && !existsSync(marker))) {
   process.exit(3);
 }
 const s = createServer((req, res) => res.writeHead(req.url === '/v2/health/ready' ? 200 : 404).end('{}'));
-s.listen(Number(port), '127.0.0.1');
+// the replica protocol (serve/replica-launcher.ts): ready once listening, over the IPC channel;
+// MODE=mute listens (and answers HTTP) but never says it is ready
+s.listen(Number(port), '127.0.0.1', () => mode === 'mute' || process.send({ type: 'ready', url: 'http://127.0.0.1:' + port, port: Number(port), pid: process.pid, replicaId: 'fake' }));
 process.on('SIGTERM', () => { console.log('draining'); s.close(() => process.exit(0)); });
 `,
 );
@@ -82,6 +85,15 @@ test('a replica that keeps dying is marked crash-looping (and keeps being retrie
   assert.ok(s.events.includes('replica-crash-looping'));
   await s.r.stop();
   assert.equal(s.r.state, 'stopped');
+});
+
+test('a replica that never announces readiness is killed after the ready timeout and retried', async () => {
+  const s = make('mute', { readyTimeoutMs: 300 });
+  assert.equal(await s.r.start(), false);
+  assert.equal(s.r.state, 'crash-looping');
+  assert.equal(s.ready, 0, 'answering HTTP is not enough: readiness is the ready message');
+  assert.equal(s.events.filter((e) => e === 'replica-ready-timeout').length, 3);
+  await s.r.stop();
 });
 
 test('a command that cannot be spawned is reported and retried, not thrown', async () => {

@@ -1,29 +1,27 @@
 /**
- * Supervises one replica process: spawn it on a free loopback port with its output appended to a
- * log file, wait for readiness, restart it with exponential backoff when it dies, flag it as
- * crash-looping after repeated early deaths, and stop it gracefully (SIGTERM, then SIGKILL).
- * Each spawned process is reported at once (pid + kernel start time) so it can be recorded before
- * it has loaded anything, and carries the supervisor's pid for its lifeline (src/serve/lifeline.ts).
+ * Supervises one replica process: start it through the replica launcher (serve/replica-launcher.ts)
+ * on a free loopback port with its output appended to a log file, wait for its ready message,
+ * restart it with exponential backoff when it dies, flag it as crash-looping after repeated early
+ * deaths, and stop it gracefully (SIGTERM, then SIGKILL). Each spawned process is reported at once
+ * (pid + kernel start time) so it can be recorded before it has loaded anything; the launcher gives
+ * it its lifeline (src/serve/lifeline.ts) to this process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
-import { request } from 'undici';
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { SUPERVISOR_PID_ENV } from '../serve/lifeline.js';
+import { launchReplica, type LaunchedReplica, type ReplicaSpawn } from '../serve/replica-launcher.js';
 import { freePort } from './ports.js';
 
-/** How to start a replica for a photon on a port (the default runs `lep photon run`). */
-export type ReplicaCommand = (a: { photon: string; port: number; host: string; replicaId: string }) => {
-  command: string;
-  args: string[];
-  env?: Record<string, string>;
-};
+/**
+ * How to start a replica for a photon on a port: the default is the replica entry point
+ * (control-plane.ts defaultReplicaCommand); whatever runs must speak the replica protocol.
+ */
+export type ReplicaCommand = (a: { photon: string; port: number; host: string; replicaId: string }) => ReplicaSpawn;
 
 export interface SupervisorOptions {
   command: ReplicaCommand;
-  /** Probed until 200 before the replica takes traffic; `/healthz` is tried when it is 404. */
-  readyPath: string;
+  /** Longest wait for the ready message; the process is then killed and restarted. */
   readyTimeoutMs: number;
   /** First restart delay; doubles per consecutive early death. */
   backoffBaseMs: number;
@@ -41,7 +39,6 @@ export interface SupervisorOptions {
 }
 
 export const DEFAULT_SUPERVISOR_OPTIONS: Omit<SupervisorOptions, 'command'> = {
-  readyPath: '/v2/health/ready',
   readyTimeoutMs: 60_000,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
@@ -134,18 +131,21 @@ export class ReplicaProcess {
     if (this.state !== 'crash-looping') this.state = this.restarts > 0 ? 'restarting' : 'starting';
     const port = await freePort();
     this.port = port;
-    const { command, args, env } = this.options.command({ photon: this.photon, port, host: '127.0.0.1', replicaId: this.id });
     const fd = this.openLog();
     writeSync(fd, `--- ${new Date().toISOString()} replica ${this.id} (${this.photon}) starting on port ${port}\n`);
-    let child: ChildProcess;
+    let launched: LaunchedReplica;
     try {
-      // The 'ipc' channel is a lifeline: the replica stops when it closes (this process died).
-      // LEPTON_SUPERVISOR_PID backs it up: the replica also stops once it is re-parented.
-      child = spawn(command, args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env, [SUPERVISOR_PID_ENV]: String(process.pid) } });
-      child.channel?.unref();
+      // The launcher opens the IPC channel (readiness, and the replica's lifeline: it stops when
+      // the channel closes because this process died) and sets LEPTON_SUPERVISOR_PID, which backs
+      // it up: the replica also stops once it is re-parented.
+      launched = launchReplica(this.options.command({ photon: this.photon, port, host: '127.0.0.1', replicaId: this.id }), {
+        output: fd,
+        readyTimeoutMs: this.options.readyTimeoutMs,
+      });
     } finally {
       closeSync(fd);
     }
+    const child = launched.child;
     this.child = child;
     this.startedAt = new Date();
     this.procStart = child.pid === undefined ? null : procStartTicks(child.pid);
@@ -158,35 +158,22 @@ export class ReplicaProcess {
       if (child.pid === undefined) this.onChildExit(child, started, null, null);
     });
     child.once('exit', (code, signal) => this.onChildExit(child, started, code, signal));
-    void this.waitReady(child, started);
-  }
-
-  private async waitReady(child: ChildProcess, started: number): Promise<void> {
-    let path = this.options.readyPath;
-    while (this.child === child && child.exitCode === null && child.signalCode === null) {
-      if (Date.now() - started > this.options.readyTimeoutMs) {
-        this.hooks.onEvent(this, 'replica-ready-timeout', `not ready after ${this.options.readyTimeoutMs} ms; killing it`);
-        child.kill('SIGKILL');
-        return;
-      }
-      try {
-        const r = await request(`${this.origin}${path}`, { headersTimeout: 1000, bodyTimeout: 1000 });
-        await r.body.dump();
-        if (r.statusCode === 404 && path !== '/healthz') path = '/healthz';
-        else if (r.statusCode === 200) {
-          if (this.child !== child || this.stopping) return;
-          this.state = 'ready';
-          this.readyAfterMs = Date.now() - started;
-          this.hooks.onEvent(this, 'replica-ready', `ready in ${this.readyAfterMs} ms`);
-          this.hooks.onReady(this);
-          this.settleWaiters(true);
-          return;
+    launched.ready.then(
+      () => {
+        if (this.child !== child || this.stopping) return;
+        this.state = 'ready';
+        this.readyAfterMs = Date.now() - started;
+        this.hooks.onEvent(this, 'replica-ready', `ready in ${this.readyAfterMs} ms`);
+        this.hooks.onReady(this);
+        this.settleWaiters(true);
+      },
+      (err: LeptonError) => {
+        // Deaths are handled on 'exit'; only a timeout (the launcher killed it) is worth its own event.
+        if (err.code === 'LEPTON_ERR_NOT_READY' && this.child === child) {
+          this.hooks.onEvent(this, 'replica-ready-timeout', `not ready after ${this.options.readyTimeoutMs} ms; killing it`);
         }
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      },
+    );
   }
 
   private onChildExit(child: ChildProcess | null, started: number, code: number | null, signal: string | null): void {

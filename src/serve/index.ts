@@ -7,3 +7,16 @@ export { parsePredictBody, type PredictBody, type ScannedTensor } from './json-t
 export { type PhotonHandler, type HandlerContext, type PredictResult } from './handler.js';
 export { servePhoton, type ServePhotonOptions } from './serve-photon.js';
 export { holdLifeline, SUPERVISOR_PID_ENV, type LifelineOptions } from './lifeline.js';
+export { runReplica, type RunReplicaOptions } from './replica.js';
+export {
+  launchReplica,
+  replicaSpawn,
+  parseReplicaConfig,
+  REPLICA_CONFIG_ENV,
+  type ReplicaConfig,
+  type ReplicaSpawn,
+  type ReplicaMessage,
+  type ReplicaReady,
+  type LaunchedReplica,
+  type LaunchOptions,
+} from './replica-launcher.js';

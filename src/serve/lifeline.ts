@@ -1,12 +1,12 @@
 /**
  * A supervised replica's lifeline: a replica must never outlive the supervisor that spawned it.
- * It is held from the moment the process starts — bin/lep.js takes it before the CLI and any
- * model or engine load, `lep photon run` then hands it its graceful stop — so a supervisor killed
- * (-9) while its replicas are still starting leaves none running. Either signal is enough: the IPC
- * channel the supervisor opened closes (its end died with it), or our parent is no longer the
- * supervisor named in LEPTON_SUPERVISOR_PID (we were re-parented). A loss that happened before
- * the lifeline was held is noticed at once. One lifeline per process: holding it again only
- * replaces what is done when it is lost.
+ * It is held from the moment the process starts — serve/replica-main.ts takes it before the
+ * server, engine or model load, and serve/replica.ts then hands it its graceful stop (`lep photon
+ * run` does the same) — so a supervisor killed (-9) while its replicas are still starting leaves
+ * none running. Either signal is enough: the IPC channel the supervisor opened closes (its end
+ * died with it), or our parent is no longer the supervisor named in LEPTON_SUPERVISOR_PID (we
+ * were re-parented). A loss that happened before the lifeline was held is noticed at once. One
+ * lifeline per process: holding it again only replaces what is done when it is lost.
  */
 
 /** Set by the supervisor on the replicas it spawns: its own pid. */
@@ -24,8 +24,8 @@ let held = false;
 
 /**
  * Call `onLost` (once) when the supervisor is gone; returns whether a lifeline is held. A process
- * with neither an IPC channel nor LEPTON_SUPERVISOR_PID (a `lep photon run` typed by hand) holds
- * none. Neither the channel nor the poll keeps the process alive by itself.
+ * with neither an IPC channel nor LEPTON_SUPERVISOR_PID (a `lep photon run` typed by hand, a
+ * container's replica) holds none. Neither the channel nor the poll keeps the process alive by itself.
  */
 export function holdLifeline(onLost: (why: string) => void, options: LifelineOptions = {}): boolean {
   onLostNow = onLost;

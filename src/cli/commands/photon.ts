@@ -10,8 +10,9 @@ import { createLogger } from '../../core/logger.js';
 import { createPhoton, parseImageSpec } from '../../photon/create.js';
 import { NAME_RULE, parseRef, validName } from '../../photon/manifest.js';
 import { PhotonRegistry } from '../../photon/registry.js';
-import { closeOnSignals, servePhoton } from '../../serve/index.js';
 import { holdLifeline } from '../../serve/lifeline.js';
+import { runReplica } from '../../serve/replica.js';
+import { type ReplicaConfig } from '../../serve/replica-launcher.js';
 import { cliPhotonCodec } from '../master-key.js';
 import { out, runCommand } from '../output.js';
 import { intInRange } from '../options.js';
@@ -122,17 +123,15 @@ export function register(program: Command): void {
     .option('--replica-id <id>', 'x-lepton-replica value (default hostname:pid)')
     .action((f: RunFlags) =>
       runCommand(async () => {
-        // Before any model or engine loads (bin/lep.js took it even earlier): a replica whose
-        // supervisor died, even while this process was still starting, exits instead of serving on.
-        let onSupervisorLost = (why: string): void => {
+        // Before any model or engine loads: a replica whose supervisor died, even while this
+        // process was still starting, exits instead of serving on. runReplica then drains instead.
+        holdLifeline((why) => {
           out.info(`${why}: supervisor gone before the server started; exiting`);
           process.exit(0);
-        };
-        holdLifeline((why) => onSupervisorLost(why));
+        });
         if ((f.name === undefined) === (f.model === undefined)) throw invalidArgument('give exactly one of --name NAME[@VERSION] or --model FILE.onnx');
         if (f.engine !== 'ort' && f.engine !== 'native') throw invalidArgument(`--engine must be ort or native, got ${f.engine}`);
         const cfg = configFromEnv();
-        const logger = createLogger({ level: cfg.logLevel, name: 'serve' });
         const batching = {
           ...(f.maxBatch === undefined ? {} : { maxBatch: intInRange(f.maxBatch, '--max-batch', 1, 65536)! }),
           ...(f.maxWaitMs === undefined ? {} : { maxWaitMs: intInRange(f.maxWaitMs, '--max-wait-ms', 0, 10000)! }),
@@ -141,17 +140,25 @@ export function register(program: Command): void {
           ...(f.p99TargetMs === undefined ? {} : { p99TargetMs: intInRange(f.p99TargetMs, '--p99-target-ms', 1, 60_000)! }),
         };
         const threads = intInRange(f.threads, '--threads', 1, 256);
-        const handle = await servePhoton({
+        // The same config a launched replica gets (serve/replica-launcher.ts), served in the foreground.
+        const config: ReplicaConfig = {
           ...(f.name ? { ref: f.name, home: cfg.home } : { modelFile: f.model! }),
-          ...(f.name ? { codec: cliPhotonCodec(cfg.home) } : {}),
           host: f.host,
           port: intInRange(f.port, '--port', 0, 65535)!,
           engine: f.engine,
           batching,
-          logger,
-          drainDelayMs: 0,
           ...(threads === undefined ? {} : { threads }),
           ...(f.replicaId ? { replicaId: f.replicaId } : {}),
+        };
+        const codec = f.name ? cliPhotonCodec(cfg.home) : undefined;
+        const handle = await runReplica(config, {
+          home: cfg.home,
+          logger: createLogger({ level: cfg.logLevel, name: 'serve' }),
+          ...(codec ? { codec } : {}),
+          onStopped: (why) => {
+            out.info(`${why}: drained, stopped`);
+            process.exit(0);
+          },
         });
         const example = handle.context.manifest.inputs[0];
         const width = example?.shape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) ?? 1;
@@ -159,16 +166,6 @@ export function register(program: Command): void {
         out.info(
           `try: python3 -c 'import json; print(json.dumps({"inputs": [[0.5] * ${width}]}))' | curl -s ${handle.url}/predict -H 'content-type: application/json' -d @-`,
         );
-        const stopped = (signal: string): void => {
-          out.info(`${signal}: drained, stopped`);
-          process.exit(0);
-        };
-        closeOnSignals(handle, stopped);
-        onSupervisorLost = (why: string): void => {
-          // drain, but never linger: the supervisor that would have stopped us is gone
-          setTimeout(() => process.exit(0), 10_000).unref();
-          void handle.close().finally(() => stopped(why));
-        };
         await new Promise(() => {}); // serve until a signal
       }),
     );

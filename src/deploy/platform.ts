@@ -58,17 +58,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   if (keys) await registry.seal();
   const adminToken = await security?.bootstrap();
   const metrics = new Registry();
-  let cp: ControlPlane | undefined;
-  const gateway = new Gateway({
-    registry: metrics,
-    logger,
-    ...(options.gatewayDefaults ? { defaults: options.gatewayDefaults } : {}),
-    preHandlers: [...(security ? [security.gatewayPreHandler((d) => cp?.isPublic(d) === true)] : []), ...(options.preHandlers ?? [])],
-    onDemand: (d) => cp?.onDemand(d),
-  });
-  const secretEnv = security?.keys ? (names: readonly string[]) => security.vault().resolveEnv(names) : undefined;
-  cp = new ControlPlane({ ...options.controlPlane, ...(secretEnv ? { secretEnv } : {}), home: options.home, store, registry, gateway, logger });
-  const controlPlane = cp;
+  const gateway = new Gateway({ registry: metrics, logger, ...(options.gatewayDefaults ? { defaults: options.gatewayDefaults } : {}) });
+  const secretEnv = keys && security ? (names: readonly string[]) => security.vault().resolveEnv(names) : undefined;
+  // The control plane registers its scale-from-zero callback with the gateway it is given.
+  const controlPlane = new ControlPlane({ ...options.controlPlane, ...(secretEnv ? { secretEnv } : {}), home: options.home, store, registry, gateway, logger });
+  // The token check first (it asks the control plane which deployments are public), then the extras.
+  if (security) gateway.addPreHandler(security.gatewayPreHandler((d) => controlPlane.isPublic(d)));
+  for (const h of options.preHandlers ?? []) gateway.addPreHandler(h);
   const frontDoor = await createFrontDoor({
     gateway,
     controlPlane,

@@ -116,20 +116,17 @@ test('a full gateway queue answers 503 with Retry-After', async () => {
 });
 
 test('with no replica a request waits, then gets 503; scale-from-zero serves it', async () => {
-  let gwRef: Gateway | undefined;
   const [late] = await fakes('late');
-  const { gw, base } = await startGateway({
-    onDemand: (d) => {
-      if (d === 'zero') setTimeout(() => gwRef!.addReplica('zero', { id: 'late', origin: late!.origin }), 100);
-    },
+  const { gw, base } = await startGateway();
+  gw.upsertDeployment('zero'); // made before the callback is registered: it must reach it all the same
+  gw.setOnDemand((d) => {
+    if (d === 'zero') setTimeout(() => gw.addReplica('zero', { id: 'late', origin: late!.origin }), 100);
   });
-  gwRef = gw;
   gw.upsertDeployment('empty');
   const r = await post(`${base}/deployments/empty/x`, '{}', { 'x-lepton-timeout-ms': '150' });
   assert.equal(r.status, 503);
   assert.equal((r.json()['error'] as { code: string }).code, 'LEPTON_ERR_NO_REPLICA');
   assert.ok(r.headers['retry-after']);
-  gw.upsertDeployment('zero');
   const z = await post(`${base}/deployments/zero/x`, '{}');
   assert.equal(z.status, 200);
   assert.equal(z.headers['x-lepton-replica'], 'late');

@@ -1,7 +1,9 @@
 /**
  * The gateway: routes `/deployments/{name}/…` to the deployment's replicas through its Route and
- * the proxy. The control plane registers deployments and replicas here; pre-handlers (token auth
- * for the exact deployment named) run before proxying. It is a raw Node handler so the hot path skips any framework.
+ * the proxy. The control plane registers deployments and replicas here, and its scale-from-zero
+ * callback (setOnDemand); pre-handlers (token auth for the exact deployment named) run before
+ * proxying. Callbacks are registered after construction, so the gateway is built before what
+ * they call. It is a raw Node handler so the hot path skips any framework.
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LeptonError } from '../core/errors.js';
@@ -20,14 +22,18 @@ export const DEPLOYMENT_PREFIX = '/deployments/';
 /** Runs before a request is routed; throw a LeptonError (e.g. 401) to refuse it. */
 export type PreHandler = (req: IncomingMessage, ctx: { deployment: string; path: string }) => void | Promise<void>;
 
+/** A request found a deployment with no replica: the autoscaler may scale it from zero; the answer says whether waiting helps. */
+export type OnDemand = (deployment: string) => ReplicaOutlook | void;
+
 export interface GatewayOptions {
   registry: Registry;
   logger?: Logger;
   /** Defaults every route starts from; per-deployment overrides are merged over them. */
   defaults?: Partial<RouteOptions>;
+  /** The first pre-handlers (more: addPreHandler). */
   preHandlers?: PreHandler[];
-  /** A request found a deployment with no replica: the autoscaler may scale it from zero; the answer says whether waiting helps. */
-  onDemand?: (deployment: string) => ReplicaOutlook | void;
+  /** The scale-from-zero callback, when it exists before the gateway (else: setOnDemand). */
+  onDemand?: OnDemand;
 }
 
 export interface ReplicaStats {
@@ -45,12 +51,24 @@ export class Gateway {
   private readonly routes = new Map<string, Route>();
   private readonly log: Logger;
   private readonly defaults: RouteOptions;
+  private onDemand: OnDemand | undefined;
 
-  constructor(private readonly options: GatewayOptions) {
+  constructor(options: GatewayOptions) {
     this.metrics = new GatewayMetrics(options.registry);
     this.log = options.logger ?? silentLogger;
     this.defaults = mergeOptions(DEFAULT_ROUTE_OPTIONS, options.defaults ?? {});
     this.preHandlers = [...(options.preHandlers ?? [])];
+    this.onDemand = options.onDemand;
+  }
+
+  /** Register the scale-from-zero callback (the control plane does, once it exists); routes made earlier use it too. */
+  setOnDemand(onDemand: OnDemand): void {
+    this.onDemand = onDemand;
+  }
+
+  /** Add a pre-handler; they run in the order added, and the first to throw refuses the request. */
+  addPreHandler(handler: PreHandler): void {
+    this.preHandlers.push(handler);
   }
 
   /** Create or reconfigure a deployment's route. */
@@ -60,9 +78,7 @@ export class Gateway {
       if (overrides.policy && overrides.policy !== existing.policy.name) existing.setPolicy(overrides.policy, overrides.affinity);
       return existing;
     }
-    const route = new Route(name, mergeOptions(this.defaults, overrides), this.metrics, this.log, (d) =>
-      this.options.onDemand?.(d),
-    );
+    const route = new Route(name, mergeOptions(this.defaults, overrides), this.metrics, this.log, (d) => this.onDemand?.(d));
     this.routes.set(name, route);
     return route;
   }

@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   LEPTON_ERR_OVERLOADED: 503,
   LEPTON_ERR_NOT_READY: 503,
   LEPTON_ERR_NO_REPLICA: 503,
+  /** A rank of a distributed training group died or vanished (src/parallel). */
+  LEPTON_ERR_PEER_LOST: 503,
   LEPTON_ERR_DEADLINE_EXCEEDED: 504,
 } as const;
 

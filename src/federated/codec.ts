@@ -70,7 +70,8 @@ export function decodeBundle(buf: Uint8Array): Bundle {
     if (typeof name !== 'string' || (dtype !== 'f32' && dtype !== 'u32') || !Number.isInteger(length) || (length as number) < 0) throw bad('bad array entry');
     const bytes = (length as number) * 4;
     if (off + bytes > buf.length) throw bad(`array ${JSON.stringify(name)} runs past the end of the body`);
-    const copy = buf.slice(off, off + bytes);
+    // Uint8Array's slice copies (Buffer's would be a view into a pooled buffer at an unknown offset)
+    const copy = Uint8Array.prototype.slice.call(buf, off, off + bytes);
     out.push({ name, data: dtype === 'f32' ? new Float32Array(copy.buffer, 0, length as number) : new Uint32Array(copy.buffer, 0, length as number) });
     off += bytes;
   }

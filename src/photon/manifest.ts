@@ -72,6 +72,8 @@ export interface PhotonManifest {
   batching: BatchingSettings;
   /** Path (in `files`) of an ES module exporting a PhotonHandler. */
   handler?: string;
+  /** false turns off POST /explain for this photon (attributions can reveal model internals). Default on. */
+  explain?: boolean;
 }
 
 export const DEFAULT_BATCHING: BatchingSettings = { maxBatch: 64, maxWaitMs: 2, maxQueue: 1024, timeoutMs: 30_000 };
@@ -167,6 +169,7 @@ export function validateManifest(raw: unknown): PhotonManifest {
     c.need(Array.isArray(m['labels']) && m['labels'].length <= 100_000 && m['labels'].every((l) => typeof l === 'string' && l.length <= 200), 'labels must be an array of strings');
   }
   checkBatching(c, m['batching']);
+  if (m['explain'] !== undefined) c.need(typeof m['explain'] === 'boolean', 'explain must be true or false');
   if (c.problems.length > 0) {
     throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `invalid photon.json: ${c.problems.join('; ')}`, { details: { problems: c.problems } });
   }

@@ -1,21 +1,10 @@
 // The tcp transport against the shared process-group conformance suite (ranks share this process,
 // each with its own sockets on loopback).
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { LeptonError } from '../core/errors.js';
 import { conformanceCase, processGroupConformance, type Outcome } from './process-group.conformance.js';
 import { type TcpGroup, connectTcpGroup } from './tcp-group.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './testing.js';
 
 processGroupConformance('tcp', async (worldSize, name) => {
   const masterPort = await freePort();

@@ -17,6 +17,7 @@ import { Constant, Dropout, Flatten, Identity, Reshape, Transpose } from './shap
 import { Softmax } from './softmax.js';
 import { GRU, LSTM, RNN } from './recurrent.js';
 import { Gather } from './gather.js';
+import { Concat, ConstantOfShape, Shape, Slice, Squeeze, Unsqueeze } from './slicing.js';
 import { type OpEntry, type OpValue } from './types.js';
 
 export { f32, valueOf, type OpEntry, type OpValue } from './types.js';
@@ -27,7 +28,7 @@ const ENTRIES: readonly OpEntry[] = [
   Relu, Sigmoid, Tanh, Add, Sub, Mul, Div, Softmax,
   MatMul, Gemm, Conv, MaxPool, AveragePool, BatchNormalization,
   QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, ConvInteger,
-  RNN, LSTM, GRU, Gather,
+  RNN, LSTM, GRU, Gather, Shape, ConstantOfShape, Unsqueeze, Squeeze, Concat, Slice,
 ];
 
 /** opType → entry, for the default ONNX domain. */

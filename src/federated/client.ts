@@ -20,8 +20,10 @@ export interface FlClientOptions {
   /** This client's local training data. */
   data: ImageDataset;
   seed?: number;
-  /** Poll interval (default 50 ms). */
+  /** Pause between polls (default 20 ms); each poll is a long poll held by the server up to `longPollMs`. */
   pollMs?: number;
+  /** How long the server may hold a poll (default 10 000 ms; keep it below the server's liveMs). */
+  longPollMs?: number;
   signal?: AbortSignal;
   /** Called as a phase begins for this client (tests use it to kill a client mid-round). */
   onPhase?: (phase: Phase, round: string) => void;
@@ -95,10 +97,13 @@ export class FlClient {
     const id = encodeURIComponent(o.clientId);
     this.info = await this.json<TaskInfo>('GET', '/task');
     await this.json('POST', '/join', { client: o.clientId });
+    let after = '';
     while (!o.signal?.aborted) {
-      const p = await this.json<Poll>('GET', `/poll?client=${id}`);
+      const p = await this.json<Poll>('GET', `/poll?client=${id}&wait=${o.longPollMs ?? 10_000}&after=${encodeURIComponent(after)}`);
       if (p.state === 'done') break;
+      after = p.state;
       if (p.state === 'round') {
+        after = `${p.round}:${p.phase}`;
         try {
           await this.step(p.round, p.phase);
         } catch (err) {
@@ -107,7 +112,7 @@ export class FlClient {
           this.ctx.delete(p.round);
         }
       }
-      await sleep(o.pollMs ?? 50, o.signal);
+      await sleep(o.pollMs ?? 20, o.signal);
     }
     return { rounds: this.rounds, bytesSent: this.sent, bytesReceived: this.received };
   }

@@ -23,6 +23,8 @@ export interface RoundOutcome {
 }
 
 interface RoundOptions {
+  /** Called whenever the phase changes (the server wakes its long polls). */
+  onPhase?: () => void;
   secure: boolean;
   minClients: number;
   threshold?: number;
@@ -171,6 +173,7 @@ export class RoundState {
   private async step(phase: Phase, done: () => boolean): Promise<void> {
     this.phase = phase;
     this.notify();
+    this.o.onPhase?.();
     await this.waitUntil(done, this.o.deadlineMs);
   }
 

@@ -79,11 +79,15 @@ export class FlServer {
   history: RoundRecord[] = [];
   private readonly o: Required<Pick<FlServerOptions, 'secure' | 'deadlineMs' | 'maxRetries' | 'liveMs' | 'seed'>> & FlServerOptions;
   private readonly seen = new Map<string, number>();
+  /** Clients with a long poll open right now: live whatever their last-seen time. */
+  private readonly polling = new Map<string, number>();
   private current: RoundState | undefined;
   private done = false;
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly rng: Rng;
+  /** Long polls waiting for a phase, round or end-of-task change. */
+  private readonly pollers = new Set<() => void>();
 
   constructor(options: FlServerOptions) {
     this.o = { secure: true, deadlineMs: 120_000, maxRetries: 5, liveMs: 15_000, seed: 0, ...options };
@@ -115,12 +119,37 @@ export class FlServer {
   }
 
   async close(): Promise<void> {
+    this.done = true;
     this.current?.abort();
+    this.wakePollers();
     await this.app.close();
   }
 
   get finished(): boolean {
     return this.done;
+  }
+
+  private wakePollers(): void {
+    for (const w of [...this.pollers]) w();
+  }
+
+  private nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.pollers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(1, ms));
+      this.pollers.add(wake);
+    });
+  }
+
+  private pollState(c: string): Poll {
+    if (this.done) return { state: 'done' };
+    const st = this.current;
+    if (!st || !st.selected.has(c) || st.phase === 'closed') return { state: 'wait' };
+    return { state: 'round', round: st.id, phase: st.phase };
   }
 
   private localConfig(): LocalConfig {
@@ -163,13 +192,36 @@ export class FlServer {
       this.current?.notify();
       return { ok: true };
     });
-    app.get(`${FL_PREFIX}/poll`, async (req): Promise<Poll> => {
+    // Long poll: with wait=ms the answer is held until it differs from `after` (what the client
+    // already handled: "wait" or "<round>:<phase>"), so idle clients cost one request per change.
+    app.get(`${FL_PREFIX}/poll`, async (req, reply): Promise<Poll> => {
       const c = clientId(q(req)['client']);
+      const after = String(q(req)['after'] ?? '');
+      const end = Date.now() + Math.min(Math.max(Number(q(req)['wait']) || 0, 0), 20_000);
+      const key = (p: Poll): string => (p.state === 'round' ? `${p.round}:${p.phase}` : p.state);
       this.seen.set(c, Date.now());
-      if (this.done) return { state: 'done' };
-      const st = this.current;
-      if (!st || !st.selected.has(c) || st.phase === 'closed') return { state: 'wait' };
-      return { state: 'round', round: st.id, phase: st.phase };
+      let p = this.pollState(c);
+      this.polling.set(c, (this.polling.get(c) ?? 0) + 1);
+      // a client that hangs up (killed) stops counting as live at once
+      let gone = false;
+      const hangUp = (): void => {
+        gone = true;
+        this.wakePollers();
+      };
+      reply.raw.once('close', hangUp); // the response closes before it is sent only when the peer hangs up
+      try {
+        while (key(p) === after && Date.now() < end && !gone) {
+          await this.nextChange(end - Date.now());
+          p = this.pollState(c);
+        }
+      } finally {
+        reply.raw.off('close', hangUp);
+        const left = this.polling.get(c)! - 1;
+        if (left > 0) this.polling.set(c, left);
+        else this.polling.delete(c);
+      }
+      this.seen.set(c, Date.now());
+      return p;
     });
     app.get(`${FL_PREFIX}/phase`, async (req): Promise<PhaseData> => {
       const c = clientId(q(req)['client']);
@@ -219,7 +271,7 @@ export class FlServer {
 
   private liveClients(): string[] {
     const now = Date.now();
-    return [...this.seen].filter(([, t]) => now - t <= this.o.liveMs).map(([c]) => c).sort();
+    return [...this.seen].filter(([c, t]) => now - t <= this.o.liveMs || this.polling.has(c)).map(([c]) => c).sort();
   }
 
   /** Run the remaining rounds (all of them on a fresh start, the rest after a resume). */
@@ -256,12 +308,14 @@ export class FlServer {
       o.onRound?.(rec);
     }
     this.done = true;
+    this.wakePollers();
     return this.history;
   }
 
   private async attempt(round: number, attempt: number): Promise<RoundOutcome | undefined> {
     const o = this.o;
-    const probe = new RoundState(`${round}.${attempt}`, new Set(), this.global, o, []);
+    const ro = { ...o, onPhase: () => this.wakePollers() };
+    const probe = new RoundState(`${round}.${attempt}`, new Set(), this.global, ro, []);
     this.current = probe;
     // wait (one deadline at most) for K live clients to select from; go on with ≥ M after that
     await probe.waitUntil(() => this.liveClients().length >= o.clientsPerRound, o.deadlineMs);
@@ -269,12 +323,14 @@ export class FlServer {
     if (live.length < o.minClients) return undefined;
     const pick = new Rng(o.seed * 1_000_003 + round * 101 + attempt);
     pick.shuffle(live);
-    const st = new RoundState(probe.id, new Set(live.slice(0, o.clientsPerRound)), this.global, o, live);
+    const st = new RoundState(probe.id, new Set(live.slice(0, o.clientsPerRound)), this.global, ro, live);
     this.current = st;
+    this.wakePollers();
     try {
       return await st.run();
     } finally {
       st.phase = 'closed';
+      this.wakePollers();
     }
   }
 }

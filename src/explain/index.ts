@@ -76,3 +76,4 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   const { attributions, signed, ...rest } = e;
   return { ...rest, attributions: Array.from(attributions), ...(signed && { signed: Array.from(signed) }) };
 }
+export * from './prepare.js';

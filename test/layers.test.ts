@@ -38,7 +38,8 @@ export const ALLOWED: Record<string, string[]> = {
   serve: [...L5, 'secure'],
   secure: L0,
   gateway: L6,
-  deploy: [...L6, 'gateway'],
+  // The composition root wires the jobs service (jobs sit below deploy and reach it through DeployTarget).
+  deploy: [...L6, 'gateway', 'jobs'],
   jobs: [...L6, 'gateway'],
   // Exports deployments and jobs, so it sits beside them and may read both.
   k8s: [...L6, 'gateway', 'deploy', 'jobs'],

@@ -7,10 +7,12 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import { Gateway, type PreHandler } from '../gateway/gateway.js';
 import { type RouteOptions } from '../gateway/route.js';
 import { PhotonRegistry } from '../photon/registry.js';
+import { JobService, registerJobsApi, type JobsOptions } from '../jobs/index.js';
 import { registerSecurityApi } from './api-security.js';
 import { envelopeCodec } from './keyring.js';
 import { PlatformSecurity, type PlatformSecurityOptions } from './security.js';
 import { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+import { controlPlaneDeployTarget } from './deploy-target.js';
 import { createFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
 import { Store } from './store.js';
 
@@ -32,6 +34,11 @@ export interface PlatformOptions {
   security?: PlatformSecurityOptions | false;
   /** Serve HTTPS with this PEM certificate and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Training jobs and pipelines under /api/v1/jobs (issue 17). The launcher says how to start a
+   * `lep` command; only the CLI (or a test) may name the binary, so without it there are no jobs.
+   */
+  jobs?: Pick<JobsOptions, 'launcher' | 'maxConcurrent' | 'killGraceMs'>;
 }
 
 export interface Platform {
@@ -43,6 +50,8 @@ export interface Platform {
   frontDoor: FrontDoor;
   /** Undefined only when started with `security: false`. */
   security: PlatformSecurity | undefined;
+  /** Undefined when started without `jobs`. */
+  jobs: JobService | undefined;
   /** The admin token created on this first start (print it once); undefined on later starts. */
   adminToken: string | undefined;
   close(): Promise<void>;
@@ -65,6 +74,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // The token check first (it asks the control plane which deployments are public), then the extras.
   if (security) gateway.addPreHandler(security.gatewayPreHandler((d) => controlPlane.isPublic(d)));
   for (const h of options.preHandlers ?? []) gateway.addPreHandler(h);
+  const jobs = options.jobs
+    ? new JobService({ ...options.jobs, home: options.home, db: store.db, registry, deploy: controlPlaneDeployTarget(controlPlane), logger })
+    : undefined;
   const frontDoor = await createFrontDoor({
     gateway,
     controlPlane,
@@ -72,14 +84,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     logger,
     ...(options.apiHooks ? { apiHooks: options.apiHooks } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
-    ...(security
-      ? {
-          configure: (app) => {
-            security.install(app);
-            registerSecurityApi(app, security, registry);
-          },
-        }
-      : {}),
+    configure: (app) => {
+      if (security) {
+        security.install(app);
+        registerSecurityApi(app, security, registry);
+      }
+      if (jobs) registerJobsApi(app, jobs);
+    },
   });
   let url: string;
   try {
@@ -90,6 +101,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     throw err;
   }
   controlPlane.start();
+  await jobs?.start();
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -99,9 +111,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     controlPlane,
     frontDoor,
     security,
+    jobs,
     adminToken,
     close() {
       closing ??= (async () => {
+        await jobs?.close();
         await controlPlane.close();
         await gateway.close();
         await frontDoor.close();

@@ -1,12 +1,13 @@
 /**
  * How CLI commands reach the control-plane API as someone: the server (`--server`, LEPTON_SERVER),
  * the token (LEPTON_TOKEN, else the 0600 file `lep login` writes under $LEPTON_HOME), and one
- * `callApi` that sends it and maps the error envelope back to a LeptonError.
+ * `withApi` that calls the API through the typed client with them.
  */
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromEnv } from '../core/config.js';
-import { LeptonError, invalidArgument, type ErrorCode } from '../core/errors.js';
+import { ApiError, PlatformClient } from '../client/index.js';
+import { LeptonError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { TOKEN_PATTERN } from '../secure/tokens.js';
 
@@ -55,30 +56,29 @@ export function loadToken(home?: string): string | undefined {
   return checkTokenText(readFileSync(path, 'utf8'));
 }
 
-/** Call `/api/v1{path}` with the saved token; map the error envelope (or a refused connection) to a LeptonError. */
-export async function callApi(f: ServerFlag, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+/**
+ * Run `fn` against the control-plane API as the saved login (the typed client, `lepton-ts/client`),
+ * mapping its failures to what a CLI user can act on: a refused connection names the server, and a
+ * 401 without a saved token says how to log in. No retries: a command reports what happened.
+ */
+export async function withApi<T>(f: ServerFlag, fn: (api: PlatformClient) => Promise<T>): Promise<T> {
   const server = serverOf(f);
   const token = loadToken();
-  const headers: Record<string, string> = {};
-  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let r: Response;
+  const api = new PlatformClient(server, { ...(token === undefined ? {} : { token }), retries: 0, timeoutMs: 30_000 });
   try {
-    r = await fetch(`${server}/api/v1${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
-    });
+    return await fn(api);
   } catch (err) {
-    throw new LeptonError('LEPTON_ERR_UPSTREAM', `cannot reach the Lepton server at ${server}: is 'lep up' running? (${(err as Error).message})`);
+    if (err instanceof ApiError) {
+      if (err.httpStatus === 401 && token === undefined) {
+        throw new LeptonError(err.code, `${err.message}; log in with 'lep login --token <token>' (lep up prints the admin token on its first start) or set LEPTON_TOKEN`);
+      }
+      throw err;
+    }
+    // no answer at all: refused, reset or timed out
+    if (err instanceof LeptonError && (err.code === 'LEPTON_ERR_UPSTREAM' || err.code === 'LEPTON_ERR_DEADLINE_EXCEEDED')) {
+      const why = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new LeptonError('LEPTON_ERR_UPSTREAM', `cannot reach the Lepton server at ${server}: is 'lep up' running? (${why})`);
+    }
+    throw err;
   }
-  const json = (await r.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!r.ok) {
-    const e = (json['error'] ?? {}) as { code?: ErrorCode; message?: string };
-    let message = e.message ?? `server answered ${r.status}`;
-    if (r.status === 401 && token === undefined) message += "; log in with 'lep login --token <token>' (lep up prints the admin token on its first start) or set LEPTON_TOKEN";
-    throw new LeptonError(e.code ?? 'LEPTON_ERR_UPSTREAM', message);
-  }
-  return json;
 }

@@ -103,6 +103,17 @@ export function validateRateLimit(v: unknown): number | null {
   return v;
 }
 
+/** Parse a limit as typed on a command line: requests per second (`20`, `0.5`) or `unlimited`. */
+export function parseRateLimit(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (t === 'unlimited' || t === 'none') return null;
+  const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (!(n > 0) || n > MAX_RATE_LIMIT) {
+    throw invalidArgument(`invalid rate limit ${JSON.stringify(text.slice(0, 40))}: use requests per second above 0 and at most ${MAX_RATE_LIMIT} (e.g. 50 or 0.5), or 'unlimited'`, { field: 'rateLimit' });
+  }
+  return n;
+}
+
 /**
  * The requests/s a token may make: its own limit when it has one (null = unlimited); without one,
  * an admin token is unlimited (its owner runs the platform, load tests included) and any other

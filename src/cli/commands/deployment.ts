@@ -1,15 +1,13 @@
 /**
- * `lep deployment create|list|status|logs|update|remove`: a thin client of the control plane's REST
- * API. The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
+ * `lep deployment create|list|status|logs|update|remove`: a thin layer over the typed control-plane
+ * client. The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
  */
 import { type Command } from 'commander';
+import type { Deployment, DeploymentCreate, PolicyName } from '../../client/index.js';
 import { LeptonError, invalidArgument } from '../../core/errors.js';
-import { callApi, DEFAULT_SERVER, serverOf, type ServerFlag } from '../auth-client.js';
+import { DEFAULT_SERVER, serverOf, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 import { intInRange, parseNum } from '../options.js';
-
-/** Every call sends the saved token (lep login / LEPTON_TOKEN). */
-const call = callApi;
 
 interface SpecFlags extends ServerFlag {
   name?: string;
@@ -28,32 +26,29 @@ interface SpecFlags extends ServerFlag {
   secret?: string[];
 }
 
-function specBody(f: SpecFlags): Record<string, unknown> {
-  const b: Record<string, unknown> = {};
-  if (f.photon !== undefined) b['photon'] = f.photon;
-  if (f.replicas !== undefined) b['replicas'] = intInRange(f.replicas, '--replicas', 0, 64);
-  if (f.policy !== undefined) b['policy'] = f.policy;
+/** What create and update share: the fields these flags set (the server checks them, the policy name too). */
+type SpecFields = Omit<DeploymentCreate, 'name' | 'photon'> & { photon?: string };
+
+function specBody(f: SpecFlags): SpecFields {
+  const b: SpecFields = {};
+  if (f.photon !== undefined) b.photon = f.photon;
+  if (f.replicas !== undefined) b.replicas = intInRange(f.replicas, '--replicas', 0, 64)!;
+  if (f.policy !== undefined) b.policy = f.policy as PolicyName;
   if (f.public === true && f.private === true) throw invalidArgument('give --public or --private, not both');
-  if (f.public === true) b['public'] = true;
-  if (f.private === true) b['public'] = false;
-  const a: Record<string, unknown> = {};
-  if (f.minReplicas !== undefined) a['minReplicas'] = intInRange(f.minReplicas, '--min-replicas', 0, 64);
-  if (f.maxReplicas !== undefined) a['maxReplicas'] = intInRange(f.maxReplicas, '--max-replicas', 1, 64);
-  if (f.targetOngoing !== undefined) a['targetOngoing'] = parseNum(f.targetOngoing, '--target-ongoing', (n) => n >= 0.1 && n <= 10_000, 'a number from 0.1 to 10000');
-  if (Object.keys(a).length > 0) b['autoscaling'] = a;
+  if (f.public === true) b.public = true;
+  if (f.private === true) b.public = false;
+  const a: NonNullable<SpecFields['autoscaling']> = {};
+  if (f.minReplicas !== undefined) a.minReplicas = intInRange(f.minReplicas, '--min-replicas', 0, 64)!;
+  if (f.maxReplicas !== undefined) a.maxReplicas = intInRange(f.maxReplicas, '--max-replicas', 1, 64)!;
+  if (f.targetOngoing !== undefined) a.targetOngoing = parseNum(f.targetOngoing, '--target-ongoing', (n) => n >= 0.1 && n <= 10_000, 'a number from 0.1 to 10000');
+  if (Object.keys(a).length > 0) b.autoscaling = a;
   if (f.affinityHeader !== undefined || f.affinityCookie !== undefined) {
-    b['affinity'] = { ...(f.affinityHeader ? { header: f.affinityHeader } : {}), ...(f.affinityCookie ? { cookie: f.affinityCookie } : {}) };
+    b.affinity = { ...(f.affinityHeader ? { header: f.affinityHeader } : {}), ...(f.affinityCookie ? { cookie: f.affinityCookie } : {}) };
   }
   return b;
 }
 
-interface View {
-  spec: { name: string; photon: string; policy: string; replicas: number; public?: boolean; secrets?: string[]; autoscaling?: { minReplicas: number; maxReplicas: number; targetOngoing: number } };
-  status: { phase: string; readyReplicas: number; desiredReplicas: number; message: string; replicas: Array<{ id: string; state: string; photon: string; pid: number | null; port: number | null; restarts: number }> };
-  endpoint: string;
-}
-
-function printView(v: View, server: string): void {
+function printView(v: Deployment, server: string): void {
   const a = v.spec.autoscaling;
   out.line(`${v.spec.name}: ${v.status.phase}, ${v.status.readyReplicas}/${v.status.desiredReplicas} ready, photon ${v.spec.photon}, policy ${v.spec.policy}`);
   out.line(`  access: ${v.spec.public === true ? 'public (no token needed)' : `private (token with infer:${v.spec.name} or admin)`}`);
@@ -80,10 +75,10 @@ const addSpec = (c: Command): Command =>
     .option('--public', 'anyone may call it through the gateway, no token (default: private)')
     .option('--private', 'require an infer:<name> or admin token (the default)');
 
-async function waitSettled(f: ServerFlag, name: string): Promise<View> {
+async function waitSettled(f: ServerFlag, name: string): Promise<Deployment> {
   const until = Date.now() + 300_000;
   for (;;) {
-    const v = (await call(f, 'GET', `/deployments/${encodeURIComponent(name)}`)) as unknown as View;
+    const v = await withApi(f, (api) => api.deployments.get(name));
     if (v.status.phase === 'Running' || v.status.phase === 'ScaledToZero' || v.status.message) return v;
     if (Date.now() > until) throw new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `deployment '${name}' did not settle in 5 minutes`);
     await new Promise((r) => setTimeout(r, 500));
@@ -101,7 +96,8 @@ export function register(program: Command): void {
       runCommand(async () => {
         if (f.photon === undefined) throw invalidArgument('--photon NAME[@VERSION] is required');
         const secrets = f.secret ?? [];
-        const v = (await call(f, 'POST', '/deployments', { name: f.name, ...specBody(f), ...(secrets.length > 0 ? { secrets } : {}) })) as unknown as View;
+        const photon = f.photon;
+        const v = await withApi(f, (api) => api.deployments.create({ name: f.name!, ...specBody(f), photon, ...(secrets.length > 0 ? { secrets } : {}) }));
         printView(f.wait ? await waitSettled(f, v.spec.name) : v, serverOf(f));
       }),
     );
@@ -110,7 +106,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((f: SpecFlags) =>
       runCommand(async () => {
-        const { deployments } = (await call(f, 'GET', '/deployments')) as { deployments: View[] };
+        const deployments = await withApi(f, (api) => api.deployments.list());
         if (f.json) return out.json(deployments);
         if (deployments.length === 0) return out.line('no deployments');
         out.line(`${'NAME'.padEnd(16)} ${'PHASE'.padEnd(13)} ${'READY'.padEnd(6)} ${'PHOTON'.padEnd(16)} ${'POLICY'.padEnd(14)} ${'ACCESS'.padEnd(8)} ENDPOINT`);
@@ -126,7 +122,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((name: string, f: SpecFlags) =>
       runCommand(async () => {
-        const v = (await call(f, 'GET', `/deployments/${encodeURIComponent(name)}`)) as unknown as View;
+        const v = await withApi(f, (api) => api.deployments.get(name));
         if (f.json) out.json(v);
         else printView(v, serverOf(f));
       }),
@@ -137,15 +133,13 @@ export function register(program: Command): void {
     .option('--follow', 'keep printing new lines')
     .action((name: string, f: ServerFlag & { replica?: string; follow?: boolean }) =>
       runCommand(async () => {
-        const base = `/deployments/${encodeURIComponent(name)}/logs`;
         const offsets = new Map<string, number>();
         const many = f.replica === undefined;
         const once = async (): Promise<void> => {
-          const ids = many ? ((await call(f, 'GET', `/deployments/${encodeURIComponent(name)}/replicas`))['replicas'] as Array<{ id: string }>).map((r) => r.id) : [f.replica!];
+          const ids = many ? (await withApi(f, (api) => api.deployments.replicas(name))).map((r) => r.id) : [f.replica!];
           for (const id of ids) {
             const off = offsets.get(id);
-            const q = `?replica=${encodeURIComponent(id)}${off === undefined ? '' : `&offset=${off}`}`;
-            const { logs } = (await call(f, 'GET', base + q)) as { logs: Array<{ replica: string; text: string; next: number }> };
+            const logs = await withApi(f, (api) => api.deployments.logs(name, { replica: id, ...(off === undefined ? {} : { offset: off }) }));
             for (const l of logs) {
               offsets.set(l.replica, l.next);
               for (const line of l.text.split('\n')) if (line) out.line(many ? `[${l.replica}] ${line}` : line);
@@ -169,17 +163,17 @@ export function register(program: Command): void {
         const body = specBody(f);
         const secrets = f.secret ?? [];
         if (secrets.length > 0 && f.clearSecrets) throw invalidArgument('give --secret or --clear-secrets, not both');
-        if (secrets.length > 0) body['secrets'] = secrets;
-        if (f.clearSecrets) body['secrets'] = [];
+        if (secrets.length > 0) body.secrets = secrets;
+        if (f.clearSecrets) body.secrets = [];
         if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private, --secret/--clear-secrets or autoscaling flags');
-        const v = (await call(f, 'PATCH', `/deployments/${encodeURIComponent(name)}`, body)) as unknown as View;
+        const v = await withApi(f, (api) => api.deployments.update(name, body));
         printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
       }),
     );
 
   addServer(dep.command('remove').description('remove a deployment (its replicas drain and stop)').argument('<name>')).action((name: string, f: ServerFlag) =>
     runCommand(async () => {
-      await call(f, 'DELETE', `/deployments/${encodeURIComponent(name)}`);
+      await withApi(f, (api) => api.deployments.remove(name));
       out.line(`removed ${name}`);
     }),
   );

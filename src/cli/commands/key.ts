@@ -3,7 +3,7 @@
  * under a new master key (the data itself is not re-encrypted), then retire the old key.
  */
 import { type Command } from 'commander';
-import { callApi, DEFAULT_SERVER, type ServerFlag } from '../auth-client.js';
+import { DEFAULT_SERVER, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 
 export function register(program: Command): void {
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--server <url>', `Lepton server (env LEPTON_SERVER, default ${DEFAULT_SERVER})`)
     .action((f: ServerFlag) =>
       runCommand(async () => {
-        const r = (await callApi(f, 'POST', '/keys/rotate')) as { keyId: string; photons: number; secrets: number };
+        const r = await withApi(f, (api) => api.keys.rotate());
         out.line(`master key rotated to ${r.keyId}: rewrapped ${r.photons} photon archive(s) and ${r.secrets} secret(s)`);
       }),
     );

@@ -1,13 +1,14 @@
 /**
  * `lep secret set|list|remove`: secrets in the platform's encrypted vault (admin). A value is read
- * from stdin or a hidden prompt, never from argv (which other users can see in `ps`).
+ * from stdin or a hidden prompt, never from argv (which other users can see in `ps`). Calls go
+ * through the typed client.
  */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { validateName } from '../../secure/names.js';
-import { callApi, DEFAULT_SERVER, type ServerFlag } from '../auth-client.js';
+import { DEFAULT_SERVER, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 
 const MAX_SECRET = 64 * 1024;
@@ -53,7 +54,7 @@ export function register(program: Command): void {
       validateName('secret', name);
       const value = process.stdin.isTTY ? await promptHidden(`value for ${name}: `) : await readStdin();
       if (value.length === 0) throw invalidArgument('the secret value is empty');
-      await callApi(f, 'PUT', `/secrets/${encodeURIComponent(name)}`, { value });
+      await withApi(f, (api) => api.secrets.set(name, value));
       out.line(`secret ${name} set`);
     }),
   );
@@ -62,7 +63,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((f: ServerFlag & { json?: boolean }) =>
       runCommand(async () => {
-        const { secrets } = (await callApi(f, 'GET', '/secrets')) as { secrets: string[] };
+        const secrets = await withApi(f, (api) => api.secrets.list());
         if (f.json) return out.json(secrets);
         out.line(secrets.length === 0 ? 'no secrets' : secrets.join('\n'));
       }),
@@ -70,7 +71,8 @@ export function register(program: Command): void {
 
   server(secret.command('remove').description('remove a secret').argument('<name>')).action((name: string, f: ServerFlag) =>
     runCommand(async () => {
-      await callApi(f, 'DELETE', `/secrets/${encodeURIComponent(validateName('secret', name))}`);
+      const checked = validateName('secret', name);
+      await withApi(f, (api) => api.secrets.remove(checked));
       out.line(`removed secret ${name}`);
     }),
   );

@@ -1,22 +1,17 @@
 /**
- * `lep token create|list|revoke`: API tokens through the control plane's admin API. The token text
- * is printed once at creation; the server keeps only its SHA-256 hash.
+ * `lep token create|list|revoke`: API tokens through the control plane's admin API (the typed
+ * client). The token text is printed once at creation; the server keeps only its SHA-256 hash.
  */
 import { type Command } from 'commander';
-import { callApi, DEFAULT_SERVER, type ServerFlag } from '../auth-client.js';
+import type { TokenInfo } from '../../client/index.js';
+import { parseRateLimit } from '../../secure/tokens.js';
+import { DEFAULT_SERVER, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 
-interface TokenView {
-  id: string;
-  name: string;
-  scopes: string[];
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  status: string;
-}
-
 const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+
+/** `20/s`, `5/s (default)`, `unlimited`. */
+const rate = (t: TokenInfo): string => (t.rateLimit === null ? 'unlimited' : `${t.rateLimit}/s${t.rateLimitSource === 'default' ? ' (default)' : ''}`);
 
 export function register(program: Command): void {
   const token = program.command('token').alias('tokens').description('create, list and revoke API tokens (admin)');
@@ -26,13 +21,15 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'a label shown in lists and the audit log')
     .requiredOption('--scope <s[,s]>', 'admin, deploy, read or infer:<deployment>, comma separated')
     .option('--expires <duration>', 'lifetime such as 30d, 12h, 15m (default: never)')
+    .option('--rate-limit <rps>', "requests/s at the gateway, or 'unlimited' (default: lep up's --rate-limit; admin tokens unlimited)")
     .option('--json', 'print JSON')
-    .action((f: ServerFlag & { name: string; scope: string; expires?: string; json?: boolean }) =>
+    .action((f: ServerFlag & { name: string; scope: string; expires?: string; rateLimit?: string; json?: boolean }) =>
       runCommand(async () => {
-        const body = { name: f.name, scopes: f.scope, ...(f.expires === undefined ? {} : { expires: f.expires }) };
-        const r = (await callApi(f, 'POST', '/tokens', body)) as unknown as TokenView & { token: string };
+        const rateLimit = f.rateLimit === undefined ? undefined : parseRateLimit(f.rateLimit);
+        const body = { name: f.name, scopes: f.scope, ...(f.expires === undefined ? {} : { expires: f.expires }), ...(rateLimit === undefined ? {} : { rateLimit }) };
+        const r = await withApi(f, (api) => api.tokens.create(body));
         if (f.json) return out.json(r);
-        out.info(`created token ${r.id} (${r.name}) with scopes ${r.scopes.join(',')}${r.expiresAt === null ? '' : `, expires ${when(r.expiresAt)}`}`);
+        out.info(`created token ${r.id} (${r.name}) with scopes ${r.scopes.join(',')}${r.expiresAt === null ? '' : `, expires ${when(r.expiresAt)}`}, rate limit ${rate(r)}`);
         out.info('it is shown only now: keep it somewhere safe');
         out.line(r.token);
       }),
@@ -42,18 +39,18 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((f: ServerFlag & { json?: boolean }) =>
       runCommand(async () => {
-        const { tokens } = (await callApi(f, 'GET', '/tokens')) as { tokens: TokenView[] };
+        const tokens = await withApi(f, (api) => api.tokens.list());
         if (f.json) return out.json(tokens);
-        out.line(`${'ID'.padEnd(13)} ${'NAME'.padEnd(16)} ${'SCOPES'.padEnd(24)} ${'STATUS'.padEnd(8)} ${'EXPIRES'.padEnd(16)} LAST USED`);
+        out.line(`${'ID'.padEnd(13)} ${'NAME'.padEnd(16)} ${'SCOPES'.padEnd(24)} ${'STATUS'.padEnd(8)} ${'EXPIRES'.padEnd(16)} ${'LAST USED'.padEnd(16)} RATE LIMIT`);
         for (const t of tokens) {
-          out.line(`${t.id.padEnd(13)} ${t.name.padEnd(16)} ${t.scopes.join(',').padEnd(24)} ${t.status.padEnd(8)} ${when(t.expiresAt).padEnd(16)} ${when(t.lastUsedAt)}`);
+          out.line(`${t.id.padEnd(13)} ${t.name.padEnd(16)} ${t.scopes.join(',').padEnd(24)} ${t.status.padEnd(8)} ${when(t.expiresAt).padEnd(16)} ${when(t.lastUsedAt).padEnd(16)} ${rate(t)}`);
         }
       }),
     );
 
   server(token.command('revoke').description('revoke a token by id').argument('<id>')).action((id: string, f: ServerFlag) =>
     runCommand(async () => {
-      await callApi(f, 'DELETE', `/tokens/${encodeURIComponent(id)}`);
+      await withApi(f, (api) => api.tokens.revoke(id));
       out.line(`revoked ${id}`);
     }),
   );

@@ -13,7 +13,8 @@ import { StreamProgress } from '../../core/progress.js';
 import { encodePng } from '../../data/png.js';
 import { startPlatform, type Platform } from '../../deploy/platform.js';
 import { authorize, isLoopbackAddress } from '../../secure/scopes.js';
-import { verifyBearer } from '../../secure/tokens.js';
+import { rateFor } from '../../secure/rate-limit.js';
+import { parseRateLimit, verifyBearer } from '../../secure/tokens.js';
 import { loadToken, saveToken, tokenFilePath } from '../auth-client.js';
 import { ensureDefaultPhoton } from '../default-photon.js';
 import { cliKeyRing } from '../master-key.js';
@@ -62,12 +63,12 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--cors-origin <origins>', 'allow these browser origins (comma separated); CORS is off by default')
-    .option('--rate-limit <rps>', 'per-token request rate at the gateway (burst 2x)', '500')
+    .option('--rate-limit <rps>', "requests/s at the gateway for tokens created without their own --rate-limit, burst 2x, or 'unlimited' (admin tokens: unlimited)", '500')
     .action((f: UpFlags) =>
       runCommand(async () => {
         const port = intInRange(f.port, '--port', 0, 65535);
         const replicas = intInRange(f.replicas, '--replicas', 1, 64);
-        const rps = intInRange(f.rateLimit, '--rate-limit', 1, 1_000_000);
+        const rps = parseRateLimit(f.rateLimit);
         const loopbackHost = f.host === 'localhost' || isLoopbackAddress(f.host);
         if (f.insecureLocal && !loopbackHost) throw invalidArgument(`--insecure-local needs a loopback --host (127.0.0.1, ::1), not ${f.host}`);
         if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw invalidArgument('give --tls-cert and --tls-key together');
@@ -83,7 +84,7 @@ export function register(program: Command): void {
           port,
           host: f.host,
           logger,
-          security: { insecureLocal: f.insecureLocal === true, keys, corsOrigins, rateLimit: { capacity: 2 * rps, refillPerSecond: rps } },
+          security: { insecureLocal: f.insecureLocal === true, keys, corsOrigins, rateLimit: rps === null ? false : rateFor(rps) },
           ...(tls ? { tls } : {}),
         });
         installSignals(platform);

@@ -11,6 +11,7 @@
 import { Tensor } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { shapeMismatch } from '../shape.js';
+import { gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward } from './recurrent-cells.js';
 
 export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
 
@@ -37,8 +38,6 @@ export interface RecurrentParams {
   h0: Tensor | null;
   c0: Tensor | null;
 }
-
-const sigm = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /**
  * x [T, N, in] (time-major) → packed [T + 2, N, H]: rows 0..T−1 are h_t by time index, row T
@@ -72,57 +71,37 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   }
   if (T * N > 0) K.gemm(false, true, T * N, GH, I, x.data, w.data, xp, true);
 
+  const NG = N * GH;
   const out = new Float32Array((T + 2) * NH);
-  const gates = new Float32Array(T * N * GH); // post-activation gate values, by time index
-  const cells = cell === 'lstm' ? new Float32Array(T * NH) : null;
-  const hn = cell === 'gru' ? new Float32Array(T * NH) : null; // R_n h + b_hn, needed for r's gradient
-  const hp = new Float32Array(N * GH);
+  const lstm = cell === 'lstm';
+  const gru = cell === 'gru';
+  const relu = cell === 'rnn_relu';
+  const cells = lstm ? new Float32Array(T * NH) : null;
+  const tanhC = lstm ? new Float32Array(T * NH) : null;
+  const hn = gru ? new Float32Array(T * NH) : null; // R_n h + b_hn, needed for r's gradient
+  const hp = gru ? new Float32Array(NG) : null;
   const zeros = new Float32Array(NH);
   const h0d = h0 ? h0.data : zeros;
   const c0d = c0 ? c0.data : zeros;
-  const [bi, bf, bg, bo] = order as [number, number, number, number];
-  const bR = bi; // GRU: r and z sit where LSTM's i and f do in `order`
-  const bZ = bf;
+  const offs = Int32Array.from(order, (b) => b * H);
+  const bn = gru && br ? br.data : null;
+  // The previous step's h (and c): the initial state at the first step, else the row written before.
+  const prevOf = (s: number): [number, number] => (s === 0 ? [-1, 0] : [rev ? T - s : s - 1, (rev ? T - s : s - 1) * NH]);
   for (let s = 0; s < T; s++) {
     const t = rev ? T - 1 - s : s;
-    const prevT = rev ? t + 1 : t - 1;
-    const hPrev = s === 0 ? h0d : out.subarray(prevT * NH, (prevT + 1) * NH);
-    if (s === 0 && !h0) hp.fill(0);
-    else K.gemm(false, true, N, GH, H, hPrev, r.data, hp, false);
-    const hOut = t * NH;
-    for (let n = 0; n < N; n++) {
-      const xr = (t * N + n) * GH;
-      const hr = n * GH;
-      for (let j = 0; j < H; j++) {
-        const hi = hOut + n * H + j;
-        if (cell === 'lstm') {
-          const cPrev = s === 0 ? c0d[n * H + j]! : cells![prevT * NH + n * H + j]!;
-          const ig = sigm(xp[xr + bi * H + j]! + hp[hr + bi * H + j]!);
-          const fg = sigm(xp[xr + bf * H + j]! + hp[hr + bf * H + j]!);
-          const gg = Math.tanh(xp[xr + bg * H + j]! + hp[hr + bg * H + j]!);
-          const og = sigm(xp[xr + bo * H + j]! + hp[hr + bo * H + j]!);
-          const c = fg * cPrev + ig * gg;
-          gates[xr + bi * H + j] = ig;
-          gates[xr + bf * H + j] = fg;
-          gates[xr + bg * H + j] = gg;
-          gates[xr + bo * H + j] = og;
-          cells![hi] = c;
-          out[hi] = og * Math.tanh(c);
-        } else if (cell === 'gru') {
-          const rg = sigm(xp[xr + bR * H + j]! + hp[hr + bR * H + j]!);
-          const zg = sigm(xp[xr + bZ * H + j]! + hp[hr + bZ * H + j]!);
-          const hnv = hp[hr + bg * H + j]! + (br ? br.data[bg * H + j]! : 0);
-          const ng = Math.tanh(xp[xr + bg * H + j]! + rg * hnv);
-          gates[xr + bR * H + j] = rg;
-          gates[xr + bZ * H + j] = zg;
-          gates[xr + bg * H + j] = ng;
-          hn![hi] = hnv;
-          out[hi] = (1 - zg) * ng + zg * hPrev[n * H + j]!;
-        } else {
-          const a = xp[xr + j]! + hp[hr + j]!;
-          out[hi] = cell === 'rnn_tanh' ? Math.tanh(a) : a > 0 ? a : 0;
-        }
-      }
+    const [pt, po] = prevOf(s);
+    const hPrev = pt < 0 ? h0d : out;
+    const at = { N, H, GH, ao: t * NG, ho: t * NH };
+    const hasPrev = pt >= 0 || h0 !== null;
+    if (gru) {
+      if (hasPrev) K.gemm(false, true, N, GH, H, hPrev.subarray(po, po + NH), r.data, hp!, false);
+      else hp!.fill(0);
+      gruForward(at, offs, xp, hp!, bn, hPrev, po, hn!, out);
+    } else {
+      // The recurrent product adds straight onto this step's pre-activations.
+      if (hasPrev) K.gemm(false, true, N, GH, H, hPrev.subarray(po, po + NH), r.data, xp.subarray(t * NG, (t + 1) * NG), true);
+      if (lstm) lstmForward(at, offs, xp, pt < 0 ? c0d : cells!, po, cells!, tanhC!, out);
+      else rnnForward(at, relu, xp, out);
     }
   }
   if (T > 0) {
@@ -131,64 +110,29 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
     if (cells) out.set(cells.subarray(last * NH, (last + 1) * NH), (T + 1) * NH);
   } else {
     out.set(h0d, T * NH);
-    if (cell === 'lstm') out.set(c0d, (T + 1) * NH);
+    if (lstm) out.set(c0d, (T + 1) * NH);
   }
 
   const parents = [x, w, r, bw, br, h0, c0].filter((t): t is Tensor => t !== null);
   return Tensor.fromOp(out, [T + 2, N, H], parents, (g) => {
-    const dAx = new Float32Array(T * N * GH); // gradient at the gate pre-activations (input side)
-    const dAh = cell === 'gru' ? new Float32Array(T * N * GH) : dAx; // … and at R h (+ b_hh)
+    const gates = xp; // the forward pass left the gate values there
+    const dAx = new Float32Array(T * NG); // gradient at the gate pre-activations (input side)
+    const dAh = gru ? new Float32Array(T * NG) : dAx; // … and at R h (+ b_hh)
     let dh = Float32Array.from(g.subarray(T * NH, (T + 1) * NH));
     let dhNext = new Float32Array(NH);
     const dc = Float32Array.from(g.subarray((T + 1) * NH, (T + 2) * NH));
     const hPrevAll = new Float32Array(T * NH); // h_{t-1} by time index, for dR
     for (let s = T - 1; s >= 0; s--) {
       const t = rev ? T - 1 - s : s;
-      const prevT = rev ? t + 1 : t - 1;
-      const hPrev = s === 0 ? h0d : out.subarray(prevT * NH, (prevT + 1) * NH);
-      hPrevAll.set(hPrev, t * NH);
-      for (let n = 0; n < N; n++) {
-        const xr = (t * N + n) * GH;
-        for (let j = 0; j < H; j++) {
-          const k = n * H + j;
-          const hi = t * NH + k;
-          const dhv = dh[k]! + g[hi]!;
-          if (cell === 'lstm') {
-            const ig = gates[xr + bi * H + j]!;
-            const fg = gates[xr + bf * H + j]!;
-            const gg = gates[xr + bg * H + j]!;
-            const og = gates[xr + bo * H + j]!;
-            const tc = Math.tanh(cells![hi]!);
-            const cPrev = s === 0 ? c0d[k]! : cells![prevT * NH + k]!;
-            const dcv = dc[k]! + dhv * og * (1 - tc * tc);
-            dAx[xr + bi * H + j] = dcv * gg * ig * (1 - ig);
-            dAx[xr + bf * H + j] = dcv * cPrev * fg * (1 - fg);
-            dAx[xr + bg * H + j] = dcv * ig * (1 - gg * gg);
-            dAx[xr + bo * H + j] = dhv * tc * og * (1 - og);
-            dc[k] = dcv * fg;
-            dhNext[k] = 0;
-          } else if (cell === 'gru') {
-              const rg = gates[xr + bR * H + j]!;
-            const zg = gates[xr + bZ * H + j]!;
-            const ng = gates[xr + bg * H + j]!;
-            const dan = dhv * (1 - zg) * (1 - ng * ng);
-            const dar = dan * hn![hi]! * rg * (1 - rg);
-            const daz = dhv * (hPrev[k]! - ng) * zg * (1 - zg);
-            dAx[xr + bR * H + j] = dar;
-            dAx[xr + bZ * H + j] = daz;
-            dAx[xr + bg * H + j] = dan;
-            dAh[xr + bR * H + j] = dar;
-            dAh[xr + bZ * H + j] = daz;
-            dAh[xr + bg * H + j] = dan * rg;
-            dhNext[k] = dhv * zg;
-          } else {
-            const h = out[hi]!;
-            dAx[xr + j] = cell === 'rnn_tanh' ? dhv * (1 - h * h) : h > 0 ? dhv : 0;
-            dhNext[k] = 0;
-          }
-        }
-      }
-      K.gemm(false, false, N, H, GH, dAh.subarray(t * N * GH, (t + 1) * N * GH), r.data, dhNext, true);
+      const [pt, po] = prevOf(s);
+      const hPrev = pt < 0 ? h0d : out;
+      hPrevAll.set(hPrev.subarray(po, po + NH), t * NH);
+      const at = { N, H, GH, ao: t * NG, ho: t * NH };
+      for (let k = 0, gi = t * NH; k < NH; k++) dh[k]! += g[gi + k]!;
+      if (lstm) lstmBackward(at, offs, gates, dh, dc, pt < 0 ? c0d : cells!, po, tanhC!, dAx);
+      else if (gru) gruBackward(at, offs, gates, dh, hPrev, po, hn!, dAx, dAh, dhNext);
+      else rnnBackward(at, relu, out, dh, dAx);
+      K.gemm(false, false, N, H, GH, dAh.subarray(t * NG, (t + 1) * NG), r.data, dhNext, gru);
       [dh, dhNext] = [dhNext, dh];
     }
     if (T === 0) return;

@@ -77,3 +77,4 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   return { ...rest, attributions: Array.from(attributions), ...(signed && { signed: Array.from(signed) }) };
 }
 export * from './prepare.js';
+export * from './worker-pool.js';

@@ -18,6 +18,7 @@ import { ServerMetrics } from './metrics.js';
 import { ModelRunner } from './model-runner.js';
 import { predictRoutes } from './routes-predict.js';
 import { oipRoutes } from './routes-oip.js';
+import { explainRoutes } from './routes-explain.js';
 import { opsRoutes, trackRoutes } from './routes-ops.js';
 
 export interface ServeOptions {
@@ -158,6 +159,7 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
   };
   await predictRoutes(app, context, handlerCtx);
   await oipRoutes(app, context);
+  await explainRoutes(app, context, options.model);
   opsRoutes(app, context);
   if (context.handler?.routes) await context.handler.routes(app, handlerCtx);
   installMethodGuard();

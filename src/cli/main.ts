@@ -31,6 +31,7 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/login.js'),
   import('./commands/secret.js'),
   import('./commands/key.js'),
+  import('./commands/fl.js'),
   import('./commands/explain.js'),
 ];
 for (const mod of await Promise.all(registrations)) mod.register(program);

@@ -46,6 +46,23 @@ export interface FitOptions {
   progress?: ProgressSink;
   /** Called after each epoch (after evaluation). */
   onEpoch?: (m: EpochMetrics) => void;
+  /** Data-parallel and mixed-precision extension points (src/parallel). Async hooks need fitAsync. */
+  hooks?: FitHooks;
+}
+
+/**
+ * Where data-parallel and mixed-precision training hook into the loop. A hook that returns a
+ * promise suspends the step until it settles (fitAsync); fit refuses one.
+ */
+export interface FitHooks {
+  /** Seed of the backward pass: the loss scale under fp16 (default 1). */
+  lossScale?(): number;
+  /** After backward, before the optimizer: all-reduce, unscale and check gradients. false skips this step's update. */
+  afterBackward?(): boolean | Promise<boolean>;
+  /** After an optimizer update (refresh 16-bit working weights from the fp32 master weights). */
+  afterStep?(): void;
+  /** Make an epoch's metrics agree across ranks, from this rank's sums (and rank 0's evaluation). */
+  syncEpoch?(m: EpochMetrics, local: { lossSum: number; hits: number; seen: number }): EpochMetrics | Promise<EpochMetrics>;
 }
 
 export interface EpochMetrics {
@@ -123,8 +140,35 @@ function restore(model: Module, snap: Float32Array[]): void {
 
 /** Train `model` with cross-entropy. Returns per-epoch metrics and the final accuracy. */
 export function fit(model: Module, o: FitOptions): FitResult {
+  const it = fitLoop(model, o);
+  const r = it.next();
+  if (r.done) return r.value;
+  void it.return(undefined as never);
+  throw invalidArgument('a training hook returned a promise: use fitAsync');
+}
+
+/** fit, for hooks that wait (collectives of data-parallel training). */
+export async function fitAsync(model: Module, o: FitOptions): Promise<FitResult> {
+  const it = fitLoop(model, o);
+  let r = it.next();
+  while (!r.done) {
+    let v: unknown;
+    try {
+      v = await r.value;
+    } catch (err) {
+      r = it.throw(err);
+      continue;
+    }
+    r = it.next(v);
+  }
+  return r.value;
+}
+
+/** The loop itself: yields a hook's promise and resumes with its value (one body for fit and fitAsync). */
+function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, FitResult, unknown> {
   if (!Number.isInteger(o.epochs) || o.epochs < 0) throw invalidArgument(`epochs must be a non-negative integer, got ${o.epochs}`);
-  if (o.earlyStopping && !o.test) throw invalidArgument('early stopping needs a test set');
+  const hooks = o.hooks ?? {};
+  if (o.earlyStopping && !o.test && !hooks.syncEpoch) throw invalidArgument('early stopping needs a test set');
   const progress = o.progress ?? noProgress;
   const history: EpochMetrics[] = [];
   const es = o.earlyStopping;
@@ -147,8 +191,14 @@ export function fit(model: Module, o: FitOptions): FitResult {
       const logits = model.forward(x); // [B, C]
       const loss = softmaxCrossEntropy(logits, b.y, o.labelSmoothing ?? 0);
       o.optimizer.zeroGrad();
-      loss.backward();
-      o.optimizer.step();
+      const seed = hooks.lossScale?.() ?? 1;
+      loss.backward(seed === 1 ? undefined : Float32Array.of(seed));
+      let apply = hooks.afterBackward?.() ?? true;
+      if (typeof apply !== 'boolean') apply = (yield apply) as boolean;
+      if (apply) {
+        o.optimizer.step();
+        hooks.afterStep?.();
+      }
       const l = loss.item();
       if (!Number.isFinite(l)) throw invalidArgument(`training diverged at epoch ${epoch} (loss ${l}); lower the learning rate`);
       lossSum += l * b.size;
@@ -159,7 +209,7 @@ export function fit(model: Module, o: FitOptions): FitResult {
       progress.update(step, Math.max(total, step), `epoch ${epoch}/${o.epochs} loss ${(lossSum / seen).toFixed(4)} acc ${(hits / seen).toFixed(4)} ${(seen / secs).toFixed(0)} img/s`);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const m: EpochMetrics = {
+    let m: EpochMetrics = {
       epoch,
       trainLoss: seen ? lossSum / seen : NaN,
       trainAccuracy: seen ? hits / seen : NaN,
@@ -171,6 +221,10 @@ export function fit(model: Module, o: FitOptions): FitResult {
       const ev = evaluate(model, o.test(), o.inputShape);
       m.testLoss = ev.loss;
       m.testAccuracy = ev.accuracy;
+    }
+    if (hooks.syncEpoch) {
+      const synced = hooks.syncEpoch(m, { lossSum, hits, seen });
+      m = synced instanceof Promise ? ((yield synced) as EpochMetrics) : synced;
     }
     o.scheduler?.step();
     history.push(m);

@@ -51,3 +51,16 @@ export function checkRank(rank: number, worldSize: number, what = 'rank'): void 
     throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `${what} must be an integer in [0, ${worldSize}), got ${rank}`);
   }
 }
+
+/** The group of one: every collective is the identity. Single-process runs share the parallel code path through it. */
+export function soloGroup(): ProcessGroup {
+  return {
+    rank: 0,
+    worldSize: 1,
+    transport: 'threads',
+    allReduce: async () => {},
+    broadcast: async () => {},
+    barrier: async () => {},
+    close: async () => {},
+  };
+}

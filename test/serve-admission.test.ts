@@ -146,3 +146,27 @@ test('a photon handler adds routes and post-processes predictions', async () => 
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('x-lepton-timeout-ms shortens a request deadline at the model server (/predict and OIP infer); a bad value is a 400', async () => {
+  // a lone request waits 2 s for its batch to fill: only the short deadline ends it sooner
+  const h = await startTestServer({ batching: { maxWaitMs: 2000, maxBatch: 64 } });
+  try {
+    const t0 = performance.now();
+    const r = await fetch(`${h.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-lepton-timeout-ms': '50' }, body: JSON.stringify(body()) });
+    assert.equal(r.status, 504);
+    assert.ok(performance.now() - t0 < 1000, 'the short deadline, not the 2 s wait, ended it');
+    const oip = await fetch(`${h.url}/v2/models/digits/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lepton-timeout-ms': '50' },
+      body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: body().inputs[0] }] }),
+    });
+    assert.equal(oip.status, 504);
+    for (const bad of ['0', 'x', '1.5', '-1']) {
+      const b = await fetch(`${h.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-lepton-timeout-ms': bad }, body: JSON.stringify(body()) });
+      assert.equal(b.status, 400, bad);
+      assert.equal(((await b.json()) as { error: { code: string } }).error.code, 'LEPTON_ERR_INVALID_ARGUMENT');
+    }
+  } finally {
+    await h.close();
+  }
+});

@@ -174,3 +174,41 @@ test('adaptive batcher: once the model is fitted, the wait follows the p99 targe
   assert.ok(Math.abs(w - expected) < 1e-9, `${w} vs ${expected}`);
   assert.ok(w > 1, 'a fast engine earns a longer wait than the static 1 ms');
 });
+
+test('work that can no longer finish by its deadline is refused at once or dropped before its batch (issue 12)', async () => {
+  const computed: number[] = [];
+  const b = new Batcher<number, number>(async (items) => {
+    computed.push(...items);
+    await sleep(40);
+    return items;
+  }, { ...base, maxBatch: 1, maxWaitMs: 0, timeoutMs: 5000 });
+  for (let i = 0; i < 8; i++) await b.submit(100 + i); // the latency model learns: one batch ≈ 40 ms
+  computed.length = 0;
+  const running = [b.submit(1), b.submit(2), b.submit(3)]; // ≈ 120 ms of work
+  const t0 = performance.now();
+  // Needs ≈ 160 ms (three batches ahead, then its own) with a 60 ms budget: refused now, not in 60 ms.
+  await assert.rejects(b.submit(4, 60), (e: unknown) => code('LEPTON_ERR_DEADLINE_EXCEEDED')(e) && /queued ahead/.test((e as Error).message));
+  assert.ok(performance.now() - t0 < 30, 'refused at once');
+  // 1000 ms is plenty: admitted and computed.
+  const fine = b.submit(5, 1000);
+  assert.deepEqual(await Promise.all(running), [1, 2, 3]);
+  assert.equal(await fine, 5);
+  assert.deepEqual(computed, [1, 2, 3, 5], 'the refused item was never computed');
+});
+
+test('the sweeper follows the shortest deadline queued, so a short one fails on time', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const b = new Batcher<number, number>(async (items) => {
+    await gate;
+    return items;
+  }, { ...base, maxBatch: 1, maxWaitMs: 0, timeoutMs: 30_000 }); // default deadline: the sweeper ticks every 100 ms
+  const blocker = b.submit(0);
+  const slowSweep = b.submit(1); // starts the sweeper at 100 ms
+  const t0 = performance.now();
+  await assert.rejects(b.submit(2, 20), code('LEPTON_ERR_DEADLINE_EXCEEDED'));
+  const late = performance.now() - t0 - 20;
+  assert.ok(late < 60, `expired ${Math.round(late)} ms late`);
+  release();
+  await Promise.all([blocker, slowSweep]);
+});

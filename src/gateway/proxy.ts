@@ -31,12 +31,24 @@ export function isRetryableError(err: unknown): boolean {
   return typeof code === 'string' && RETRYABLE.has(code);
 }
 
-/** Per-request time budget: the route's default, shortened by an `x-lepton-timeout-ms` header. */
-function timeoutOf(req: IncomingMessage, route: Route): number {
-  const raw = req.headers['x-lepton-timeout-ms'];
-  const asked = typeof raw === 'string' ? Number(raw) : NaN;
-  const max = route.options.requestTimeoutMs;
-  return Number.isFinite(asked) && asked > 0 ? Math.min(asked, max) : max;
+/** The header a client shortens its deadline with, and the gateway forwards the remaining budget in. */
+export const TIMEOUT_HEADER = 'x-lepton-timeout-ms';
+
+/**
+ * Per-request time budget, ms: the route's default deadline, or a shorter one the client asks for
+ * in `x-lepton-timeout-ms` (a positive integer ≤ the default; anything else is a 400, so a typo
+ * never silently means "30 s").
+ */
+export function timeoutOf(headers: IncomingMessage['headers'], max: number): number {
+  const raw = headers[TIMEOUT_HEADER];
+  if (raw === undefined) return max;
+  const asked = typeof raw === 'string' && /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+  if (!(asked >= 1 && asked <= max)) {
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `${TIMEOUT_HEADER} must be a whole number of milliseconds from 1 to ${max} (the default deadline)`, {
+      details: { header: TIMEOUT_HEADER, max },
+    });
+  }
+  return asked;
 }
 
 /** How one attempt ended. `started` means bytes already reached the client: no retry possible. */
@@ -98,10 +110,11 @@ export async function proxy(
   metrics: GatewayMetrics,
 ): Promise<void> {
   const start = performance.now();
-  const deadline = Date.now() + timeoutOf(req, route);
   const deployment = route.name;
+  let deadline: number;
   let body: Buffer | undefined;
   try {
+    deadline = Date.now() + timeoutOf(req.headers, route.options.requestTimeoutMs);
     body = await readBody(req, route.options.maxBodyBytes);
   } catch (err) {
     sendError(res, err);
@@ -120,12 +133,14 @@ export async function proxy(
       return;
     }
     const t0 = performance.now();
-    const remaining = deadline - Date.now();
+    const remaining = Math.floor(deadline - Date.now());
     if (remaining <= 0) {
       route.release(member, undefined, 0);
       sendError(res, new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered'));
       return;
     }
+    // The replica gets what is left of the budget, so its batcher drops work that can no longer finish.
+    headers[TIMEOUT_HEADER] = String(remaining);
     const outcome = await attempt(
       member,
       { method: req.method as 'POST', path, headers, body: body ?? null, headersTimeout: remaining, bodyTimeout: remaining },
@@ -134,7 +149,8 @@ export async function proxy(
     );
     const latency = performance.now() - t0;
     if (outcome.kind === 'done') {
-      route.release(member, outcome.status < 500, latency);
+      // A 504 is the request's deadline passing (the replica dropped work it could not finish): not the replica's fault.
+      route.release(member, outcome.status === 504 ? undefined : outcome.status < 500, latency);
       member.countRequest(outcome.status, (performance.now() - start) / 1000);
       return;
     }

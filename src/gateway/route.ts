@@ -1,10 +1,13 @@
 /**
- * One deployment's routing state: its members, its policy, the bounded wait queue for when every
- * replica is busy or none is ready, active health checks, passive outlier ejection and the retry
- * budget. The proxy asks it for a replica (`acquire`) and reports back (`release`).
+ * One deployment's routing state: its members, its policy, the adaptive concurrency limit, the
+ * bounded wait queue for when every replica is busy or none is ready, active health checks,
+ * passive outlier ejection and the retry budget. The proxy asks it for a replica (`acquire`) and
+ * reports back (`release`). A request waits in the queue only while it can still be served within
+ * its deadline; otherwise it is refused at once with 503 and Retry-After (shedding, not collapse).
  */
 import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { AdaptiveLimit, type AdaptiveLimitOptions } from './adaptive-limit.js';
 import { type GatewayMetrics } from './metrics.js';
 import { Member, type MemberSpec } from './member.js';
 import { OutlierDetector, type OutlierOptions } from './outlier.js';
@@ -35,10 +38,16 @@ export interface RouteOptions {
   connectionsPerReplica: number;
   /** Requests that may wait for a free replica; beyond it, 503 + Retry-After. Default 1024. */
   maxQueue: number;
-  /** Longest a request waits for a busy replica (bounded by its deadline; with no replica at all, only the deadline applies). Default 10000 ms. */
+  /**
+   * Longest a request waits for a busy replica. Within it, a request waits only while it can still
+   * be served by its deadline (queue position × recent round trip ÷ limit, plus one round trip);
+   * else 503 + Retry-After at once. With no replica at all, only the deadline applies. Default 10000 ms.
+   */
   queueTimeoutMs: number;
   /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
   requestTimeoutMs: number;
+  /** Gradient concurrency limit per deployment (adaptive-limit.ts); false: only the per-replica caps. Default on. */
+  adaptiveConcurrency: Partial<AdaptiveLimitOptions> | false;
   /** Attempts per request including the first. Default 3. */
   maxAttempts: number;
   /** Largest request body buffered for retries. Default 16 MiB. */
@@ -56,6 +65,7 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   maxQueue: 1024,
   queueTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  adaptiveConcurrency: {},
   maxAttempts: 3,
   maxBodyBytes: 16 * 1024 * 1024,
   health: { path: '/v2/health/ready', intervalMs: 5000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 3 },
@@ -83,7 +93,11 @@ interface Waiter {
 export class Route {
   readonly members: Member[] = [];
   readonly budget: RetryBudget;
+  /** Round trips of this deployment, and (unless disabled) the limit on requests in flight. */
+  readonly limiter: AdaptiveLimit;
   policy: Policy;
+  /** Requests in flight on all members (reserve → release). */
+  private active = 0;
   private readonly outlier: OutlierDetector;
   private readonly waiters: Waiter[] = [];
   private healthTimer: NodeJS.Timeout | undefined;
@@ -100,6 +114,7 @@ export class Route {
     this.policy = createPolicy(options.policy, options.affinity);
     this.outlier = new OutlierDetector(options.outlier);
     this.budget = new RetryBudget(options.retryBudget);
+    this.limiter = new AdaptiveLimit(options.adaptiveConcurrency === false ? {} : options.adaptiveConcurrency);
     this.healthTimer = setInterval(() => void this.probeAll(), options.health.intervalMs);
     this.healthTimer.unref();
   }
@@ -152,7 +167,10 @@ export class Route {
     await m!.pool.destroy().catch(() => {});
   }
 
-  /** Reserve a replica for one attempt, waiting in the bounded queue if none is free. */
+  /**
+   * Reserve a replica for one attempt, waiting in the bounded queue if none is free, but only while
+   * the request can still be served by `deadline` (epoch ms); otherwise 503 + Retry-After now.
+   */
   acquire(request: PickRequest, deadline: number): Promise<Member> | Member {
     const m = this.choose(request);
     if (m) return this.reserve(m);
@@ -164,12 +182,24 @@ export class Route {
     if (this.waiters.length >= this.options.maxQueue) {
       this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_full' });
       throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: gateway queue is full`, {
-        retryAfter: 1,
+        retryAfter: this.retryAfterS(this.waiters.length),
       });
     }
-    // With no replica at all (scale from zero, first start) a request may wait its whole deadline.
-    const cap = this.members.length === 0 ? Infinity : this.options.queueTimeoutMs;
-    const waitMs = Math.max(0, Math.min(deadline - Date.now(), cap));
+    let waitMs: number;
+    if (this.members.length === 0) {
+      // With no replica at all (scale from zero, first start) a request may wait its whole deadline.
+      waitMs = Math.max(0, deadline - Date.now());
+    } else {
+      // Served in time only if its turn comes at least one round trip before the deadline.
+      const budget = deadline - Date.now() - this.limiter.expectedRttMs;
+      if (this.expectedWaitMs(this.waiters.length + 1) > budget) {
+        this.metrics.rejected.inc({ deployment: this.name, reason: 'deadline' });
+        throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: the request could not be served within its deadline`, {
+          retryAfter: this.retryAfterS(this.waiters.length),
+        });
+      }
+      waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs));
+    }
     return new Promise<Member>((resolve, reject) => {
       const waiter: Waiter = {
         request,
@@ -187,12 +217,27 @@ export class Route {
     });
   }
 
+  /** Little's law: the `position`-th waiter starts after about position × round trip ÷ concurrency. */
+  private expectedWaitMs(position: number): number {
+    const caps = this.members.length * this.options.replicaCapacity;
+    const slots = this.options.adaptiveConcurrency === false ? caps : Math.min(caps, this.limiter.limit);
+    return (position * this.limiter.expectedRttMs) / Math.max(1, slots);
+  }
+
+  /** Seconds until a queue of `queued` would likely have drained; at least 1. */
+  private retryAfterS(queued: number): number {
+    return Math.max(1, Math.ceil(this.expectedWaitMs(queued) / 1000));
+  }
+
   /**
    * End one attempt: free the slot, feed outlier detection and the policy, serve waiters. `ok` is
    * undefined when the attempt ended for a reason that is not the replica's (the client left).
    */
   release(m: Member, ok: boolean | undefined, latencyMs: number): void {
     m.inFlight--;
+    this.active--;
+    // Only a real answer's round trip says how long service takes; failures and hang-ups do not.
+    if (ok === true) this.limiter.onSample(latencyMs);
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
     m.publishInFlight();
@@ -244,6 +289,7 @@ export class Route {
    * replica, just restarted under the same id) it is used anyway.
    */
   private choose(request: PickRequest): Member | undefined {
+    if (this.options.adaptiveConcurrency !== false && !this.limiter.allows(this.active)) return undefined;
     const m = (this.policy.pick(request, this.members) as Member | undefined) ?? this.panicPick(request);
     if (m || !request.exclude || request.exclude.size === 0) return m;
     const any = { headers: request.headers };
@@ -270,6 +316,8 @@ export class Route {
 
   private reserve(m: Member): Member {
     m.inFlight++;
+    this.active++;
+    this.limiter.onStart(this.active);
     m.publishInFlight();
     this.policy.onStart(m);
     return m;
@@ -279,7 +327,7 @@ export class Route {
     const ready = this.members.some((m) => m.healthy);
     return ready
       ? new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: no replica freed up in time`, {
-          retryAfter: 1,
+          retryAfter: this.retryAfterS(this.waiters.length),
         })
       : this.noReplicaError(2);
   }

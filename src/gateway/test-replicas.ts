@@ -62,6 +62,7 @@ export async function startFakeReplica(id: string, behaviour: FakeBehaviour = {}
           url: req.url,
           body: Buffer.concat(chunks).toString('utf8'),
           session: req.headers['x-session-id'] ?? null,
+          timeoutMs: req.headers['x-lepton-timeout-ms'] ?? null,
         });
         res.writeHead(fake.behaviour.status ?? 200, { 'content-type': 'application/json', 'x-lepton-replica': id });
         res.end(body);

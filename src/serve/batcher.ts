@@ -1,8 +1,8 @@
 /**
  * Dynamic batching: concurrent requests are queued and handed to the engine as one batch.
  * Hand-written because it is the product's core (bounded queue with 429 + Retry-After, per-item
- * deadlines that drop expired work before it is computed, adaptive wait) and generic queue
- * libraries offer none of these semantics together.
+ * deadlines that drop work before it is computed once it can no longer finish in time, adaptive
+ * wait) and generic queue libraries offer none of these semantics together.
  */
 import { LeptonError } from '../core/errors.js';
 import { LatencyModel } from './latency-model.js';
@@ -47,6 +47,7 @@ export class Batcher<I, O> {
   private immediate: NodeJS.Immediate | null = null;
   private timerDue = 0;
   private sweeper: NodeJS.Timeout | null = null;
+  private sweepEveryMs = Infinity;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   readonly latency = new LatencyModel();
@@ -66,6 +67,11 @@ export class Batcher<I, O> {
     return this.queuedRows;
   }
 
+  /** The deadline an item gets when submit() is given none, ms. */
+  get defaultTimeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   /** Batches currently running. */
   get inFlight(): number {
     return this.running;
@@ -81,7 +87,9 @@ export class Batcher<I, O> {
   /**
    * Queue one item; resolves with its result. Rejects with LEPTON_ERR_PAYLOAD_TOO_LARGE (413) when the
    * item alone has more rows than the queue holds, LEPTON_ERR_QUEUE_FULL (429, Retry-After) when full,
-   * LEPTON_ERR_DEADLINE_EXCEEDED (504) when its deadline passes first, LEPTON_ERR_NOT_READY after close().
+   * LEPTON_ERR_DEADLINE_EXCEEDED (504) at once when the work queued ahead of it cannot finish within
+   * `timeoutMs`, or later when its deadline would pass before its batch finished (never computed),
+   * LEPTON_ERR_NOT_READY after close().
    */
   submit(item: I, timeoutMs = this.options.timeoutMs): Promise<O> {
     if (this.closed) return Promise.reject(new LeptonError('LEPTON_ERR_NOT_READY', 'server is shutting down', { retryAfter: 1 }));
@@ -101,14 +109,36 @@ export class Batcher<I, O> {
         }),
       );
     }
+    const ahead = this.workAheadMs(rows);
+    if (ahead > timeoutMs) {
+      return Promise.reject(
+        new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `about ${Math.ceil(ahead)} ms of work is queued ahead of this request, past its ${timeoutMs} ms deadline; it was not computed`, {
+          details: { aheadMs: Math.ceil(ahead), timeoutMs },
+        }),
+      );
+    }
     return new Promise<O>((resolve, reject) => {
       const now = performance.now();
       this.queue.push({ item, rows, enqueued: now, deadline: now + timeoutMs, resolve, reject });
       this.queuedRows += rows;
       this.options.onDepth?.(this.queuedRows);
-      this.ensureSweeper();
+      this.ensureSweeper(timeoutMs);
       this.schedule();
     });
+  }
+
+  /** Expected duration of one batch of `rows`, ms, from the latency model; 0 until it has seen 8 batches (no guessing). */
+  private batchMs(rows: number): number {
+    const f = this.latency.fit();
+    return f.samples < 8 ? 0 : f.a + f.b * Math.min(rows, this.options.maxBatch);
+  }
+
+  /** Time until an item of `rows` joining now would have its result: running batches, the queue ahead, its own batch. */
+  private workAheadMs(rows: number): number {
+    const o = this.options;
+    const total = this.queuedRows + rows;
+    const batches = Math.ceil(total / o.maxBatch) + (this.running >= (o.concurrency ?? 1) ? 1 : 0);
+    return (batches * this.batchMs(Math.min(total, o.maxBatch))) / (o.concurrency ?? 1);
   }
 
   /** Stop taking new items; queued and running work still completes. */
@@ -164,27 +194,35 @@ export class Batcher<I, O> {
     this.immediate = null;
   }
 
-  /** Expired items must fail on time even while the engine is busy, so a sweeper checks deadlines while anything is queued. */
-  private ensureSweeper(): void {
-    if (this.sweeper !== null) return;
-    const every = Math.max(5, Math.min(100, this.options.timeoutMs / 4));
+  /**
+   * Expired items must fail on time even while the engine is busy, so a sweeper checks deadlines
+   * while anything is queued, at a quarter of the shortest deadline queued (5..100 ms).
+   */
+  private ensureSweeper(timeoutMs: number): void {
+    const every = Math.max(5, Math.min(100, timeoutMs / 4));
+    if (this.sweeper !== null && every >= this.sweepEveryMs) return;
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweepEveryMs = every;
     this.sweeper = setInterval(() => {
       this.dropExpired();
       if (this.pendingCount === 0 && this.sweeper !== null) {
         clearInterval(this.sweeper);
         this.sweeper = null;
+        this.sweepEveryMs = Infinity;
       }
     }, every);
   }
 
-  private dropExpired(): void {
+  /** Drop items whose deadline passes within `horizonMs` (the batch about to run): they could not finish in time. */
+  private dropExpired(horizonMs = 0): void {
     const now = performance.now();
     let kept = this.head;
     for (let i = this.head; i < this.queue.length; i++) {
       const p = this.queue[i]!;
-      if (p.deadline <= now) {
+      if (p.deadline <= now + horizonMs) {
         this.queuedRows -= p.rows;
-        p.reject(new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `request waited ${Math.round(now - p.enqueued)} ms, past its deadline; it was not computed`));
+        const why = p.deadline <= now ? 'past its deadline' : 'too close to its deadline for its batch to finish';
+        p.reject(new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `request waited ${Math.round(now - p.enqueued)} ms, ${why}; it was not computed`));
       } else {
         this.queue[kept++] = p;
       }
@@ -195,7 +233,7 @@ export class Batcher<I, O> {
   }
 
   private take(): Array<Pending<I, O>> {
-    this.dropExpired();
+    this.dropExpired(this.batchMs(this.queuedRows));
     const batch: Array<Pending<I, O>> = [];
     let rows = 0;
     while (this.head < this.queue.length) {

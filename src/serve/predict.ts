@@ -12,6 +12,24 @@ export interface Prediction {
   score: number;
 }
 
+/** The header a client (or the gateway, forwarding what is left of the budget) sets a shorter deadline with. */
+export const TIMEOUT_HEADER = 'x-lepton-timeout-ms';
+
+/**
+ * A request's deadline at the model server, ms: `x-lepton-timeout-ms` when given (a positive
+ * integer, else 400), never more than the photon's own deadline `max` (the gateway's default budget
+ * may be longer than a photon's, so a larger value is capped, not refused); else `max`.
+ */
+export function requestTimeoutMs(headers: Record<string, string | string[] | undefined>, max: number): number {
+  const raw = headers[TIMEOUT_HEADER];
+  if (raw === undefined) return max;
+  const asked = typeof raw === 'string' && /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+  if (!(asked >= 1)) {
+    throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `${TIMEOUT_HEADER} must be a whole number of milliseconds, at least 1`, { details: { header: TIMEOUT_HEADER } });
+  }
+  return Math.min(asked, max);
+}
+
 /** Largest number of rows one request may carry (more is a batch job, not a request). */
 export const MAX_ROWS_PER_REQUEST = 4096;
 

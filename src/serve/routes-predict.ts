@@ -11,7 +11,7 @@ import { type ServeContext } from './context.js';
 import { type HandlerContext, type PredictResult } from './handler.js';
 import { parsePredictBody, type PredictBody } from './json-tensor.js';
 import { type Feed } from './model-runner.js';
-import { feedFor, feedFromBinary, predictions, rawOutputs } from './predict.js';
+import { feedFor, feedFromBinary, predictions, rawOutputs, requestTimeoutMs } from './predict.js';
 import { ERROR_SCHEMA } from './schemas.js';
 
 const PREDICT_RESPONSE = {
@@ -86,13 +86,14 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext, han
         if (ctx.runner.session.inputs.length !== 1) {
           throw new LeptonError('LEPTON_ERR_UNSUPPORTED', `this model has ${ctx.runner.session.inputs.length} inputs; use POST /v2/models/${ctx.manifest.name}/infer`);
         }
+        const timeoutMs = requestTimeoutMs(req.headers, ctx.runner.batcher.defaultTimeoutMs);
         const ct = req.headers['content-type'] ?? '';
         let feed: Feed;
         if (req.isMultipart()) feed = await multipartFeed(ctx, req);
         else if (Buffer.isBuffer(req.body)) feed = ct.startsWith('image/') ? await imageFeed(ctx, req.body) : feedFromBinary(ctx.runner.session.inputs[0]!, req.body);
         else if (req.body && typeof req.body === 'object') feed = jsonFeed(ctx, req.body as PredictBody);
         else throw new LeptonError('LEPTON_ERR_INVALID_INPUT', 'empty body: send {"inputs": [[...]]}');
-        const outputs = await ctx.runner.predict(feed);
+        const outputs = await ctx.runner.predict(feed, timeoutMs);
         const first = outputs[ctx.runner.session.outputs[0]!.name]!;
         let result: PredictResult = { predictions: predictions(first, ctx.manifest.labels), model: ctx.ref };
         const q = req.query as { raw?: string };

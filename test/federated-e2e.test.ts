@@ -76,3 +76,31 @@ test('restart: a new server on the same checkpoint folder resumes after the last
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a round with fewer than M updates is retried with a fresh selection', async () => {
+  const { store, good } = await tokens('digits');
+  const { server, url } = await startServer('digits', store, { rounds: 1, clientsPerRound: 2, minClients: 2, secure: false, deadlineMs: 1500 });
+  try {
+    const { parts } = data(3);
+    let killed = '';
+    const running = parts.map((p, i) => {
+      const stop = new AbortController();
+      // the first client to start training dies: its round is left with one update < M = 2
+      const onPhase = () => {
+        if (killed === '') {
+          killed = `c${i}`;
+          stop.abort();
+        }
+      };
+      return client(url, good, `c${i}`, p, { signal: stop.signal, onPhase }).run().catch(() => undefined);
+    });
+    const [rec] = await server.run();
+    await Promise.all(running);
+    assert.equal(rec!.attempts, 2);
+    assert.equal(rec!.clients, 2);
+    assert.notEqual(killed, '');
+    assert.deepEqual(rec!.dropped, [], 'the retry selects the clients still polling, not the dead one');
+  } finally {
+    await server.close();
+  }
+});

@@ -202,6 +202,7 @@ export class FlServer {
       this.seen.set(c, Date.now());
       let p = this.pollState(c);
       this.polling.set(c, (this.polling.get(c) ?? 0) + 1);
+      this.current?.notify(); // a round waiting for K clients may start now
       // a client that hangs up (killed) stops counting as live at once
       let gone = false;
       const hangUp = (): void => {
@@ -317,13 +318,18 @@ export class FlServer {
     const ro = { ...o, onPhase: () => this.wakePollers() };
     const probe = new RoundState(`${round}.${attempt}`, new Set(), this.global, ro, []);
     this.current = probe;
-    // wait (one deadline at most) for K live clients to select from; go on with ≥ M after that
-    await probe.waitUntil(() => this.liveClients().length >= o.clientsPerRound, o.deadlineMs);
+    // wait (one deadline at most) for K clients waiting on a poll; go on with ≥ M live ones after that
+    await probe.waitUntil(() => this.polling.size >= o.clientsPerRound, o.deadlineMs);
     const live = this.liveClients();
     if (live.length < o.minClients) return undefined;
+    // clients holding a poll open right now first (certainly up), then the recently seen
     const pick = new Rng(o.seed * 1_000_003 + round * 101 + attempt);
-    pick.shuffle(live);
-    const st = new RoundState(probe.id, new Set(live.slice(0, o.clientsPerRound)), this.global, ro, live);
+    const waiting = live.filter((c) => this.polling.has(c));
+    const recent = live.filter((c) => !this.polling.has(c));
+    pick.shuffle(waiting);
+    pick.shuffle(recent);
+    const candidates = [...waiting, ...recent];
+    const st = new RoundState(probe.id, new Set(candidates.slice(0, o.clientsPerRound)), this.global, ro, live);
     this.current = st;
     this.wakePollers();
     try {

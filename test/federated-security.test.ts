@@ -44,7 +44,7 @@ test('malformed updates are refused with 4xx and never aggregated', async () => 
     const done = server.run();
     let round = '';
     for (let i = 0; i < 100 && !round; i++) {
-      const p = (await (await fetch(`${url}/fl/v1/poll?client=x`, { headers: auth(good) })).json()) as { state: string; round?: string };
+      const p = (await (await fetch(`${url}/fl/v1/poll?client=x&wait=3000&after=wait`, { headers: auth(good) })).json()) as { state: string; round?: string };
       if (p.state === 'round') round = p.round!;
       else await new Promise((r) => setTimeout(r, 20));
     }

@@ -13,3 +13,4 @@ export { symmetricEigen, type Eigen } from './eigen.js';
 export { StandardScaler, MinMaxScaler } from './preprocessing.js';
 export { trainTestSplit, splitIndices, kFold, type SplitOptions, type Split } from './model-selection.js';
 export * as metrics from './metrics/index.js';
+export { permutationImportance, rankFeatures, SCORING_NAMES, type PermutationImportance, type PermutationImportanceOptions, type Scorer, type ScoringName } from './inspection.js';

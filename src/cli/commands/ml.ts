@@ -22,6 +22,8 @@ interface EvalFlags {
   metric: string;
   seed: string;
   out?: string;
+  importances?: string;
+  repeats?: string;
 }
 
 function classifierReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: string[]): Record<string, unknown> {
@@ -54,9 +56,32 @@ function alignLabels(train: CsvTable, test: CsvTable): { yTest: Int32Array; clas
   return { yTest, classes };
 }
 
+/**
+ * Feature importances, ranked: 'impurity' (a tree's normalised impurity decrease, sklearn's
+ * feature_importances_) or 'permutation' (accuracy drop on the test set, any classifier).
+ */
+function importances(kind: string, model: ml.KNNClassifier | ml.DecisionTreeClassifier, names: string[], Xte: ml.Matrix, yTest: Int32Array, f: EvalFlags): Record<string, unknown> {
+  if (kind === 'impurity') {
+    if (!(model instanceof ml.DecisionTreeClassifier)) throw invalidArgument('--importances impurity needs --algo tree; use permutation for knn');
+    const v = model.featureImportances;
+    return { kind, ranked: ml.rankFeatures(v).map((i) => ({ feature: names[i], importance: v[i] })) };
+  }
+  const repeats = parsePosInt(f.repeats, '--repeats') ?? 5;
+  const r = ml.permutationImportance(model, Xte, yTest, { repeats, seed: Number(f.seed) || 0, scoring: 'accuracy' });
+  return {
+    kind,
+    scoring: 'accuracy',
+    repeats,
+    baseline: r.baseline,
+    ranked: ml.rankFeatures(r.importancesMean).map((i) => ({ feature: names[i], importance: r.importancesMean[i], std: r.importancesStd[i] })),
+  };
+}
+
 async function evaluate(f: EvalFlags): Promise<void> {
   const algo = f.algo;
   if (!['knn', 'tree', 'kmeans'].includes(algo)) throw invalidArgument(`--algo must be knn, tree or kmeans, got ${JSON.stringify(algo)}`);
+  if (f.importances !== undefined && !['impurity', 'permutation'].includes(f.importances)) throw invalidArgument(`--importances must be impurity or permutation, got ${JSON.stringify(f.importances)}`);
+  if (f.importances !== undefined && algo === 'kmeans') throw invalidArgument('--importances needs a classifier (--algo knn or tree)');
   const opts = f.label === undefined ? {} : { label: f.label };
   const train = readCsv(f.train, opts);
   const test = readCsv(f.test, opts);
@@ -90,6 +115,7 @@ async function evaluate(f: EvalFlags): Promise<void> {
     model.fit(Xtr, train.yEncoded);
     pred = model.predict(Xte);
     report = { algo, ...classifierReport(yTest, pred, classes) };
+    if (f.importances !== undefined) report['importances'] = importances(f.importances, model, train.featureNames, Xte, yTest, f);
   }
   report = { ...report, train: { file: f.train, rows: train.n, features: train.d }, test: { file: f.test, rows: test.n } };
   if (f.out) {
@@ -152,6 +178,8 @@ export function register(program: Command): void {
     .option('--label <column>', 'label column name (default: the last column)')
     .option('--seed <n>', 'k-means seed', '0')
     .option('--out <csv>', 'write the test predictions here')
+    .option('--importances <kind>', 'also report ranked feature importances: impurity (tree) | permutation (test-set accuracy drop)')
+    .option('--repeats <n>', 'permutation importance: shuffles per feature', '5')
     .action((flags: EvalFlags) => runCommand(() => evaluate(flags)));
   cmd
     .command('metrics')

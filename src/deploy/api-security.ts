@@ -1,16 +1,18 @@
 /**
  * Admin routes of the control-plane API: tokens (create, list, revoke), secrets (set, list names,
  * remove) and master-key rotation. Every route declares the admin scope (route-scope.ts, checked
- * by security.ts on the matched route); secret values go in, never out.
+ * by security.ts on the matched route) and its schemas (api-schemas.ts); secret values go in, never out.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeptonError, invalidArgument } from '../core/errors.js';
 import type { PhotonRegistry } from '../photon/registry.js';
 import { generateMasterKey, rewrapEnvelope, isEnvelope } from '../secure/envelope.js';
-import { issueToken, publicTokenView, revokeToken, validateRateLimit } from '../secure/tokens.js';
+import type { TokenRecord } from '../secure/token-store.js';
+import { issueToken, publicTokenView, revokeToken, validateRateLimit, validateTokenName, type IssueTokenOptions, type PublicTokenView } from '../secure/tokens.js';
 import { validateName } from '../secure/names.js';
 import { beginRotation, finishRotation } from './keyring.js';
-import { scoped } from './route-scope.js';
+import { RESPONSES, SECRET_PARAMS, SECRET_SET, TOKEN_CREATE, TOKEN_PARAMS } from './api-schemas.js';
+import { operation as op } from './openapi.js';
 import type { PlatformSecurity } from './security.js';
 
 const API = '/api/v1';
@@ -33,47 +35,75 @@ export async function rotateKeys(security: PlatformSecurity, registry: PhotonReg
   return { keyId: next.id, photons, secrets };
 }
 
-export function registerSecurityApi(app: FastifyInstance, security: PlatformSecurity, registry: PhotonRegistry): void {
-  app.get(`${API}/tokens`, scoped('admin'), async () => ({ tokens: (await security.tokens.list()).map((r) => publicTokenView(r, Date.now(), security.defaultRateLimit)) }));
+/** The hand-written check of a `POST /tokens` body (its messages say what to fix; the schema agrees). */
+function tokenRequest(body: unknown): IssueTokenOptions {
+  const b = object(body);
+  for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires', 'rateLimit'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires, rateLimit`, { field: k });
+  if (typeof b['name'] !== 'string') throw invalidArgument("'name' is required", { field: 'name' });
+  const name = validateTokenName(b['name']);
+  const scopes = b['scopes'];
+  if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
+    throw invalidArgument("'scopes' must be a string or an array of strings", { field: 'scopes' });
+  }
+  if (b['expires'] !== undefined && typeof b['expires'] !== 'string') throw invalidArgument("'expires' must be a duration such as 30d", { field: 'expires' });
+  return {
+    name,
+    scopes: scopes as string | string[],
+    ...(b['expires'] === undefined ? {} : { expiresIn: b['expires'] }),
+    ...(b['rateLimit'] === undefined ? {} : { rateLimit: validateRateLimit(b['rateLimit']) }),
+  };
+}
 
-  app.post(`${API}/tokens`, scoped('admin'), async (req, reply) => {
-    const b = object(req.body);
-    for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires', 'rateLimit'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires, rateLimit`, { field: k });
-    if (typeof b['name'] !== 'string') throw invalidArgument("'name' is required", { field: 'name' });
-    const scopes = b['scopes'];
-    if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
-      throw invalidArgument("'scopes' must be a string or an array of strings", { field: 'scopes' });
-    }
-    if (b['expires'] !== undefined && typeof b['expires'] !== 'string') throw invalidArgument("'expires' must be a duration such as 30d", { field: 'expires' });
-    const issued = await issueToken(security.tokens, {
-      name: b['name'],
-      scopes: scopes as string | string[],
-      ...(b['expires'] === undefined ? {} : { expiresIn: b['expires'] }),
-      ...(b['rateLimit'] === undefined ? {} : { rateLimit: validateRateLimit(b['rateLimit']) }),
-    });
-    return reply.code(201).send({ token: issued.token, ...publicTokenView(issued.record, Date.now(), security.defaultRateLimit) });
+/** The hand-written check of a `PUT /secrets/{name}` body. */
+function secretValue(body: unknown): string {
+  const b = object(body);
+  if (Object.keys(b).some((k) => k !== 'value') || typeof b['value'] !== 'string') throw invalidArgument('body must be {"value": "…"}', { field: 'value' });
+  return b['value'];
+}
+
+type IdParams = FastifyRequest<{ Params: { id: string } }>;
+type NameParams = FastifyRequest<{ Params: { name: string } }>;
+
+export function registerSecurityApi(app: FastifyInstance, security: PlatformSecurity, registry: PhotonRegistry): void {
+  const view = (r: TokenRecord): PublicTokenView => publicTokenView(r, Date.now(), security.defaultRateLimit);
+
+  app.get(`${API}/tokens`, op('admin', 'tokens.list', 'tokens', 'List tokens (never their text or hash)', { response: RESPONSES.tokens }),
+    async () => ({ tokens: (await security.tokens.list()).map(view) }));
+
+  app.post(`${API}/tokens`, {
+    ...op('admin', 'tokens.create', 'tokens', 'Create a token; its text is in this answer only', { body: TOKEN_CREATE, response: RESPONSES.token }),
+    preValidation: async (req) => void tokenRequest(req.body),
+  }, async (req, reply) => {
+    const issued = await issueToken(security.tokens, tokenRequest(req.body));
+    return reply.code(201).send({ token: issued.token, ...view(issued.record) });
   });
 
-  app.delete(`${API}/tokens/:id`, scoped('admin'), async (req: FastifyRequest<{ Params: { id: string } }>) => {
+  app.delete(`${API}/tokens/:id`, op('admin', 'tokens.revoke', 'tokens', 'Revoke a token', { params: TOKEN_PARAMS, response: RESPONSES.revoked }), async (req: IdParams) => {
     if (!/^[0-9a-f]{12}$/.test(req.params.id)) throw invalidArgument('token id must be 12 hex digits (see lep token list)', { field: 'id' });
     await revokeToken(security.tokens, req.params.id);
     return { revoked: req.params.id };
   });
 
-  app.get(`${API}/secrets`, scoped('admin'), async () => ({ secrets: await security.vault().list() }));
+  app.get(`${API}/secrets`, op('admin', 'secrets.list', 'secrets', 'List secret names (never values)', { response: RESPONSES.secrets }),
+    async () => ({ secrets: await security.vault().list() }));
 
-  app.put(`${API}/secrets/:name`, scoped('admin'), async (req: FastifyRequest<{ Params: { name: string } }>) => {
+  app.put(`${API}/secrets/:name`, {
+    ...op('admin', 'secrets.set', 'secrets', 'Set a secret', { params: SECRET_PARAMS, body: SECRET_SET, response: RESPONSES.secret }),
+    preValidation: async (req: NameParams) => {
+      validateName('secret', req.params.name);
+      secretValue(req.body);
+    },
+  }, async (req: NameParams) => {
     const name = validateName('secret', req.params.name);
-    const b = object(req.body);
-    if (Object.keys(b).some((k) => k !== 'value') || typeof b['value'] !== 'string') throw invalidArgument("body must be {\"value\": \"…\"}", { field: 'value' });
-    await security.vault().set(name, b['value']);
+    await security.vault().set(name, secretValue(req.body));
     return { name };
   });
 
-  app.delete(`${API}/secrets/:name`, scoped('admin'), async (req: FastifyRequest<{ Params: { name: string } }>) => {
+  app.delete(`${API}/secrets/:name`, op('admin', 'secrets.remove', 'secrets', 'Remove a secret', { params: SECRET_PARAMS, response: RESPONSES.removed }), async (req: NameParams) => {
     await security.vault().remove(validateName('secret', req.params.name));
     return { removed: req.params.name };
   });
 
-  app.post(`${API}/keys/rotate`, scoped('admin'), async () => rotateKeys(security, registry));
+  app.post(`${API}/keys/rotate`, op('admin', 'keys.rotate', 'keys', 'New master key: rewrap every photon archive and secret under it', { response: RESPONSES.rotated }),
+    async () => rotateKeys(security, registry));
 }

@@ -1,97 +1,96 @@
 /**
  * REST API of the control plane under `/api/v1` (fastify): deployments, replicas, logs, photons and
- * events. Bodies are validated by spec.ts; every error is the shared envelope with its mapped status.
- * Each route declares its scope (route-scope.ts): `read` to look, `deploy` to change.
+ * events. Each route declares its scope (route-scope.ts: `read` to look, `deploy` to change) and its
+ * schemas (api-schemas.ts), which validate it and make `/api/v1/openapi.json` (openapi.ts). A body
+ * is first checked by spec.ts, whose messages say exactly what to fix; every error is the shared envelope.
  */
 import { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { invalidArgument } from '../core/errors.js';
+import { ARCHIVE, ARCHIVE_TYPES, DEPLOYMENT_CREATE, DEPLOYMENT_PATCH, EVENTS_QUERY, LOGS_QUERY, NAME_PARAMS, RESPONSES } from './api-schemas.js';
 import { type ControlPlane } from './control-plane.js';
-import { scoped } from './route-scope.js';
+import { operation as op, registerApiDocs } from './openapi.js';
+import { parseCreate, parsePatch } from './spec.js';
 
 export const API_PREFIX = '/api/v1';
 
 /** Largest photon archive accepted by `POST /photons`. */
 const MAX_PHOTON_BYTES = 512 * 1024 * 1024;
 
-function intQuery(q: Record<string, unknown>, key: string, lo: number, hi: number): number | undefined {
-  const v = q[key];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw invalidArgument(`query '${key}' must be an integer from ${lo} to ${hi}`, { field: key });
-  return n;
-}
-
-function strQuery(q: Record<string, unknown>, key: string): string | undefined {
-  const v = q[key];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || !/^[a-z0-9][a-z0-9-]{0,80}$/.test(v)) throw invalidArgument(`query '${key}' is not a valid name`, { field: key });
-  return v;
-}
-
 type NameParams = FastifyRequest<{ Params: { name: string } }>;
+type LogsRequest = FastifyRequest<{ Params: { name: string }; Querystring: { replica?: string; offset?: number; limit?: number } }>;
+type EventsRequest = FastifyRequest<{ Querystring: { deployment?: string; since?: number; limit?: number } }>;
 
-/** Register the API routes on `app`. */
+function archive(body: unknown): Buffer {
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw invalidArgument('send the packed photon archive as the body with Content-Type: application/octet-stream');
+  }
+  return body;
+}
+
+/** Register the API routes (and the API docs) on `app`. */
 export function registerApi(app: FastifyInstance, cp: ControlPlane): void {
   // JSON endpoints take JSON only: a text/plain body is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(
-    ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'],
-    { parseAs: 'buffer', bodyLimit: MAX_PHOTON_BYTES },
-    (_req, body, done) => done(null, body),
-  );
+  app.addContentTypeParser(ARCHIVE_TYPES, { parseAs: 'buffer', bodyLimit: MAX_PHOTON_BYTES }, (_req, body, done) => done(null, body));
 
-  app.get(`${API_PREFIX}/deployments`, scoped('read'), async () => ({ deployments: cp.listDeployments() }));
+  app.get(`${API_PREFIX}/deployments`, op('read', 'deployments.list', 'deployments', 'List deployments', { response: RESPONSES.deployments }), async () => ({ deployments: cp.listDeployments() }));
 
-  app.post(`${API_PREFIX}/deployments`, scoped('deploy'), async (req, reply) => {
+  app.post(`${API_PREFIX}/deployments`, {
+    ...op('deploy', 'deployments.create', 'deployments', 'Create a deployment of a photon', { body: DEPLOYMENT_CREATE, response: RESPONSES.created }),
+    // spec.ts first: its messages name the fix (and the schema must then agree)
+    preValidation: async (req) => void parseCreate(req.body),
+  }, async (req, reply) => {
     const view = await cp.createDeployment(req.body);
     return reply.code(201).header('location', `${API_PREFIX}/deployments/${view.spec.name}`).send(view);
   });
 
-  app.get(`${API_PREFIX}/deployments/:name`, scoped('read'), async (req: NameParams) => cp.getDeployment(req.params.name));
+  app.get(`${API_PREFIX}/deployments/:name`, op('read', 'deployments.get', 'deployments', 'A deployment: spec and status', { params: NAME_PARAMS, response: RESPONSES.deployment }),
+    async (req: NameParams) => cp.getDeployment(req.params.name));
 
-  app.patch(`${API_PREFIX}/deployments/:name`, scoped('deploy'), async (req: NameParams, reply) => {
+  app.patch(`${API_PREFIX}/deployments/:name`, {
+    ...op('deploy', 'deployments.update', 'deployments', 'Change photon or secrets (rolling update), replicas, policy, access or autoscaling', {
+      params: NAME_PARAMS, body: DEPLOYMENT_PATCH, response: RESPONSES.updated,
+    }),
+    // an unknown deployment is a 404 before its body is looked at
+    preValidation: async (req: NameParams) => void parsePatch(req.body, cp.getDeployment(req.params.name).spec),
+  }, async (req: NameParams, reply) => {
     const view = await cp.updateDeployment(req.params.name, req.body);
     return reply.code(202).send(view);
   });
 
-  app.delete(`${API_PREFIX}/deployments/:name`, scoped('deploy'), async (req: NameParams) => {
-    await cp.removeDeployment(req.params.name);
-    return { removed: req.params.name };
-  });
+  app.delete(`${API_PREFIX}/deployments/:name`, op('deploy', 'deployments.remove', 'deployments', 'Remove a deployment (its replicas drain and stop)', { params: NAME_PARAMS, response: RESPONSES.removed }),
+    async (req: NameParams) => {
+      await cp.removeDeployment(req.params.name);
+      return { removed: req.params.name };
+    });
 
-  app.get(`${API_PREFIX}/deployments/:name/replicas`, scoped('read'), async (req: NameParams) => ({ replicas: cp.replicas(req.params.name) }));
+  app.get(`${API_PREFIX}/deployments/:name/replicas`, op('read', 'deployments.replicas', 'deployments', "A deployment's replicas, with the gateway's view of each", { params: NAME_PARAMS, response: RESPONSES.replicas }),
+    async (req: NameParams) => ({ replicas: cp.replicas(req.params.name) }));
 
-  app.get(`${API_PREFIX}/deployments/:name/logs`, scoped('read'), async (req: NameParams) => {
-    const q = req.query as Record<string, unknown>;
-    const logs = cp.logs(
-      req.params.name,
-      strQuery(q, 'replica'),
-      intQuery(q, 'offset', 0, Number.MAX_SAFE_INTEGER),
-      intQuery(q, 'limit', 1, 4 * 1024 * 1024) ?? 64 * 1024,
-    );
-    return { logs };
-  });
+  app.get(`${API_PREFIX}/deployments/:name/logs`, op('read', 'deployments.logs', 'deployments', "A deployment's replica logs", { params: NAME_PARAMS, querystring: LOGS_QUERY, response: RESPONSES.logs }),
+    async (req: LogsRequest) => ({ logs: cp.logs(req.params.name, req.query.replica, req.query.offset, req.query.limit ?? 64 * 1024) }));
 
-  app.get(`${API_PREFIX}/photons`, scoped('read'), async () => ({ photons: cp.listPhotons() }));
+  app.get(`${API_PREFIX}/photons`, op('read', 'photons.list', 'photons', 'List photons and their versions', { response: RESPONSES.photons }), async () => ({ photons: cp.listPhotons() }));
 
-  app.post(`${API_PREFIX}/photons`, scoped('deploy'), async (req, reply) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-      throw invalidArgument('send the packed photon archive as the body with Content-Type: application/octet-stream');
-    }
-    return reply.code(201).send(await cp.addPhoton(req.body));
-  });
+  app.post(`${API_PREFIX}/photons`, {
+    ...op('deploy', 'photons.upload', 'photons', 'Store a packed photon archive (the same bytes again are a no-op)', {
+      body: { content: Object.fromEntries(ARCHIVE_TYPES.map((t) => [t, { schema: ARCHIVE }])) },
+      response: RESPONSES.photon,
+    }),
+    preValidation: async (req) => void archive(req.body),
+  }, async (req, reply) => reply.code(201).send(await cp.addPhoton(archive(req.body))));
 
-  app.get(`${API_PREFIX}/events`, scoped('read'), async (req) => {
-    const q = req.query as Record<string, unknown>;
-    const since = intQuery(q, 'since', 0, Number.MAX_SAFE_INTEGER);
-    const limit = intQuery(q, 'limit', 1, 1000);
-    const deployment = strQuery(q, 'deployment');
-    return {
-      events: cp.events({
-        ...(deployment === undefined ? {} : { deployment }),
-        ...(since === undefined ? {} : { since }),
-        ...(limit === undefined ? {} : { limit }),
-      }),
-    };
-  });
+  app.get(`${API_PREFIX}/events`, op('read', 'events.list', 'events', 'Platform events, oldest first', { querystring: EVENTS_QUERY, response: RESPONSES.events }),
+    async (req: EventsRequest) => {
+      const { deployment, since, limit } = req.query;
+      return {
+        events: cp.events({
+          ...(deployment === undefined ? {} : { deployment }),
+          ...(since === undefined ? {} : { since }),
+          ...(limit === undefined ? {} : { limit }),
+        }),
+      };
+    });
+
+  registerApiDocs(app);
 }

@@ -14,6 +14,7 @@ import { clientErrorResponder, frameworkErrors, installFastifyErrors } from '../
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
 import { API_PREFIX, registerApi } from './api.js';
+import { installOpenApi } from './openapi.js';
 import { type ControlPlane } from './control-plane.js';
 import { matchedScope, scoped } from './route-scope.js';
 
@@ -73,6 +74,8 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
     });
   }
 
+  // before any route: the API's validators and the OpenAPI document collect routes as they register
+  await installOpenApi(app);
   options.configure?.(app);
   app.get('/healthz', scoped('public'), async () => ({ status: 'ok' }));
   app.get('/metrics', scoped('read'), async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));

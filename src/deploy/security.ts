@@ -125,6 +125,8 @@ export class PlatformSecurity {
   install(app: FastifyInstance): void {
     const cors = { allowedOrigins: this.options.corsOrigins ?? [] };
     const base = securityHeaders({ kind: 'api', tls: this.options.tls === true });
+    // the API docs are a page (swagger-ui): its own scripts, styles and images may load, nothing else
+    const page = securityHeaders({ kind: 'dashboard', tls: this.options.tls === true });
     app.addHook('onRoute', (route: RouteOptions) => {
       const scope: unknown = route.config?.scope;
       if (!isRouteScope(scope)) {
@@ -145,7 +147,7 @@ export class PlatformSecurity {
       await this.authenticate(req, reply, scope);
     });
     app.addHook('onSend', async (req, reply, payload) => {
-      void reply.headers(base);
+      void reply.headers(!req.is404 && req.routeOptions.config.page === true ? page : base);
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       const h = corsHeaders(origin, cors);
       if (Object.keys(h).length > 0) void reply.headers(h);

@@ -1,6 +1,7 @@
 /**
  * Deployment spec and status types, their documented defaults, and validation of API bodies with
- * messages a user can act on. The spec is what the user asked for; the status is what runs.
+ * messages a user can act on (the API's JSON schemas, api-schemas.ts, are built from the same
+ * limits). The spec is what the user asked for; the status is what runs.
  */
 import { MODEL_NAME_PATTERN, RESOURCE_NAME_PATTERN, toResourceName } from '../core/names.js';
 import { invalidArgument } from '../core/errors.js';
@@ -68,6 +69,14 @@ export interface DeploymentStatus {
 }
 
 export const MAX_REPLICAS = 64;
+/** `photon` in a spec: NAME or NAME@VERSION (the model-name rule, then a version). */
+export const PHOTON_REF_PATTERN = new RegExp(`^${MODEL_NAME_PATTERN.source.replace(/^\^|\$$/g, '')}(@[0-9a-z.-]{1,64})?$`);
+/** An affinity header or cookie name: an HTTP token. */
+export const AFFINITY_KEY_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+/** Autoscaling delays and windows, ms. */
+export const MAX_DELAY_MS = 3_600_000;
+export const TARGET_ONGOING_RANGE = [0.1, 10_000] as const;
+export const MAX_SECRETS = 32;
 
 type Body = Record<string, unknown>;
 
@@ -97,9 +106,7 @@ function numIn(v: unknown, field: string, lo: number, hi: number): number {
 }
 
 function photonRef(v: unknown): string {
-  const at = typeof v === 'string' ? v.indexOf('@') : -1;
-  const name = typeof v === 'string' ? (at < 0 ? v : v.slice(0, at)) : '';
-  if (typeof v !== 'string' || !MODEL_NAME_PATTERN.test(name) || (at >= 0 && !/^[0-9a-z.-]{1,64}$/.test(v.slice(at + 1)))) {
+  if (typeof v !== 'string' || !PHOTON_REF_PATTERN.test(v)) {
     throw invalidArgument(`'photon' must be NAME or NAME@VERSION, e.g. mnist@1`, { field: 'photon' });
   }
   return v;
@@ -113,11 +120,10 @@ function policy(v: unknown): PolicyName {
 function affinity(v: unknown): DeploymentSpec['affinity'] {
   const o = asObject(v, "'affinity'");
   checkKeys(o, ['header', 'cookie'], "'affinity'");
-  const token = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
   const out: NonNullable<DeploymentSpec['affinity']> = {};
   for (const k of ['header', 'cookie'] as const) {
     if (o[k] === undefined) continue;
-    if (typeof o[k] !== 'string' || !token.test(o[k])) throw invalidArgument(`'affinity.${k}' must be a header/cookie name`, { field: `affinity.${k}` });
+    if (typeof o[k] !== 'string' || !AFFINITY_KEY_PATTERN.test(o[k])) throw invalidArgument(`'affinity.${k}' must be a header/cookie name`, { field: `affinity.${k}` });
     out[k] = o[k];
   }
   return out;
@@ -133,11 +139,11 @@ function autoscaling(v: unknown, base?: AutoscalingSpec): AutoscalingSpec {
   if (maxReplicas < minReplicas) throw invalidArgument(`'autoscaling.maxReplicas' (${maxReplicas}) is below minReplicas (${minReplicas})`, { field: 'autoscaling.maxReplicas' });
   const d = { ...AUTOSCALING_DEFAULTS, ...base };
   const ms = (k: 'upscaleDelayMs' | 'downscaleDelayMs' | 'lookbackMs'): number =>
-    o[k] === undefined ? d[k] : intIn(o[k], `autoscaling.${k}`, 0, 3_600_000);
+    o[k] === undefined ? d[k] : intIn(o[k], `autoscaling.${k}`, 0, MAX_DELAY_MS);
   return {
     minReplicas,
     maxReplicas,
-    targetOngoing: o['targetOngoing'] === undefined ? d.targetOngoing : numIn(o['targetOngoing'], 'autoscaling.targetOngoing', 0.1, 10_000),
+    targetOngoing: o['targetOngoing'] === undefined ? d.targetOngoing : numIn(o['targetOngoing'], 'autoscaling.targetOngoing', ...TARGET_ONGOING_RANGE),
     upscaleDelayMs: ms('upscaleDelayMs'),
     downscaleDelayMs: ms('downscaleDelayMs'),
     lookbackMs: Math.max(100, ms('lookbackMs')),
@@ -150,10 +156,10 @@ function bool(v: unknown, field: string): boolean {
 }
 
 /** Names a secret may not take: they would override how the replica itself starts. */
-const RESERVED_ENV = /^(PATH|HOME|NODE_.*|LEPTON_.*|LD_.*)$/;
+export const RESERVED_ENV = /^(PATH|HOME|NODE_.*|LEPTON_.*|LD_.*)$/;
 
 function secretNames(v: unknown): string[] {
-  if (!Array.isArray(v) || v.length > 32) throw invalidArgument(`'secrets' must be an array of at most 32 secret names`, { field: 'secrets' });
+  if (!Array.isArray(v) || v.length > MAX_SECRETS) throw invalidArgument(`'secrets' must be an array of at most ${MAX_SECRETS} secret names`, { field: 'secrets' });
   for (const n of v) {
     if (!isValidName('secret', n)) throw invalidArgument(`'secrets': ${JSON.stringify(String(n).slice(0, 40))} is not a secret name (letters, digits, _; not starting with a digit)`, { field: 'secrets' });
     if (RESERVED_ENV.test(n)) throw invalidArgument(`'secrets': ${n} would override the replica's own environment; choose another name`, { field: 'secrets' });

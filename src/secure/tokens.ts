@@ -124,9 +124,11 @@ export function effectiveRateLimit(t: { scopes: readonly string[]; rateLimit?: n
   return t.scopes.includes('admin') ? null : serverDefault;
 }
 
-/** Token names are shown in lists and audit lines: keep them short and printable. */
+/** Token names are shown in lists and audit lines: short and printable. */
+export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/;
+
 export function validateTokenName(name: string): string {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/.test(name)) {
+  if (typeof name !== 'string' || !TOKEN_NAME_PATTERN.test(name)) {
     throw invalidArgument('token name must be 1-64 letters, digits, spaces or ._@- and start with a letter or digit', { field: 'name' });
   }
   return name;

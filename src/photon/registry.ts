@@ -169,6 +169,16 @@ export class PhotonRegistry {
 
   /** Load and fully verify a photon: archive sha256 = object name, then every file's sha256. */
   async load(ref: string): Promise<LoadedPhoton> {
+    const { entry, archive } = this.archive(ref);
+    const unpacked = await unpackPhoton(archive, this.limits);
+    if (unpacked.manifest.name !== entry.name || unpacked.manifest.version !== entry.version) {
+      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive holds ${unpacked.manifest.name}@${unpacked.manifest.version}`);
+    }
+    return { ...unpacked, sha256: entry.sha256, ref: `${entry.name}@${entry.version}` };
+  }
+
+  /** The plaintext archive of a photon (decrypted when stored encrypted), its sha256 checked against the index. */
+  archive(ref: string): { entry: VersionEntry & { name: string }; archive: Uint8Array } {
     const entry = this.resolve(ref);
     let archive: Uint8Array;
     try {
@@ -188,11 +198,7 @@ export class PhotonRegistry {
       const hint = this.codec ? '' : ' or encrypted (set LEPTON_MASTER_KEY or keep $LEPTON_HOME/master.key)';
       throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive sha256 mismatch (tampered or truncated${hint}); re-create it`);
     }
-    const unpacked = await unpackPhoton(archive, this.limits);
-    if (unpacked.manifest.name !== entry.name || unpacked.manifest.version !== entry.version) {
-      throw new LeptonError('LEPTON_ERR_INTEGRITY', `photon ${entry.name}@${entry.version}: archive holds ${unpacked.manifest.name}@${unpacked.manifest.version}`);
-    }
-    return { ...unpacked, sha256: entry.sha256, ref: `${entry.name}@${entry.version}` };
+    return { entry, archive };
   }
 
   /**

@@ -47,6 +47,8 @@ export interface FlServerOptions {
   dp?: DpOptions;
   seed?: number;
   onRound?: (r: RoundRecord) => void;
+  /** End the task early after a round for which this returns true (e.g. target accuracy reached). */
+  stopWhen?: (r: RoundRecord) => boolean;
 }
 
 export interface RoundRecord {
@@ -307,6 +309,7 @@ export class FlServer {
       this.history.push(rec);
       if (o.checkpointDir) saveCheckpoint(o.checkpointDir, { task: o.task, strategy: o.strategy.name, round: r, global: this.global, state: o.strategy.state(), history: this.history });
       o.onRound?.(rec);
+      if (o.stopWhen?.(rec)) break;
     }
     this.done = true;
     this.wakePollers();

@@ -41,6 +41,8 @@ export interface SimulateOptions {
   workers?: number;
   /** Accuracy whose first crossing is reported as rounds-to-target (default 0.97). */
   target?: number;
+  /** Stop as soon as the target accuracy is reached (benchmarks measuring rounds-to-target). */
+  stopAtTarget?: boolean;
   limitTrain?: number;
   deadlineMs?: number;
   /** Called with one line per round. */
@@ -107,6 +109,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {
     seed,
     ...(o.dp && { dp: o.dp }),
     ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }),
+    ...(o.stopAtTarget && { stopWhen: (r: RoundRecord) => (r.accuracy ?? 0) >= target }),
     onRound: (r) =>
       o.onProgress?.(
         `round ${r.round}/${o.rounds}: acc ${r.accuracy !== undefined ? (r.accuracy * 100).toFixed(2) : '-'}% loss ${r.loss?.toFixed(4) ?? '-'} ` +

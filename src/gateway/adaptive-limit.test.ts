@@ -62,7 +62,7 @@ test('the first minRTT is the fastest early round trip, taken without holding th
 
 test('under heavy demand it settles just past the knee: full throughput, latency near minRTT', () => {
   const s = sim();
-  drive(s, saturating, 2000, 2000); // warm up
+  drive(s, saturating, 2000, 6000); // warm up, past the first pinned minRTT measurement
   const r = drive(s, saturating, 2000, 3000, noise(7, 0.2));
   assert.ok(r.perMs >= 9.5, `throughput ${r.perMs}/ms, capacity 10/ms`);
   assert.ok(r.meanRtt < 2 * 2.5, `mean rtt ${r.meanRtt} ms (unloaded 2 ms)`);
@@ -112,4 +112,14 @@ test('bounds hold and bad samples are ignored', () => {
   s.limiter.onSample(-1);
   s.limiter.onSample(Infinity);
   assert.ok(Number.isFinite(s.limiter.expectedRttMs));
+});
+
+test('a first minRTT taken under load is lowered by faster windows and by the early pinned probe', () => {
+  const s = sim({ firstProbeMs: 1000, minRttIntervalMs: 60_000 });
+  drive(s, () => 10, 2000, 50); // first estimate under a burst: 10 ms
+  assert.equal(s.limiter.minRttMs, 10);
+  drive(s, () => 4, 2000, 300); // service is faster than that: the windows say so
+  assert.equal(s.limiter.minRttMs, 4);
+  drive(s, saturating, 2000, 1000); // the pinned probe after firstProbeMs finds the unloaded 2 ms
+  assert.equal(s.limiter.minRttMs, 2);
 });

@@ -13,7 +13,9 @@
  * show it, so every `minRttIntervalMs` concurrency is pinned to `minRttConcurrency` for
  * `minRttSamples` requests and their percentile is taken (Envoy's method). The first estimate is
  * the fastest of the first `minRttSamples` round trips, taken unpinned: a new deployment is not
- * held to a trickle while it is measured, and its first requests meet idle replicas anyway. The limit grows only when demand reaches half of it
+ * held to a trickle while it is measured, and its first requests meet idle replicas anyway. As
+ * that may be taken under load, a window whose sampleRTT is lower lowers minRTT, and the first
+ * pinned measurement comes after `firstProbeMs` rather than a whole interval. The limit grows only when demand reaches half of it
  * (Gradient2's app-limited rule), so an idle deployment's limit does not drift to the maximum.
  * Admitted latency then stays near minRTT·(1+buffer); the excess waits in the gateway's short queue.
  */
@@ -21,7 +23,7 @@
 export interface AdaptiveLimitOptions {
   /** Limit once minRTT is first known. Default 32. */
   initialLimit: number;
-  /** Never below this. Default 4. */
+  /** Never below this (small limits starve batching replicas). Default 8. */
   minLimit: number;
   /** Never above this. Default 1024. */
   maxLimit: number;
@@ -31,7 +33,7 @@ export interface AdaptiveLimitOptions {
   minSamples: number;
   /** Percentile of a window's round trips taken as its sampleRTT (0..1). Default 0.5. */
   percentile: number;
-  /** Latency tolerated above minRTT before the limit shrinks, as a fraction. Default 0.25. */
+  /** Latency tolerated above minRTT before the limit shrinks, as a fraction (Gradient2's tolerance 1.5). Default 0.5. */
   buffer: number;
   /** minRTT is measured again this often, ms. Default 30000. */
   minRttIntervalMs: number;
@@ -39,19 +41,22 @@ export interface AdaptiveLimitOptions {
   minRttSamples: number;
   /** Concurrency while minRTT is measured. Default 2. */
   minRttConcurrency: number;
+  /** The first pinned measurement, this long after the first (unpinned) estimate, ms. Default 5000. */
+  firstProbeMs: number;
 }
 
 export const DEFAULT_ADAPTIVE_LIMIT: AdaptiveLimitOptions = {
   initialLimit: 32,
-  minLimit: 4,
+  minLimit: 8,
   maxLimit: 1024,
   sampleWindowMs: 100,
   minSamples: 16,
   percentile: 0.5,
-  buffer: 0.25,
+  buffer: 0.5,
   minRttIntervalMs: 30_000,
   minRttSamples: 16,
   minRttConcurrency: 2,
+  firstProbeMs: 5000,
 };
 
 /** The `q` quantile of `xs` (sorted in place). */
@@ -142,15 +147,18 @@ export class AdaptiveLimit {
   }
 
   private finishProbe(now: number): void {
-    this.minRtt = this.pinned ? quantile(this.probe!, this.options.percentile) : Math.min(...this.probe!);
+    const first = !this.pinned;
+    this.minRtt = first ? Math.min(...this.probe!) : quantile(this.probe!, this.options.percentile);
     this.probe = undefined;
-    this.nextProbeAt = now + this.options.minRttIntervalMs;
+    this.nextProbeAt = now + (first ? Math.min(this.options.firstProbeMs, this.options.minRttIntervalMs) : this.options.minRttIntervalMs);
     this.resetWindow(now);
   }
 
   private update(now: number): void {
     const o = this.options;
     const sample = quantile(this.window, o.percentile);
+    // proof that service can be faster than the minRTT taken so far (the first one may be taken under load)
+    if (sample < this.minRtt) this.minRtt = sample;
     const gradient = Math.min(2, Math.max(0.5, (this.minRtt * (1 + o.buffer)) / Math.max(sample, 1e-3)));
     let next = this.value * gradient + Math.sqrt(this.value);
     // Gradient2's rule: only demand that used at least half the limit may raise it.

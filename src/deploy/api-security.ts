@@ -36,7 +36,7 @@ export async function rotateKeys(security: PlatformSecurity, registry: PhotonReg
 }
 
 /** The hand-written check of a `POST /tokens` body (its messages say what to fix; the schema agrees). */
-function tokenRequest(body: unknown): IssueTokenOptions {
+export function tokenRequest(body: unknown): IssueTokenOptions {
   const b = object(body);
   for (const k of Object.keys(b)) if (!['name', 'scopes', 'expires', 'rateLimit'].includes(k)) throw invalidArgument(`unknown field '${k}'; allowed: name, scopes, expires, rateLimit`, { field: k });
   if (typeof b['name'] !== 'string') throw invalidArgument("'name' is required", { field: 'name' });
@@ -55,7 +55,7 @@ function tokenRequest(body: unknown): IssueTokenOptions {
 }
 
 /** The hand-written check of a `PUT /secrets/{name}` body. */
-function secretValue(body: unknown): string {
+export function secretValue(body: unknown): string {
   const b = object(body);
   if (Object.keys(b).some((k) => k !== 'value') || typeof b['value'] !== 'string') throw invalidArgument('body must be {"value": "…"}', { field: 'value' });
   return b['value'];

@@ -34,8 +34,11 @@ function ajvFor(coerce: boolean): Ajv {
   return new Ajv({ coerceTypes: coerce, useDefaults: false, removeAdditional: false, allErrors: false, verbose: true, strict: true });
 }
 
-/** The validator of one request part; an archive body (format binary) is bytes, not JSON. */
-function compiler(): FastifySchemaCompiler<Record<string, unknown>> {
+/**
+ * The compiler of request-part validators the API uses (exported for the tests that hold the
+ * schemas against spec.ts). An archive body (format binary) is bytes, not JSON.
+ */
+export function schemaCompiler(): FastifySchemaCompiler<Record<string, unknown>> {
   const body = ajvFor(false);
   const strings = ajvFor(true);
   return ({ schema, httpPart }) => {
@@ -57,7 +60,9 @@ export function describeError(e: ErrorObject, part: string): LeptonError {
   const field = [...path, ...(extra === undefined ? [] : [extra])].join('.');
   const s = (e.parentSchema ?? {}) as Record<string, unknown>;
   const name = field === '' ? 'request body' : `${PARTS[part] ?? ''}'${field}'`;
-  const range = (lo: unknown, hi: unknown): string => `${lo === undefined ? '' : ` from ${String(lo)}`}${hi === undefined ? '' : ` to ${String(hi)}`}`;
+  const lo = s['minimum'] !== undefined ? `from ${String(s['minimum'])}` : s['exclusiveMinimum'] !== undefined ? `above ${String(s['exclusiveMinimum'])}` : '';
+  const hi = s['maximum'] === undefined ? '' : lo.startsWith('from') ? `to ${String(s['maximum'])}` : `${lo === '' ? '' : 'and '}at most ${String(s['maximum'])}`;
+  const bounds = [lo, hi].filter((x) => x !== '').map((x) => ` ${x}`).join('');
   let msg: string;
   switch (e.keyword) {
     case 'required':
@@ -79,9 +84,8 @@ export function describeError(e: ErrorObject, part: string): LeptonError {
       break;
     default: {
       const t = s['type'];
-      const above = s['exclusiveMinimum'] !== undefined ? ` above ${String(s['exclusiveMinimum'])}` : '';
-      msg = t === 'integer' ? `${name} must be an integer${range(s['minimum'], s['maximum'])}`
-        : t === 'number' ? `${name} must be a number${above}${range(s['minimum'], s['maximum'])}${s['nullable'] === true ? ', or null' : ''}`
+      msg = t === 'integer' ? `${name} must be an integer${bounds}`
+        : t === 'number' ? `${name} must be a number${bounds}${s['nullable'] === true ? ', or null' : ''}`
           : t === 'boolean' ? `${name} must be true or false`
             : t === 'object' ? `${name} must be a JSON object`
               : t === 'array' ? `${name} must be an array${s['maxItems'] === undefined ? '' : ` of at most ${String(s['maxItems'])} items`}`
@@ -106,7 +110,7 @@ function packageVersion(): string {
  * serialized as they are (JSON.stringify): a response schema documents, it never drops a field.
  */
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
-  app.setValidatorCompiler(compiler());
+  app.setValidatorCompiler(schemaCompiler());
   app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
   app.setSchemaErrorFormatter((errors, part) => {
     const e = errors[0] as ErrorObject | undefined;

@@ -22,12 +22,13 @@ export function controlPlaneDeployTarget(cp: ControlPlane): DeployTarget {
       await cp.createDeployment({ name, photon: photonRef, replicas: options.replicas });
       return 'created';
     },
-    async waitReady(name, photonRef, timeoutMs) {
+    async waitReady(name, photonRef, timeoutMs, signal) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const v = cp.getDeployment(name);
         const ready = v.status.replicas.filter((r) => r.state === 'ready');
         if (v.status.readyReplicas >= v.status.desiredReplicas && ready.length > 0 && ready.every((r) => r.photon === photonRef)) return;
+        if (signal?.aborted) throw new LeptonError('LEPTON_ERR_CONFLICT', `stopped waiting for deployment '${name}'`);
         if (Date.now() > until) {
           throw new LeptonError('LEPTON_ERR_NOT_READY', `deployment '${name}' does not serve ${photonRef} after ${timeoutMs} ms (phase ${v.status.phase}); see 'lep deployment logs ${name}'`);
         }

@@ -24,6 +24,8 @@ export interface JobContext {
   /** The job's own folder for outputs (listed and downloadable through the API). */
   readonly artifactsDir: string;
   readonly deploy: DeployTarget | undefined;
+  /** Aborted when the job is cancelled or the platform stops: long waits in a step watch it. */
+  readonly signal: AbortSignal;
   /** Run `lep <argv…>` as this job's process group with output in its log; resolves on exit 0, throws otherwise (or when cancelled). */
   exec(step: string, argv: string[]): Promise<void>;
   /** Run a named step, recording its state, timing and metrics; a throw fails the step and the job. */

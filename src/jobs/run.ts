@@ -54,6 +54,10 @@ export class JobRun implements JobContext {
     return this.hooks.deploy;
   }
 
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   get stopped(): boolean {
     return this.controller.signal.aborted;
   }
@@ -139,17 +143,15 @@ export class JobRun implements JobContext {
     const t0 = performance.now();
     const handle: StepHandle = { set: (k, v) => void (rec.metrics[k] = v) };
     try {
-      const stopped = new Promise<never>((_, reject) => {
-        if (this.stopped) reject(new RunStopped());
-        this.controller.signal.addEventListener('abort', () => reject(new RunStopped()), { once: true });
-      });
-      stopped.catch(() => {});
-      const value = await Promise.race([Promise.resolve().then(() => body(handle)), stopped]);
+      // Not raced against a cancel: a step ends when its process is gone (exec) or it watches `signal`.
+      const value = await body(handle);
+      if (this.stopped) throw new RunStopped();
       rec.state = 'succeeded';
       return value;
     } catch (err) {
-      rec.state = err instanceof RunStopped || this.stopped ? 'cancelled' : 'failed';
-      rec.reason = err instanceof RunStopped ? 'cancelled' : (err as Error).message;
+      if (this.stopping) Object.assign(rec, { state: 'failed', reason: 'platform stopped' });
+      else if (err instanceof RunStopped || this.stopped) Object.assign(rec, { state: 'cancelled', reason: 'cancelled' });
+      else Object.assign(rec, { state: 'failed', reason: (err as Error).message });
       throw err;
     } finally {
       rec.endedAt = new Date().toISOString();

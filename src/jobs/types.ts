@@ -68,8 +68,8 @@ export type JobLauncher = (argv: readonly string[]) => { command: string; args: 
 export interface DeployTarget {
   /** Create deployment `name` serving `photonRef`, or roll it to that photon; returns what was done. */
   createOrUpdate(name: string, photonRef: string, options: { replicas: number; canary?: number }): Promise<'created' | 'updated'>;
-  /** Resolve when the deployment serves `photonRef` on all its replicas (throws after `timeoutMs`). */
-  waitReady(name: string, photonRef: string, timeoutMs: number): Promise<void>;
+  /** Resolve when the deployment serves `photonRef` on all its replicas (throws after `timeoutMs`, or when `signal` aborts). */
+  waitReady(name: string, photonRef: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** The photon ref the deployment serves now, or undefined when it does not exist. */
   current(name: string): string | undefined;
   /** Whether traffic splitting (canary) is available. */

@@ -124,7 +124,7 @@ export const pipelineKind = kind<PipelinePlan>({
       s.set('action', action);
       s.set('deployment', deployment);
       ctx.log(`deploy: ${action} deployment ${deployment} → ${ref}; waiting until it serves`);
-      await target.waitReady(deployment, ref, DEPLOY_READY_MS);
+      await target.waitReady(deployment, ref, DEPLOY_READY_MS, ctx.signal);
       s.set('photon', ref);
     });
     ctx.setResult('deployment', deployment);

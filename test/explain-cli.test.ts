@@ -48,6 +48,14 @@ test('lep explain: IG from a PNG on a CNN, saliency from JSON on a flat-input ML
     assert.equal(r3.status, 0, r3.stderr);
     assert.match(r3.stdout, /occlusion for class/);
 
+    // A registered photon: its labels name the top class, its image settings decode the PNG.
+    const env = { ...process.env, LEPTON_HOME: join(dir, 'home') };
+    const create = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'photon', 'create', '--name', 'tiny', '--model', join(dir, 'cnn.onnx'), '--labels', 'ant,bee,cat', '--image', '16x16:gray'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(create.status, 0, create.stderr);
+    const r4 = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'explain', '--photon', 'tiny', '--image', join(dir, 'x.png'), '--method', 'saliency', '--out', join(dir, 'ph')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(r4.status, 0, r4.stderr);
+    assert.match(r4.stdout, /^top class \d \((ant|bee|cat), logit/);
+
     for (const [args, msg] of [
       [['--model', join(dir, 'cnn.onnx'), '--image', join(dir, 'x.png'), '--method', 'lime'], /--method must be one of saliency, ig, occlusion/],
       [['--model', join(dir, 'cnn.onnx'), '--method', 'ig'], /exactly one of --image FILE and --input/],

@@ -30,6 +30,8 @@ export interface Call {
   contentType?: string;
   /** Safe to repeat after the server may have processed it. */
   idempotent: boolean;
+  /** The answer is bytes (a photon archive), not JSON. */
+  binary?: boolean;
 }
 
 /**
@@ -95,7 +97,7 @@ export class HttpCore {
       let retryable = false;
       try {
         const res = await this.once(c);
-        if (res.ok) return (await res.json()) as T;
+        if (res.ok) return (c.binary === true ? new Uint8Array(await res.arrayBuffer()) : await res.json()) as T;
         err = await this.toError(res, c);
         const ra = res.headers.get('retry-after');
         if (ra !== null && /^\d+(\.\d+)?$/.test(ra)) retryAfterMs = Number(ra) * 1000;

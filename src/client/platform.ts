@@ -19,6 +19,7 @@ export const OPERATIONS = {
   'deployments.logs': ['GET', '/api/v1/deployments/{name}/logs'],
   'photons.list': ['GET', '/api/v1/photons'],
   'photons.upload': ['POST', '/api/v1/photons'],
+  'photons.archive': ['GET', '/api/v1/photons/{name}/{version}/archive'],
   'events.list': ['GET', '/api/v1/events'],
   'tokens.list': ['GET', '/api/v1/tokens'],
   'tokens.create': ['POST', '/api/v1/tokens'],
@@ -38,6 +39,7 @@ interface Send {
   query?: Query;
   json?: unknown;
   bytes?: Uint8Array;
+  binary?: boolean;
 }
 
 export class PlatformClient {
@@ -68,6 +70,8 @@ export class PlatformClient {
     list: async (): Promise<Photon[]> => (await this.send<{ photons: Photon[] }>('photons.list')).photons,
     /** Store a packed photon archive (`lep photon create` makes one); the same bytes again are a no-op. */
     upload: (archive: Uint8Array): Promise<Photon> => this.send('photons.upload', { bytes: archive }),
+    /** The stored archive of `name@version`, as bytes (what an exported Kubernetes pod fetches; check its sha256). */
+    archive: (name: string, version: string): Promise<Uint8Array> => this.send('photons.archive', { params: { name, version }, binary: true }),
   };
 
   readonly tokens = {
@@ -104,6 +108,7 @@ export class PlatformClient {
       method,
       path: path + qs,
       idempotent,
+      ...(s.binary === true ? { binary: true } : {}),
       ...(s.json === undefined ? {} : { body: JSON.stringify(s.json), contentType: 'application/json' }),
       ...(s.bytes === undefined ? {} : { body: s.bytes, contentType: 'application/octet-stream' }),
     });

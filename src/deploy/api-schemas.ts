@@ -82,6 +82,10 @@ export const ARCHIVE = { type: 'string', format: 'binary', description: 'a packe
 export const ARCHIVE_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'];
 
 export const NAME_PARAMS = closed({ name: str('deployment name') }, ['name']);
+export const PHOTON_PARAMS = closed({
+  name: str('photon name', { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' }),
+  version: str('photon version', { pattern: '^[0-9a-z.-]{1,64}$' }),
+}, ['name', 'version']);
 export const SECRET_PARAMS = closed({ name: str('secret name: letters, digits and _, not starting with a digit') }, ['name']);
 export const TOKEN_PARAMS = closed({ id: str('token id: 12 hex digits (see GET /tokens)') }, ['id']);
 

@@ -6,7 +6,7 @@
  */
 import { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { invalidArgument } from '../core/errors.js';
-import { ARCHIVE, ARCHIVE_TYPES, DEPLOYMENT_CREATE, DEPLOYMENT_PATCH, EVENTS_QUERY, LOGS_QUERY, NAME_PARAMS, RESPONSES } from './api-schemas.js';
+import { ARCHIVE, ARCHIVE_TYPES, DEPLOYMENT_CREATE, DEPLOYMENT_PATCH, EVENTS_QUERY, LOGS_QUERY, NAME_PARAMS, PHOTON_PARAMS, RESPONSES } from './api-schemas.js';
 import { type ControlPlane } from './control-plane.js';
 import { operation as op, registerApiDocs } from './openapi.js';
 import { parseCreate, parsePatch } from './spec.js';
@@ -17,6 +17,7 @@ export const API_PREFIX = '/api/v1';
 const MAX_PHOTON_BYTES = 512 * 1024 * 1024;
 
 type NameParams = FastifyRequest<{ Params: { name: string } }>;
+type PhotonRequest = FastifyRequest<{ Params: { name: string; version: string } }>;
 type LogsRequest = FastifyRequest<{ Params: { name: string }; Querystring: { replica?: string; offset?: number; limit?: number } }>;
 type EventsRequest = FastifyRequest<{ Querystring: { deployment?: string; since?: number; limit?: number } }>;
 
@@ -79,6 +80,15 @@ export function registerApi(app: FastifyInstance, cp: ControlPlane): void {
     }),
     preValidation: async (req) => void archive(req.body),
   }, async (req, reply) => reply.code(201).send(await cp.addPhoton(archive(req.body))));
+
+  // a read-scoped token suffices: the Kubernetes export's init container pins and checks the sha256 itself
+  app.get(`${API_PREFIX}/photons/:name/:version/archive`, op('read', 'photons.archive', 'photons', "A photon's archive (decrypted), as stored; x-lepton-sha256 names its content", {
+    params: PHOTON_PARAMS, response: { 200: { description: 'the archive bytes', content: { 'application/octet-stream': { schema: ARCHIVE } } } },
+  }),
+    async (req: PhotonRequest, reply) => {
+      const { sha256, archive: bytes } = cp.photonArchive(`${req.params.name}@${req.params.version}`);
+      return reply.type('application/octet-stream').header('x-lepton-sha256', sha256).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    });
 
   app.get(`${API_PREFIX}/events`, op('read', 'events.list', 'events', 'Platform events, oldest first', { querystring: EVENTS_QUERY, response: RESPONSES.events }),
     async (req: EventsRequest) => {

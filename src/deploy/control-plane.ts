@@ -271,6 +271,12 @@ export class ControlPlane {
     return this.store.listPhotons();
   }
 
+  /** The plaintext archive of `name@version` (decrypted, sha256-checked): what an exported pod's init container fetches. */
+  photonArchive(ref: string): { sha256: string; archive: Uint8Array } {
+    const { entry, archive } = this.options.registry.archive(ref);
+    return { sha256: entry.sha256, archive };
+  }
+
   async addPhoton(archive: Uint8Array): Promise<PhotonRow> {
     const e = await this.options.registry.add(archive);
     this.store.upsertPhoton({ name: e.name, version: e.version, sha256: e.sha256, bytes: e.bytes, created: e.created });

@@ -1,6 +1,6 @@
 /**
- * `lep deployment create|list|status|logs|update|remove`: a thin layer over the typed control-plane
- * client. The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
+ * `lep deployment create|list|status|logs|update|remove|export`: a thin layer over the typed
+ * control-plane client (`export --k8s` writes Kubernetes objects, src/k8s). The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
  */
 import { type Command } from 'commander';
 import type { Deployment, DeploymentCreate, PolicyName } from '../../client/index.js';
@@ -8,6 +8,8 @@ import { LeptonError, invalidArgument } from '../../core/errors.js';
 import { DEFAULT_SERVER, serverOf, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
 import { intInRange, parseNum } from '../options.js';
+import { revisionsOf, type SpecLike } from '../../k8s/index.js';
+import { addK8sFlags, exportOptions, writeAndReport, type K8sFlags } from '../k8s-export.js';
 
 interface SpecFlags extends ServerFlag {
   name?: string;
@@ -168,6 +170,17 @@ export function register(program: Command): void {
         if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private, --secret/--clear-secrets or autoscaling flags');
         const v = await withApi(f, (api) => api.deployments.update(name, body));
         printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
+      }),
+    );
+
+  addK8sFlags(addServer(dep.command('export').description('write a deployment as Kubernetes objects (checked before writing; see docs/scale-out.md)').argument('<name>')))
+    .option('--k8s', 'Kubernetes objects (the only format)')
+    .option('--out <dir>', 'directory to write <name>.yaml (and <name>.secrets.txt) into', '.')
+    .action((name: string, f: K8sFlags & ServerFlag & { k8s?: boolean; out: string }) =>
+      runCommand(async () => {
+        if (f.k8s !== true) throw invalidArgument('give --k8s (the only export format)');
+        const [view, photons] = await withApi(f, (api) => Promise.all([api.deployments.get(name), api.photons.list()]));
+        writeAndReport([revisionsOf(view.spec as SpecLike, photons)], exportOptions(f, serverOf(f)), f.out);
       }),
     );
 

@@ -17,6 +17,7 @@ import { rateFor } from '../../secure/rate-limit.js';
 import { parseRateLimit, verifyBearer } from '../../secure/tokens.js';
 import { loadToken, saveToken, tokenFilePath } from '../auth-client.js';
 import { ensureDefaultPhoton } from '../default-photon.js';
+import { exportStored } from '../k8s-export.js';
 import { cliKeyRing } from '../master-key.js';
 import { out, runCommand } from '../output.js';
 import { intInRange } from '../options.js';
@@ -31,6 +32,7 @@ interface UpFlags {
   tlsKey?: string;
   corsOrigin?: string;
   rateLimit: string;
+  exportK8s?: string;
 }
 
 function readPem(path: string, flag: string): Buffer {
@@ -63,10 +65,12 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--cors-origin <origins>', 'allow these browser origins (comma separated); CORS is off by default')
+    .option('--export-k8s <dir>', 'write every stored deployment as Kubernetes objects into <dir> and exit (starts nothing)')
     .option('--rate-limit <rps>', "requests/s at the gateway for tokens created without their own --rate-limit, burst 2x, or 'unlimited' (admin tokens: unlimited)", '500')
     .action((f: UpFlags) =>
       runCommand(async () => {
         const port = intInRange(f.port, '--port', 0, 65535);
+        if (f.exportK8s !== undefined) return exportStored(configFromEnv().home, f.exportK8s, `http://${f.host}:${port}`);
         const replicas = intInRange(f.replicas, '--replicas', 1, 64);
         const rps = parseRateLimit(f.rateLimit);
         const loopbackHost = f.host === 'localhost' || isLoopbackAddress(f.host);

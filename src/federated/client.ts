@@ -64,7 +64,14 @@ export class FlClient {
     const payload = binary ?? (body === undefined ? undefined : JSON.stringify(body));
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}` };
     if (payload !== undefined) headers['content-type'] = binary ? CODEC_CONTENT_TYPE : 'application/json';
-    const res = await fetch(`${this.o.server}${FL_PREFIX}${path}`, { method, headers, body: payload, ...(this.o.signal && { signal: this.o.signal }) });
+    let res: Response;
+    try {
+      res = await fetch(`${this.o.server}${FL_PREFIX}${path}`, { method, headers, body: payload, ...(this.o.signal && { signal: this.o.signal }) });
+    } catch (err) {
+      if (this.o.signal?.aborted) throw err;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new LeptonError('LEPTON_ERR_UPSTREAM', `cannot reach the federated server ${this.o.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });
+    }
     this.sent += payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (!res.ok) {
       const text = await res.text();

@@ -81,6 +81,8 @@ export class FlServer {
   history: RoundRecord[] = [];
   private readonly o: Required<Pick<FlServerOptions, 'secure' | 'deadlineMs' | 'maxRetries' | 'liveMs' | 'seed'>> & FlServerOptions;
   private readonly seen = new Map<string, number>();
+  /** Clients that were told the task is done (drain waits for all of them). */
+  private readonly toldDone = new Set<string>();
   /** Clients with a long poll open right now: live whatever their last-seen time. */
   private readonly polling = new Map<string, number>();
   private current: RoundState | undefined;
@@ -118,6 +120,16 @@ export class FlServer {
   /** Listen on host:port (default 127.0.0.1, a free port) and return the base URL. */
   async listen(host = '127.0.0.1', port = 0): Promise<string> {
     return this.app.listen({ host, port });
+  }
+
+  /**
+   * After run(): wait (at most `ms`) until every live client has been told the task is done, so
+   * closing the server does not leave clients failing on a refused connection.
+   */
+  async drain(ms = 5000): Promise<void> {
+    const waiter = this.current ?? new RoundState('drain', new Set(), this.global, { secure: false, minClients: 1, deadlineMs: ms }, []);
+    this.current = waiter;
+    await waiter.waitUntil(() => this.liveClients().every((c) => this.toldDone.has(c)), ms);
   }
 
   async close(): Promise<void> {
@@ -224,6 +236,10 @@ export class FlServer {
         else this.polling.delete(c);
       }
       this.seen.set(c, Date.now());
+      if (p.state === 'done') {
+        this.toldDone.add(c);
+        this.current?.notify();
+      }
       return p;
     });
     app.get(`${FL_PREFIX}/phase`, async (req): Promise<PhaseData> => {

@@ -114,6 +114,7 @@ export function register(program: Command): void {
         out.info(`federated server for task ${f.task} on ${url} (${server.round} rounds done so far)`);
         try {
           const history = await server.run();
+          await server.drain();
           out.json({ rounds: history.length, final: history.at(-1) });
         } finally {
           await server.close();

@@ -8,6 +8,7 @@ import { HttpCore, type ClientOptions } from './http.js';
 
 export { ApiError, type ClientOptions } from './http.js';
 export { PlatformClient, OPERATIONS, type OperationId } from './platform.js';
+export * from './jobs.js';
 export type * from './types.js';
 export { LeptonError } from '../core/errors.js';
 

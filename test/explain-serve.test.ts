@@ -11,7 +11,7 @@ import { Conv2d, Flatten, Linear, ReLU, Sequential } from '../src/nn/index.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { MODEL, digitsPhoton, postJson, sampleRows, startTestServer } from './fixtures/serve-helpers.js';
 
-test('POST /explain: IG and saliency from JSON, occlusion from an image body; equal to the library', async (t) => {
+test('POST /explain: IG and saliency from JSON, occlusion from an image body, saliency from a multipart upload; equal to the library', async (t) => {
   const h = await startTestServer({ engine: 'ort' });
   t.after(() => h.close());
   const x = sampleRows(1, 8);
@@ -34,6 +34,11 @@ test('POST /explain: IG and saliency from JSON, occlusion from an image body; eq
   const r3 = await fetch(`${h.url}/explain?method=occlusion&window=7`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: img });
   assert.equal(r3.status, 200, await r3.clone().text());
   assert.equal(((await r3.json()) as { method: string }).method, 'occlusion');
+  const form = new FormData();
+  form.append('file', new Blob([img], { type: 'image/png' }), 'x.png');
+  const r4 = await fetch(`${h.url}/explain?method=saliency`, { method: 'POST', body: form });
+  assert.equal(r4.status, 200, await r4.clone().text());
+  assert.equal(((await r4.json()) as { attributions: number[] }).attributions.length, 784);
 
   const bad = await postJson(h.url, { inputs: Array.from(x), method: 'lime' }, '/explain');
   assert.equal(bad.status, 400);

@@ -1,6 +1,7 @@
 /**
  * POST /explain: attributions for one input, with the same body shapes as /predict (JSON
- * {"inputs"} / {"input_data"} or an image/* body; JSON may also carry the image as base64 "image")
+ * {"inputs"} / {"input_data"}, an image/* body or a multipart upload; JSON may also carry the image
+ * as base64 "image")
  * plus method, target, steps (and the method's other knobs) in the JSON or the query string.
  * It answers the attributions, a base64 PNG heat map over the input and IG's delta.
  *
@@ -9,7 +10,8 @@
  * small admission limit (ExplainPool: 1 running, 4 waiting, then 429) keeps explanations from
  * starving predictions. A photon whose manifest says `explain: false` answers 403.
  */
-import { type FastifyInstance } from 'fastify';
+import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import { LeptonError, invalidArgument } from '../core/errors.js';
 import { BASELINE_NAMES, EXPLAIN_METHODS, ExplainPool, IG_RULES, isExplainMethod, type BaselineName, type ExplainOptions, type IntegrationRule } from '../explain/index.js';
 import { type ServeContext } from './context.js';
@@ -54,6 +56,18 @@ export function explainOptions(k: Knobs): ExplainOptions {
   };
 }
 
+async function uploadedImage(req: FastifyRequest, bodyLimit: number): Promise<Buffer> {
+  let file: Awaited<ReturnType<FastifyRequest['file']>>;
+  try {
+    file = await req.file({ limits: { fileSize: bodyLimit, files: 1, fields: 8, parts: 16 } });
+  } catch (err) {
+    if (err instanceof LeptonError || (err as { statusCode?: number }).statusCode !== undefined) throw err;
+    throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `malformed multipart body: ${(err as Error).message}`, { cause: err });
+  }
+  if (!file) throw new LeptonError('LEPTON_ERR_INVALID_INPUT', 'the multipart body has no file field; send the image as a file part');
+  return file.toBuffer();
+}
+
 /** Register POST /explain in its own scope (its own image parser; JSON uses the default one). */
 export async function explainRoutes(app: FastifyInstance, ctx: ServeContext, model: Uint8Array, o: ExplainRouteOptions = {}): Promise<void> {
   const enabled = ctx.manifest.explain !== false;
@@ -63,6 +77,7 @@ export async function explainRoutes(app: FastifyInstance, ctx: ServeContext, mod
   app.addHook('onClose', async () => pool?.close());
   await app.register(async (scope) => {
     scope.addContentTypeParser(/^image\/[a-z0-9.+-]+$/i, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    await scope.register(multipart, { limits: { fileSize: ctx.bodyLimit, files: 1 } });
     scope.post(
       '/explain',
       {
@@ -76,7 +91,10 @@ export async function explainRoutes(app: FastifyInstance, ctx: ServeContext, mod
         const query = (req.query ?? {}) as Knobs;
         let input: Parameters<ExplainPool['explain']>[0];
         let knobs: Knobs;
-        if (Buffer.isBuffer(req.body)) {
+        if (req.isMultipart()) {
+          input = { kind: 'image', bytes: await uploadedImage(req, ctx.bodyLimit) };
+          knobs = query;
+        } else if (Buffer.isBuffer(req.body)) {
           input = { kind: 'image', bytes: req.body };
           knobs = query;
         } else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {

@@ -8,10 +8,16 @@ import { StreamProgress } from '../../core/progress.js';
 import { out, runCommand } from '../output.js';
 import { parseNum as num } from '../options.js';
 import { parseIndexList } from '../train-transfer.js';
+import { runForecastJob } from '../forecast-job.js';
 import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
-  dataset: string;
+  dataset?: string;
+  task: string;
+  series?: string;
+  column?: string;
+  window?: string;
+  horizon?: string;
   arch: string;
   epochs: string;
   batchSize: string;
@@ -41,7 +47,12 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('train a digit/fashion classifier and write model.onnx, model.safetensors and metrics.json')
-    .requiredOption('--dataset <name>', 'mnist (60k/10k) | mnist-small (10k digits, 8000/2000) | fashion-mnist')
+    .option('--dataset <name>', 'mnist (60k/10k) | mnist-small (10k digits, 8000/2000) | fashion-mnist (required for --task classify)')
+    .option('--task <name>', 'classify (images) | forecast (a CSV series; see --series)', 'classify')
+    .option('--series <file.csv>', 'forecast: the CSV file holding the series')
+    .option('--column <name>', 'forecast: the numeric column to forecast')
+    .option('--window <n>', 'forecast: past values per input window', '24')
+    .option('--horizon <n>', 'forecast: values forecast per window', '12')
     .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps)', 'mlp')
     .option('--hidden <n>', 'rnn/lstm/gru: hidden units per layer (default 64)')
     .option('--layers <n>', 'rnn/lstm/gru: stacked recurrent layers (default 1)')
@@ -67,6 +78,9 @@ export function register(program: Command): void {
     .option('--json', 'print the full metrics as JSON')
     .action((f: Flags) =>
       runCommand(() => {
+        if (f.task === 'forecast') return forecast(f);
+        if (f.task !== 'classify') throw invalidArgument(`unknown task ${JSON.stringify(f.task)}; valid: classify, forecast`);
+        if (f.dataset === undefined) throw invalidArgument('--dataset is required (or use --task forecast --series FILE.csv)');
         const opts: TrainJobOptions = {
           dataset: f.dataset,
           arch: f.arch,
@@ -103,4 +117,32 @@ export function register(program: Command): void {
         );
       }),
     );
+}
+
+/** `--task forecast`: the recurrent forecaster on one CSV column, scored against the baselines. */
+function forecast(f: Flags): void {
+  if (f.series === undefined || f.column === undefined) throw invalidArgument('--task forecast needs --series FILE.csv and --column NAME');
+  const given = (flag: string, v: string | undefined) => (v === undefined ? undefined : num(v, flag));
+  const epochs = f.epochs === '10' ? undefined : given('--epochs', f.epochs); // the classifier's default is not the forecaster's
+  const progress = new StreamProgress(process.stderr);
+  progress.setLabel('forecast');
+  const { metrics: m, files } = runForecastJob({
+    series: f.series,
+    column: f.column,
+    window: num(f.window ?? '24', '--window'),
+    horizon: num(f.horizon ?? '12', '--horizon'),
+    arch: f.arch === 'mlp' ? 'lstm' : f.arch,
+    outDir: f.out,
+    seed: num(f.seed, '--seed'),
+    progress,
+    ...(epochs !== undefined && { epochs }),
+    ...(f.hidden !== undefined && { hidden: num(f.hidden, '--hidden') }),
+    ...(f.layers !== undefined && { layers: num(f.layers, '--layers') }),
+    ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
+    ...(f.batchSize !== '128' && { batchSize: num(f.batchSize, '--batch-size') }),
+  });
+  progress.finish();
+  if (f.json) return out.json(m);
+  const e = (x: { mae: number; rmse: number }) => `MAE ${x.mae.toFixed(3)} RMSE ${x.rmse.toFixed(3)}`;
+  out.line(`${m.arch} forecast of ${m.column} (window ${m.window}, horizon ${m.horizon}) on the held-out tail: ${e(m.model)}; seasonal-naive ${e(m.seasonal_naive)}; linear AR ${e(m.linear_ar)} → ${files.onnx}, ${files.metrics}`);
 }

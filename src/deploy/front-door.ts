@@ -104,7 +104,10 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
             ),
           ),
         );
-        srv.listen(port, host, () => resolve());
+        // A deep accept queue (the kernel caps it at somaxconn): with Node's 511, a burst of 2,000
+        // connections has SYNs dropped and clients stall for seconds of retransmits before the
+        // gateway can even answer 503 (issue 12, overload).
+        srv.listen({ port, host, backlog: 4096 }, () => resolve());
       });
       const a = srv.address() as AddressInfo;
       return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;

@@ -44,6 +44,12 @@ export interface RouteOptions {
    * else 503 + Retry-After at once. With no replica at all, only the deadline applies. Default 10000 ms.
    */
   queueTimeoutMs: number;
+  /**
+   * The queue is short in time, not only in length: a request whose expected wait (queue position ×
+   * recent round trip ÷ limit) exceeds this, or one round trip when that is longer, is refused at
+   * once with 503 + Retry-After, so admitted requests stay fast under any overload. Default 250 ms.
+   */
+  maxQueueDelayMs: number;
   /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
   requestTimeoutMs: number;
   /** Gradient concurrency limit per deployment (adaptive-limit.ts); false: only the per-replica caps. Default on. */
@@ -64,6 +70,7 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   connectionsPerReplica: 64,
   maxQueue: 1024,
   queueTimeoutMs: 10_000,
+  maxQueueDelayMs: 250,
   requestTimeoutMs: 30_000,
   adaptiveConcurrency: {},
   maxAttempts: 3,
@@ -191,14 +198,25 @@ export class Route {
       waitMs = Math.max(0, deadline - Date.now());
     } else {
       // Served in time only if its turn comes at least one round trip before the deadline.
-      const budget = deadline - Date.now() - this.limiter.expectedRttMs;
-      if (this.expectedWaitMs(this.waiters.length + 1) > budget) {
+      const rtt = this.limiter.expectedRttMs;
+      const budget = deadline - Date.now() - rtt;
+      const wait = this.expectedWaitMs(this.waiters.length + 1);
+      if (wait > budget) {
         this.metrics.rejected.inc({ deployment: this.name, reason: 'deadline' });
         throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: the request could not be served within its deadline`, {
           retryAfter: this.retryAfterS(this.waiters.length),
         });
       }
-      waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs));
+      if (wait > Math.max(this.options.maxQueueDelayMs, rtt)) {
+        this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_delay' });
+        throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: about ${Math.ceil(wait)} ms of requests are queued ahead`, {
+          retryAfter: this.retryAfterS(this.waiters.length),
+        });
+      }
+      // Admitted on an estimate, it still may not wait much longer than estimated: twice the
+      // allowed queue delay (or round trip); before any round trip is known, only queueTimeoutMs.
+      const cap = rtt > 0 ? 2 * Math.max(this.options.maxQueueDelayMs, rtt) : Infinity;
+      waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs, cap));
     }
     return new Promise<Member>((resolve, reject) => {
       const waiter: Waiter = {

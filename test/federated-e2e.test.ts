@@ -46,6 +46,25 @@ test('a client killed mid-round (after sharing its keys, before its update) is d
   }
 });
 
+test('a client that dies after its masked update reached the server: t survivors unmask it, its update counts', async () => {
+  const { store, good } = await tokens('digits');
+  const { server, url } = await startServer('digits', store, { rounds: 1, deadlineMs: 2500 });
+  try {
+    const { parts } = data(3);
+    const killer = new AbortController();
+    const late = client(url, good, 'c2', parts[2]!, { signal: killer.signal, onPhase: (phase) => phase === 'unmask' && killer.abort() });
+    const running = [client(url, good, 'c0', parts[0]!).run(), client(url, good, 'c1', parts[1]!).run(), late.run().catch(() => undefined)];
+    const [rec] = await server.run();
+    await Promise.all(running);
+    assert.equal(rec!.clients, 3, 'its masked update is part of the sum');
+    assert.deepEqual(rec!.dropped, []);
+    assert.ok(server.global.every((v) => Number.isFinite(v) && Math.abs(v) < 10));
+    assert.ok(rec!.accuracy! > 0.3, `accuracy ${rec!.accuracy}`);
+  } finally {
+    await server.close();
+  }
+});
+
 test('restart: a new server on the same checkpoint folder resumes after the last completed round', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fl-ck-'));
   const { store, good } = await tokens('digits');

@@ -13,11 +13,28 @@ import { sendError } from '../core/http-errors.js';
 import { GatewayMetrics } from './metrics.js';
 import { type MemberSpec } from './member.js';
 import { proxy } from './proxy.js';
+import { RevisionSplit, RevisionWindow, type RevisionWeight, type WindowSummary } from './revisions.js';
 import { DEFAULT_ROUTE_OPTIONS, Route, type ReplicaOutlook, type RouteOptions } from './route.js';
 import { type PolicyName } from './types.js';
 import { type Registry } from 'prom-client';
 
 export const DEPLOYMENT_PREFIX = '/deployments/';
+
+/** The revision a deployment's own route serves; a canary's route is `revisionKey(name, 'canary')`. */
+export const STABLE_REVISION = 'stable';
+
+/** The route key of a deployment's non-stable revision: no URL can name it (`~` is not in a deployment name). */
+export function revisionKey(deployment: string, revision: string): string {
+  return revision === STABLE_REVISION ? deployment : `${deployment}~${revision}`;
+}
+
+interface Split {
+  split: RevisionSplit;
+  /** Where the affinity key is read, so a key stays on one revision. */
+  header: string;
+  cookie: string | undefined;
+  windows: Map<string, RevisionWindow>;
+}
 
 /** Runs before a request is routed; throw a LeptonError (e.g. 401) to refuse it. */
 export type PreHandler = (req: IncomingMessage, ctx: { deployment: string; path: string }) => void | Promise<void>;
@@ -49,6 +66,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly preHandlers: PreHandler[];
   private readonly routes = new Map<string, Route>();
+  private readonly splits = new Map<string, Split>();
   private readonly log: Logger;
   private readonly defaults: RouteOptions;
   private onDemand: OnDemand | undefined;
@@ -87,7 +105,32 @@ export class Gateway {
     this.route(name).setPolicy(policy);
   }
 
+  /**
+   * Split `deployment`'s traffic between revisions (whole percents summing to 100), or end the
+   * split (undefined: the deployment's own route takes everything). Each revision's outcomes are
+   * kept for `revisionSummary` from here on.
+   */
+  setSplit(deployment: string, weights: RevisionWeight[] | undefined, affinity: { header?: string; cookie?: string } = {}): void {
+    if (!weights) {
+      this.splits.delete(deployment);
+      return;
+    }
+    const old = this.splits.get(deployment);
+    this.splits.set(deployment, {
+      split: new RevisionSplit(weights),
+      header: (affinity.header ?? 'x-session-id').toLowerCase(),
+      cookie: affinity.cookie,
+      windows: new Map(weights.map((w) => [w.revision, old?.windows.get(w.revision) ?? new RevisionWindow()])),
+    });
+  }
+
+  /** Requests, server errors and p99 of one revision over the last `windowMs` (undefined: no split). */
+  revisionSummary(deployment: string, revision: string, windowMs: number): WindowSummary | undefined {
+    return this.splits.get(deployment)?.windows.get(revision)?.summary(Date.now(), windowMs);
+  }
+
   async removeDeployment(name: string): Promise<void> {
+    this.splits.delete(name);
     const r = this.routes.get(name);
     if (!r) return;
     this.routes.delete(name);
@@ -147,7 +190,8 @@ export class Gateway {
     }
     let path = cut < 0 ? '/' : rest.slice(cut);
     if (path.startsWith('?')) path = `/${path}`;
-    const route = this.routes.get(name);
+    const own = this.routes.get(name);
+    const route = own && this.splits.size > 0 ? this.revisionRoute(name, own, req, res) : own;
     if (!route) {
       req.resume();
       sendError(res, new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `no deployment named '${name}'`));
@@ -171,6 +215,35 @@ export class Gateway {
     await Promise.all(all.map((r) => r.close()));
   }
 
+  /**
+   * The route of the revision this request goes to. A revision with no replica (a canary still
+   * starting, a stable one mid-promotion) hands its turn to one that has, so a split never fails a
+   * request another revision could serve.
+   */
+  private revisionRoute(name: string, own: Route, req: IncomingMessage, res: ServerResponse): Route {
+    const s = this.splits.get(name);
+    if (!s) return own;
+    const revision = s.split.pick(affinityKey(req, s.header, s.cookie));
+    let route = this.routes.get(revisionKey(name, revision)) ?? own;
+    let served = revision;
+    if (route.members.length === 0) {
+      for (const w of s.split.weights) {
+        const other = this.routes.get(revisionKey(name, w.revision));
+        if (other && other.members.length > 0) {
+          route = other;
+          served = w.revision;
+          break;
+        }
+      }
+    }
+    const window = s.windows.get(served);
+    if (window) {
+      const t0 = performance.now();
+      res.once('finish', () => window.record(Date.now(), res.statusCode >= 500, performance.now() - t0));
+    }
+    return route;
+  }
+
   private async runPreHandlers(req: IncomingMessage, deployment: string, path: string): Promise<void> {
     for (const h of this.preHandlers) await h(req, { deployment, path });
   }
@@ -191,4 +264,16 @@ function mergeOptions(base: RouteOptions, over: Partial<RouteOptions>): RouteOpt
     outlier: { ...base.outlier, ...over.outlier },
     retryBudget: { ...base.retryBudget, ...over.retryBudget },
   };
+}
+
+/** The affinity key of a request: the header, else the cookie; undefined when it has neither. */
+function affinityKey(req: IncomingMessage, header: string, cookie: string | undefined): string | undefined {
+  const h = req.headers[header];
+  if (typeof h === 'string' && h !== '') return h;
+  if (cookie === undefined) return undefined;
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === cookie) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }

@@ -10,10 +10,10 @@ import { makeDirs, writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { kernels } from '../tensor/index.js';
-import { loadDataset, isDatasetName, DATASET_NAMES, batches, numBatches, augmentBatch, type AugmentOptions, type ImageDataset } from '../data/index.js';
+import { loadDataset, isDatasetName, DATASET_NAMES, batches, numBatches, augmentBatch, type AugmentOptions, type ImageDataset, type DatasetSplit } from '../data/index.js';
 import {
   buildModule, namedArch, isArchName, ARCH_NAMES, fit, checkpointBytes, loadCheckpoint, Adam, SGD, RMSprop, CosineAnnealingLR, StepLR,
-  type Optimizer, type Batch, type EpochMetrics, type LRScheduler, type ParamsOrGroups, Sequential,
+  type Optimizer, type Batch, type EpochMetrics, type LRScheduler, type ParamsOrGroups, Sequential, type ModelArch, type Module, type FitResult,
 } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
 import { checkpointClasses, filterClasses, setupTransfer } from './train-transfer.js';
@@ -96,6 +96,10 @@ export interface TrainMetrics {
   parameters: number;
   kernel_backend: string;
   history: EpochMetrics[];
+  /** Data-parallel runs (--workers, --nnodes): transport, ranks, and the batch each rank takes. */
+  parallel?: { transport: 'threads' | 'tcp' | 'single'; world_size: number; global_batch: number; local_batch: number };
+  /** --precision bf16|fp16: 16-bit layer-input bytes of one step, steps skipped on inf/NaN, final loss scale. */
+  mixed_precision?: { precision: 'bf16' | 'fp16'; activation_bytes: number; skipped_steps: number; loss_scale: number };
   /** Fine-tuning setup, when --init-from was given. */
   transfer?: { init_from: string; frozen_layers: number[]; new_head: number | null; groups: Array<{ name: string; lr: number; params: number; values: number }>; trainable_parameters: number };
 }
@@ -105,7 +109,7 @@ export interface TrainJobResult {
   files: { onnx: string; safetensors: string; metrics: string };
 }
 
-const AUGMENT: Record<string, AugmentOptions> = {
+export const AUGMENT: Record<string, AugmentOptions> = {
   mnist: { shift: 2, rotate: 10 },
   'mnist-small': { shift: 2, rotate: 10 },
   'fashion-mnist': { shift: 2, flip: 0.5 },
@@ -117,7 +121,7 @@ function posInt(v: number, what: string, min = 1): number {
 }
 
 /** Fail before training, not after an hour, when the output folder cannot be written. */
-function checkWritable(dir: string): void {
+export function checkWritable(dir: string): void {
   try {
     makeDirs(dir);
     accessSync(dir, constants.W_OK);
@@ -130,7 +134,7 @@ function checkWritable(dir: string): void {
   }
 }
 
-function makeOptimizer(name: OptimizerName, params: ParamsOrGroups, lr: number, wd: number): Optimizer {
+export function makeOptimizer(name: OptimizerName, params: ParamsOrGroups, lr: number, wd: number): Optimizer {
   switch (name) {
     case 'adam':
       return new Adam(params, { lr, weightDecay: wd });
@@ -139,6 +143,13 @@ function makeOptimizer(name: OptimizerName, params: ParamsOrGroups, lr: number, 
     case 'rmsprop':
       return new RMSprop(params, { lr, weightDecay: wd });
   }
+}
+
+/** The --schedule over `epochs`, or undefined for none. */
+export function makeScheduler(name: ScheduleName | undefined, optimizer: Optimizer, epochs: number): LRScheduler | undefined {
+  if (name === 'cosine') return new CosineAnnealingLR(optimizer, epochs);
+  if (name === 'step') return new StepLR(optimizer, Math.max(1, Math.ceil(epochs / 3)));
+  return undefined;
 }
 
 /** Validate options and fill in defaults (exported for the CLI's argument checks). */
@@ -164,19 +175,34 @@ export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobO
   };
 }
 
-/** Train, evaluate and write the three artefacts. */
-export function runTrainJob(o: TrainJobOptions): TrainJobResult {
-  const r = resolveTrainOptions(o);
-  if (o.patience !== undefined) posInt(o.patience, 'patience');
-  checkWritable(o.outDir);
-  if (!o.initFrom && (o.freeze !== undefined || o.newHead !== undefined)) throw invalidArgument('--freeze and --new-head need --init-from');
+/** Load the dataset with the job's limits and class filters. */
+export function loadSplit(o: TrainJobOptions): DatasetSplit {
   const loaded = loadDataset(o.dataset, {
     ...(o.limitTrain !== undefined && { limitTrain: o.limitTrain }),
     ...(o.limitTest !== undefined && { limitTest: o.limitTest }),
     ...(o.datasetDir !== undefined && { dir: o.datasetDir }),
   });
   const filtered = o.classes !== undefined || o.perClass !== undefined;
-  const split = filtered ? { train: filterClasses(loaded.train, o.classes, o.perClass), test: filterClasses(loaded.test, o.classes) } : loaded;
+  const split: DatasetSplit = filtered ? { train: filterClasses(loaded.train, o.classes, o.perClass), test: filterClasses(loaded.test, o.classes) } : loaded;
+  return split;
+}
+
+/** A job with its data loaded and its model built, ready to train (one per rank in parallel runs). */
+export interface PreparedTrainJob {
+  r: ReturnType<typeof resolveTrainOptions>;
+  split: DatasetSplit;
+  arch: ModelArch;
+  model: Module;
+  params: ParamsOrGroups;
+  transfer: TrainMetrics['transfer'];
+}
+
+/** Check options, load (or take) the data and build the model. */
+export function prepareTrainJob(o: TrainJobOptions, given?: DatasetSplit): PreparedTrainJob {
+  const r = resolveTrainOptions(o);
+  if (o.patience !== undefined) posInt(o.patience, 'patience');
+  if (!o.initFrom && (o.freeze !== undefined || o.newHead !== undefined)) throw invalidArgument('--freeze and --new-head need --init-from');
+  const split = given ?? loadSplit(o);
   if (o.newHead !== undefined && o.newHead !== split.train.numClasses) {
     throw invalidArgument(`--new-head ${o.newHead} but the training data has ${split.train.numClasses} classes`);
   }
@@ -203,11 +229,17 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
   } else if (o.lrHead !== undefined) {
     throw invalidArgument('--lr-head needs --init-from');
   }
+  return { r, split, arch, model, params, transfer };
+}
+
+/** Train, evaluate and write the three artefacts. */
+export function runTrainJob(o: TrainJobOptions): TrainJobResult {
+  resolveTrainOptions(o);
+  checkWritable(o.outDir);
+  const p = prepareTrainJob(o);
+  const { r, split, arch, model, params, transfer } = p;
   const optimizer = makeOptimizer(r.optimizer, params, r.lr, o.weightDecay ?? 0);
-  if (transfer) transfer.groups = optimizer.groupSummary().map(({ name, lr, params: p, values }) => ({ name, lr, params: p, values }));
-  let scheduler: LRScheduler | undefined;
-  if (o.schedule === 'cosine') scheduler = new CosineAnnealingLR(optimizer, r.epochs);
-  else if (o.schedule === 'step') scheduler = new StepLR(optimizer, Math.max(1, Math.ceil(r.epochs / 3)));
+  const scheduler = makeScheduler(o.schedule, optimizer, r.epochs);
   const shuffle = new Rng(r.seed + 1);
   const augRng = new Rng(r.seed + 2);
   const aug = r.augment ? AUGMENT[o.dataset] : undefined;
@@ -231,6 +263,13 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
     progress: o.progress ?? noProgress,
   });
+  return writeTrainResults(o, p, result, optimizer.groupSummary());
+}
+
+/** Build metrics.json from a finished run and write the three artefacts (rank 0 only, in parallel runs). */
+export function writeTrainResults(o: TrainJobOptions, p: PreparedTrainJob, result: FitResult, groups: ReturnType<Optimizer['groupSummary']>, extra: Partial<TrainMetrics> = {}): TrainJobResult {
+  const { r, split, arch, model, transfer } = p;
+  if (transfer) transfer.groups = groups.map(({ name, lr, params: ps, values }) => ({ name, lr, params: ps, values }));
   const last = result.history.find((h) => h.epoch === result.bestEpoch);
   const metrics: TrainMetrics = {
     dataset: o.dataset,
@@ -255,6 +294,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     kernel_backend: kernels().name,
     history: result.history,
     ...(transfer && { transfer }),
+    ...extra,
   };
   const files = {
     onnx: join(o.outDir, 'model.onnx'),

@@ -25,7 +25,7 @@ export interface DataParallelFitOptions extends Omit<FitOptions, 'train' | 'opti
   precision?: Precision;
   /** Build the optimizer over these parameters (the fp32 master copies under mixed precision). */
   optimizer: (params: ParamsOrGroups) => Optimizer;
-  scheduler?: (optimizer: Optimizer) => LRScheduler;
+  scheduler?: (optimizer: Optimizer) => LRScheduler | undefined;
   /** Parameters or parameter groups to optimise (default: all of the model's). */
   params?: ParamsOrGroups;
   bucketBytes?: number;

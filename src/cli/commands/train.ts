@@ -2,6 +2,7 @@
  * `lep train`: parse and check the flags, run the training job with a progress bar on stderr,
  * print a one-line summary. Bad arguments → one-line error, exit code 2 (via runCommand).
  */
+import { readFileSync } from 'node:fs';
 import { type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
@@ -9,6 +10,7 @@ import { out, runCommand } from '../output.js';
 import { parseNum as num } from '../options.js';
 import { parseIndexList } from '../train-transfer.js';
 import { runForecastJob } from '../forecast-job.js';
+import { parallelFromFlags, runParallelTrainJob, type ParallelTrainJobOptions } from '../train-parallel.js';
 import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
@@ -41,6 +43,12 @@ interface Flags {
   json?: boolean;
   hidden?: string;
   layers?: string;
+  workers?: string;
+  nnodes?: string;
+  nodeRank?: string;
+  master?: string;
+  secretFile?: string;
+  precision?: string;
 }
 
 export function register(program: Command): void {
@@ -76,6 +84,12 @@ export function register(program: Command): void {
     .option('--limit-train <n>', 'use only the first N training images')
     .option('--limit-test <n>', 'use only the first N test images')
     .option('--json', 'print the full metrics as JSON')
+    .option('--workers <n>', 'data-parallel ranks as worker threads on this machine (--batch-size is the global batch)')
+    .option('--nnodes <n>', 'data-parallel ranks as processes over tcp (or WORLD_SIZE); each runs with its own --node-rank')
+    .option('--node-rank <r>', "this process's rank in [0, nnodes) (or RANK); rank 0 writes the outputs")
+    .option('--master <host:port>', 'where rank 0 listens for the others (or MASTER_ADDR and MASTER_PORT)')
+    .option('--secret-file <file>', 'shared secret authenticating the ranks (or LEPTON_DIST_SECRET)')
+    .option('--precision <p>', 'fp32 | bf16 | fp16: 16-bit weights and activations, fp32 master weights (fp16 with loss scaling)', 'fp32')
     .action((f: Flags) =>
       runCommand(() => {
         if (f.task === 'forecast') return forecast(f);
@@ -107,8 +121,10 @@ export function register(program: Command): void {
           ...(f.limitTest !== undefined && { limitTest: num(f.limitTest, '--limit-test') }),
         };
         resolveTrainOptions(opts); // reject bad flags before loading any data
+        const par = parallelFromFlags(f, process.env, (file) => readFileSync(file, 'utf8'));
         const progress = new StreamProgress(process.stderr);
         progress.setLabel('train');
+        if (par) return trainParallel({ ...opts, ...par, progress }, f.json ?? false);
         const { metrics, files } = runTrainJob({ ...opts, progress });
         if (f.json) return out.json(metrics);
         out.line(
@@ -145,4 +161,20 @@ function forecast(f: Flags): void {
   if (f.json) return out.json(m);
   const e = (x: { mae: number; rmse: number }) => `MAE ${x.mae.toFixed(3)} RMSE ${x.rmse.toFixed(3)}`;
   out.line(`${m.arch} forecast of ${m.column} (window ${m.window}, horizon ${m.horizon}) on the held-out tail: ${e(m.model)}; seasonal-naive ${e(m.seasonal_naive)}; linear AR ${e(m.linear_ar)} → ${files.onnx}, ${files.metrics}`);
+}
+
+/** --workers, --nnodes or --precision: the same summary from rank 0; other ranks say they are done. */
+async function trainParallel(o: ParallelTrainJobOptions, json: boolean): Promise<void> {
+  const r = await runParallelTrainJob(o);
+  const { metrics, files } = r;
+  if (!metrics || !files) {
+    if (json) return out.json({ rank: r.rank, world_size: r.worldSize, accuracy: r.accuracy, epochs_run: r.epochsRun });
+    return out.line(`rank ${r.rank} of ${r.worldSize} done: accuracy ${(r.accuracy * 100).toFixed(2)}% after ${r.epochsRun} epochs (rank 0 wrote the outputs)`);
+  }
+  if (json) return out.json(metrics);
+  const how = metrics.parallel && metrics.parallel.world_size > 1 ? ` on ${metrics.parallel.world_size} ranks (${metrics.parallel.transport})` : '';
+  out.line(
+    `${metrics.arch} on ${metrics.dataset}${how}${metrics.mixed_precision ? ` in ${metrics.mixed_precision.precision}` : ''}: accuracy ${(metrics.accuracy * 100).toFixed(2)}% after ${metrics.epochs_run} epochs, ` +
+      `${metrics.seconds_per_epoch.toFixed(2)} s/epoch, ${metrics.images_per_second.toFixed(0)} images/s → ${files.onnx}, ${files.safetensors}, ${files.metrics}`,
+  );
 }

@@ -1,8 +1,10 @@
 /**
  * Training benchmark: the same MLP (784-128-10, batch 128) and CNN (src/nn/architectures.ts) on
  * fashion-mnist with Adam(1e-3), one run each, peers first: PyTorch (1 thread, and 2 labelled),
- * TF.js on its wasm backend, then ours (`lep train`). Prints s/epoch, accuracy and ratios.
+ * TF.js on its wasm backend, then ours (`lep train`). Then LSTM-64 and GRU-64 on row-sequential
+ * images (28 steps of 28 pixels), one epoch against PyTorch on 1 thread. Prints s/epoch, accuracy and ratios.
  * Usage: npx tsx bench/train.ts [--mlp-epochs 1] [--cnn-images 6400] [--skip-cnn]
+ *        [--rnn-images 60000] [--rnn-hidden 64] [--skip-rnn] [--only-rnn]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +19,10 @@ const arg = (name: string, def: string): string => {
 const mlpEpochs = arg('mlp-epochs', '1');
 const cnnImages = arg('cnn-images', '6400');
 const skipCnn = process.argv.includes('--skip-cnn');
+const rnnImages = arg('rnn-images', '60000');
+const rnnHidden = arg('rnn-hidden', '64');
+const skipRnn = process.argv.includes('--skip-rnn');
+const onlyRnn = process.argv.includes('--only-rnn');
 
 interface Run {
   seconds_per_epoch: number | null;
@@ -34,11 +40,12 @@ function run(label: string, cmd: string, args: string[], env: Record<string, str
   return JSON.parse(line) as Run;
 }
 
-function ours(arch: string, epochs: string, limit?: string): Run {
+function ours(arch: string, epochs: string, limit?: string, extra: string[] = []): Run {
   const out = mkdtempSync(join(tmpdir(), 'lep-bench-train-'));
   try {
     const args = ['--import', 'tsx', 'src/cli/main.ts', 'train', '--dataset', 'fashion-mnist', '--arch', arch, '--epochs', epochs, '--batch-size', '128', '--out', out, '--json'];
     if (limit) args.push('--limit-train', limit);
+    args.push(...extra);
     console.error(`… lepton-ts ${arch}`);
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) return { seconds_per_epoch: null, accuracy: null, images: 0, extrapolated: false, error: r.stderr.trim().split('\n').pop() ?? '' };
@@ -52,8 +59,8 @@ function ours(arch: string, epochs: string, limit?: string): Run {
 const setup = spawnSync('bash', [join(ROOT, 'bench/setup.sh')], { stdio: 'inherit' });
 if (setup.status !== 0) console.error('bench/setup.sh failed; peers may be missing');
 
-const torch = (arch: string, epochs: string, threads: number, limit?: string) =>
-  run(`pytorch ${arch} ${threads}t`, '/usr/bin/python3', ['bench/train-peers/torch_train.py', '--arch', arch, '--epochs', epochs, '--threads', String(threads), ...(limit ? ['--limit-train', limit] : [])], {
+const torch = (arch: string, epochs: string, threads: number, limit?: string, extra: string[] = []) =>
+  run(`pytorch ${arch} ${threads}t`, '/usr/bin/python3', ['bench/train-peers/torch_train.py', '--arch', arch, '--epochs', epochs, '--threads', String(threads), ...(limit ? ['--limit-train', limit] : []), ...extra], {
     OPENBLAS_NUM_THREADS: String(threads),
     OMP_NUM_THREADS: String(threads),
   });
@@ -61,18 +68,29 @@ const tfjs = (arch: string, epochs: string, limit?: string) =>
   run(`tfjs-wasm ${arch}`, process.execPath, ['--import', 'tsx', 'bench/train-peers/tfjs-train.ts', '--arch', arch, '--epochs', epochs, '--batch-size', '128', ...(limit ? ['--limit-train', limit] : [])]);
 
 const rows: Array<[string, string, Run]> = [];
-rows.push(['mlp', 'pytorch (1 thread)', torch('mlp', mlpEpochs, 1)]);
-rows.push(['mlp', 'pytorch (2 threads)', torch('mlp', mlpEpochs, 2)]);
-rows.push(['mlp', 'tfjs-wasm', tfjs('mlp', mlpEpochs)]);
-rows.push(['mlp', 'lepton-ts', ours('mlp', mlpEpochs)]);
-if (!skipCnn) {
+if (!onlyRnn) {
+  rows.push(['mlp', 'pytorch (1 thread)', torch('mlp', mlpEpochs, 1)]);
+  rows.push(['mlp', 'pytorch (2 threads)', torch('mlp', mlpEpochs, 2)]);
+  rows.push(['mlp', 'tfjs-wasm', tfjs('mlp', mlpEpochs)]);
+  rows.push(['mlp', 'lepton-ts', ours('mlp', mlpEpochs)]);
+}
+if (!skipCnn && !onlyRnn) {
   rows.push(['cnn', 'pytorch (1 thread)', torch('cnn', '1', 1, cnnImages)]);
   rows.push(['cnn', 'tfjs-wasm', tfjs('cnn', '1', cnnImages)]);
   rows.push(['cnn', 'lepton-ts', ours('cnn', '1', cnnImages)]);
 }
 
+if (!skipRnn) {
+  // Row-sequential fashion-mnist: the standard recurrent benchmark, one epoch at batch 128.
+  const limit = rnnImages === '60000' ? undefined : rnnImages;
+  for (const cell of ['lstm', 'gru']) {
+    rows.push([cell, 'pytorch (1 thread)', torch(cell, '1', 1, limit, ['--hidden', rnnHidden])]);
+    rows.push([cell, 'lepton-ts', ours(cell, '1', limit, ['--hidden', rnnHidden])]);
+  }
+}
+
 const fmt = (v: number | null, d = 2) => (v === null ? 'n/a' : v.toFixed(d));
-console.log(`\ntraining benchmark, fashion-mnist, batch 128, Adam(1e-3); MLP ${mlpEpochs} epoch(s) on 60k images; CNN timed on ${cnnImages} images, extrapolated to 60k (accuracy after those images only)`);
+console.log(`\ntraining benchmark, fashion-mnist, batch 128, Adam(1e-3); MLP ${mlpEpochs} epoch(s) on 60k images; CNN timed on ${cnnImages} images, extrapolated to 60k (accuracy after those images only); LSTM/GRU-${rnnHidden} 1 epoch on ${rnnImages} row-sequential images`);
 console.log('model | runner              | s/epoch | accuracy | ours ÷ runner (time)');
 console.log('------|---------------------|---------|----------|---------------------');
 for (const [model, who, r] of rows) {

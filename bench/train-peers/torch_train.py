@@ -1,4 +1,4 @@
-# PyTorch peer of bench/train.ts: trains the same MLP/CNN (src/nn/architectures.ts) on fashion-mnist
+# PyTorch peer of bench/train.ts: trains the same MLP/CNN/LSTM/GRU (src/nn/architectures.ts) on fashion-mnist
 # with Adam(lr=1e-3), and prints one JSON line: seconds per epoch (scaled to 60k images when
 # --limit-train is used), test accuracy, thread count. Run with /usr/bin/python3.
 import argparse, gzip, json, os, time
@@ -13,6 +13,7 @@ p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--limit-train", type=int, default=0)
 p.add_argument("--dir", default="/usr/share/datasets/fashion-mnist")
+p.add_argument("--hidden", type=int, default=64)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -27,7 +28,21 @@ xte = torch.tensor(idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28), 
 yte = torch.tensor(idx("t10k-labels-idx1-ubyte.gz", 8).astype(np.int64))
 if a.limit_train:
     xtr, ytr = xtr[: a.limit_train], ytr[: a.limit_train]
-if a.arch == "mlp":
+class RowSequential(nn.Module):
+    """28 rows of 28 pixels as 28 steps, the last step's output into a linear head (lep's rnn archs)."""
+
+    def __init__(self, cell, hidden):
+        super().__init__()
+        self.rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell](28, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        y, _ = self.rnn(x.reshape(-1, 28, 28))
+        return self.fc(y[:, -1, :])
+
+if a.arch in ("rnn", "lstm", "gru"):
+    model = RowSequential(a.arch, a.hidden)
+elif a.arch == "mlp":
     xtr, xte = xtr.reshape(-1, 784), xte.reshape(-1, 784)
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 else:

@@ -97,6 +97,16 @@ export class AdaptiveLimit {
     return this.pinned ? Math.min(this.options.minRttConcurrency, Math.floor(this.value)) || 1 : Math.floor(this.value);
   }
 
+  /** The limit outside minRTT measurements: what the queue should plan with (a measurement is brief). */
+  get steadyLimit(): number {
+    return Math.floor(this.value);
+  }
+
+  /** Round trips one pinned minRTT measurement lasts: how long a queued request may be held up by one. */
+  get probeRounds(): number {
+    return Math.ceil(this.options.minRttSamples / Math.max(1, this.options.minRttConcurrency));
+  }
+
   private get pinned(): boolean {
     return this.probe !== undefined && !Number.isNaN(this.minRtt);
   }

@@ -214,8 +214,9 @@ export class Route {
         });
       }
       // Admitted on an estimate, it still may not wait much longer than estimated: twice the
-      // allowed queue delay (or round trip); before any round trip is known, only queueTimeoutMs.
-      const cap = rtt > 0 ? 2 * Math.max(this.options.maxQueueDelayMs, rtt) : Infinity;
+      // allowed queue delay, or long enough to outlast a minRTT measurement (which pins
+      // concurrency for a few round trips); before any round trip is known, only queueTimeoutMs.
+      const cap = rtt > 0 ? Math.max(2 * this.options.maxQueueDelayMs, (this.limiter.probeRounds + 2) * rtt) : Infinity;
       waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs, cap));
     }
     return new Promise<Member>((resolve, reject) => {
@@ -235,10 +236,13 @@ export class Route {
     });
   }
 
-  /** Little's law: the `position`-th waiter starts after about position × round trip ÷ concurrency. */
+  /**
+   * Little's law: the `position`-th waiter starts after about position × round trip ÷ concurrency
+   * (the steady limit: a minRTT measurement pins concurrency only briefly and must not shed the queue).
+   */
   private expectedWaitMs(position: number): number {
     const caps = this.members.length * this.options.replicaCapacity;
-    const slots = this.options.adaptiveConcurrency === false ? caps : Math.min(caps, this.limiter.limit);
+    const slots = this.options.adaptiveConcurrency === false ? caps : Math.min(caps, this.limiter.steadyLimit);
     return (position * this.limiter.expectedRttMs) / Math.max(1, slots);
   }
 

@@ -2,7 +2,8 @@
  * Recurrent cases of the engine conformance suite: ONNX LSTM, GRU (linear_before_reset=1) and RNN
  * graphs with every input and output used, held against a plain-loop float64 reference written
  * from the ONNX operator equations (gate blocks LSTM i,o,f,c; GRU z,r,h; B = [Wb, Rb]), plus
- * Gather with negative indices. Both engines must meet the same numbers.
+ * Gather with negative indices and the shape ops PyTorch's exports wrap around recurrent nodes.
+ * Both engines must meet the same numbers.
  */
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
@@ -134,6 +135,34 @@ function gatherCase(): ConformanceCase {
   return { name: 'Gather (axis 1, negative indices)', model: g.toBytes(), feed: { x: { data: x, dims: [2, 4, 3] } }, expect: { y: { data: y, dims: [2, 2, 2, 3] } }, tolerance: 1e-6 };
 }
 
+function shapeOpsCase(): ConformanceCase {
+  // What torch.onnx writes around an LSTM: zeros [1, N, 2] from Shape → Gather → Unsqueeze → Concat →
+  // ConstantOfShape, plus Slice (negative start, clamped end) and Squeeze. x [N, 4, 3].
+  const g = new GraphBuilder({ opset: 14 });
+  g.input('x', 'float32', ['N', 4, 3]);
+  const i64 = (name: string, dims: number[], data: number[]) => g.initializer(name, { dtype: 'int64', dims, data });
+  const n = g.node('Gather', [g.node('Shape', ['x']), i64('zero', [], [0])], { axis: attr.int(0) });
+  const dims = g.node('Concat', [i64('one', [1], [1]), g.node('Unsqueeze', [n, i64('ax0', [1], [0])]), i64('two', [1], [2])], { axis: attr.int(0) });
+  g.node('ConstantOfShape', [dims], { value: attr.tensor({ dtype: 'float32', dims: [1], data: new Float32Array([0.5]) }) }, ['z']);
+  const sl = g.node('Slice', ['x', i64('st', [2], [-3, 1]), i64('en', [2], [1000, 2]), i64('axs', [2], [1, 2])]); // [N, 3, 1]
+  g.node('Squeeze', [sl, i64('ax2', [1], [2])], {}, ['s']);
+  g.output('z', 'float32', [1, 'N', 2]);
+  g.output('s', 'float32', ['N', 3]);
+  const x = rand(24, 51);
+  const s = new Float32Array(6);
+  for (let b = 0; b < 2; b++) for (let t = 0; t < 3; t++) s[b * 3 + t] = x[(b * 4 + t + 1) * 3 + 1]!;
+  return {
+    name: 'Shape, Gather, Unsqueeze, Concat, ConstantOfShape, Slice, Squeeze',
+    model: g.toBytes(),
+    feed: { x: { data: x, dims: [2, 4, 3] } },
+    expect: { z: { data: new Float32Array(4).fill(0.5), dims: [1, 2, 2] }, s: { data: s, dims: [2, 3] } },
+    tolerance: 1e-6,
+  };
+}
+
 export function recurrentCases(): ConformanceCase[] {
-  return [recurrentCase('LSTM', 2, 20), recurrentCase('GRU', 2, 30), recurrentCase('GRU', 1, 35, { reverse: true }), recurrentCase('RNN', 1, 40, { relu: true }), recurrentCase('RNN', 2, 45), gatherCase()];
+  return [
+    recurrentCase('LSTM', 2, 20), recurrentCase('GRU', 2, 30), recurrentCase('GRU', 1, 35, { reverse: true }), recurrentCase('RNN', 1, 40, { relu: true }), recurrentCase('RNN', 2, 45),
+    gatherCase(), shapeOpsCase(),
+  ];
 }

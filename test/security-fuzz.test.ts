@@ -318,6 +318,7 @@ test('fuzz: mutated spellings of every API route never pass a scope check they s
       { method: 'GET', path: '/api/v1/deployments/fz/logs', scope: 'read' },
       { method: 'GET', path: '/api/v1/photons', scope: 'read' },
       { method: 'POST', path: '/api/v1/photons', scope: 'deploy', body: { type: 'application/octet-stream', data: archive } },
+      { method: 'GET', path: '/api/v1/photons/tiny/1/archive', scope: 'read' },
       { method: 'GET', path: '/api/v1/events', scope: 'read' },
       { method: 'GET', path: '/api/v1/tokens', scope: 'admin' },
       { method: 'POST', path: '/api/v1/tokens', scope: 'admin', body: json({ name: 'fz-made', scopes: ['admin'] }) },

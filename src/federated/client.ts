@@ -22,7 +22,7 @@ export interface FlClientOptions {
   seed?: number;
   /** Pause between polls (default 20 ms); each poll is a long poll held by the server up to `longPollMs`. */
   pollMs?: number;
-  /** How long the server may hold a poll (default 10 000 ms; keep it below the server's liveMs). */
+  /** How long the server may hold a poll (default 10 000 ms; an open poll counts as live). */
   longPollMs?: number;
   signal?: AbortSignal;
   /** Called as a phase begins for this client (tests use it to kill a client mid-round). */

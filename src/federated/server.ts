@@ -40,7 +40,7 @@ export interface FlServerOptions {
   deadlineMs?: number;
   /** Retries of one round before the run fails (default 5). */
   maxRetries?: number;
-  /** Clients not seen for this long are not selected (default 15 000 ms). */
+  /** Clients neither holding a poll open nor seen for this long are not selected (default 5000 ms). */
   liveMs?: number;
   checkpointDir?: string;
   test?: ImageDataset;
@@ -94,7 +94,7 @@ export class FlServer {
   private readonly pollers = new Set<() => void>();
 
   constructor(options: FlServerOptions) {
-    this.o = { secure: true, deadlineMs: 120_000, maxRetries: 5, liveMs: 15_000, seed: 0, ...options };
+    this.o = { secure: true, deadlineMs: 120_000, maxRetries: 5, liveMs: 5000, seed: 0, ...options };
     const o = this.o;
     if (!(o.minClients >= 1 && o.clientsPerRound >= o.minClients)) throw invalidArgument('need 1 ≤ min-clients ≤ clients-per-round');
     if (o.secure && o.minClients < 2) throw invalidArgument('secure aggregation needs min-clients ≥ 2 (one client\'s sum is its update)');
@@ -341,13 +341,9 @@ export class FlServer {
     await probe.waitUntil(() => this.polling.size >= o.clientsPerRound, o.deadlineMs);
     const live = this.liveClients();
     if (live.length < o.minClients) return undefined;
-    // clients holding a poll open right now first (certainly up), then the recently seen
-    const pick = new Rng(o.seed * 1_000_003 + round * 101 + attempt);
-    const waiting = live.filter((c) => this.polling.has(c));
-    const recent = live.filter((c) => !this.polling.has(c));
-    pick.shuffle(waiting);
-    pick.shuffle(recent);
-    const candidates = [...waiting, ...recent];
+    // a seeded draw from the sorted live set: the same clients every run when the same ones are up
+    const candidates = [...live];
+    new Rng(o.seed * 1_000_003 + round * 101 + attempt).shuffle(candidates);
     const st = new RoundState(probe.id, new Set(candidates.slice(0, o.clientsPerRound)), this.global, ro, live);
     this.current = st;
     this.wakePollers();

@@ -43,6 +43,8 @@ export interface SimulateOptions {
   target?: number;
   /** Stop as soon as the target accuracy is reached (benchmarks measuring rounds-to-target). */
   stopAtTarget?: boolean;
+  /** Stop after the first round that ends past this many seconds of wall time. */
+  maxSeconds?: number;
   limitTrain?: number;
   deadlineMs?: number;
   /** Called with one line per round. */
@@ -109,7 +111,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {
     seed,
     ...(o.dp && { dp: o.dp }),
     ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }),
-    ...(o.stopAtTarget && { stopWhen: (r: RoundRecord) => (r.accuracy ?? 0) >= target }),
+    stopWhen: (r: RoundRecord) => (o.stopAtTarget === true && (r.accuracy ?? 0) >= target) || (o.maxSeconds !== undefined && (performance.now() - t0) / 1000 >= o.maxSeconds),
     onRound: (r) =>
       o.onProgress?.(
         `round ${r.round}/${o.rounds}: acc ${r.accuracy !== undefined ? (r.accuracy * 100).toFixed(2) : '-'}% loss ${r.loss?.toFixed(4) ?? '-'} ` +

@@ -26,6 +26,8 @@ const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
   import('./commands/ml.js'),
   import('./commands/features.js'),
   import('./commands/up.js'),
+  import('./commands/job.js'),
+  import('./commands/pipeline.js'),
   import('./commands/deployment.js'),
   import('./commands/token.js'),
   import('./commands/login.js'),

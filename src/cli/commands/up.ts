@@ -17,6 +17,7 @@ import { rateFor } from '../../secure/rate-limit.js';
 import { parseRateLimit, verifyBearer } from '../../secure/tokens.js';
 import { loadToken, saveToken, tokenFilePath } from '../auth-client.js';
 import { ensureDefaultPhoton } from '../default-photon.js';
+import { lepLauncher } from '../lep-launcher.js';
 import { exportStored } from '../k8s-export.js';
 import { cliKeyRing } from '../master-key.js';
 import { out, runCommand } from '../output.js';
@@ -33,6 +34,7 @@ interface UpFlags {
   corsOrigin?: string;
   rateLimit: string;
   exportK8s?: string;
+  maxConcurrentJobs: string;
 }
 
 function readPem(path: string, flag: string): Buffer {
@@ -67,9 +69,11 @@ export function register(program: Command): void {
     .option('--cors-origin <origins>', 'allow these browser origins (comma separated); CORS is off by default')
     .option('--export-k8s <dir>', 'write every stored deployment as Kubernetes objects into <dir> and exit (starts nothing)')
     .option('--rate-limit <rps>', "requests/s at the gateway for tokens created without their own --rate-limit, burst 2x, or 'unlimited' (admin tokens: unlimited)", '500')
+    .option('--max-concurrent-jobs <n>', 'training jobs run at once; the rest wait in FIFO order', '1')
     .action((f: UpFlags) =>
       runCommand(async () => {
         const port = intInRange(f.port, '--port', 0, 65535);
+        const maxConcurrentJobs = intInRange(f.maxConcurrentJobs, '--max-concurrent-jobs', 1, 64);
         if (f.exportK8s !== undefined) return exportStored(configFromEnv().home, f.exportK8s, `http://${f.host}:${port}`);
         const replicas = intInRange(f.replicas, '--replicas', 1, 64);
         const rps = parseRateLimit(f.rateLimit);
@@ -90,6 +94,7 @@ export function register(program: Command): void {
           logger,
           security: { insecureLocal: f.insecureLocal === true, keys, corsOrigins, rateLimit: rps === null ? false : rateFor(rps) },
           ...(tls ? { tls } : {}),
+          jobs: { launcher: lepLauncher, maxConcurrent: maxConcurrentJobs },
         });
         installSignals(platform);
         out.info(`control plane and gateway listening on ${platform.url} (state in ${join(cfg.home, 'lepton.db')}; photons and secrets encrypted with master key ${keys.current.id} from ${keys.source === 'env' ? 'LEPTON_MASTER_KEY' : keys.path})`);

@@ -56,8 +56,23 @@ export const DEPLOYMENT_CREATE = closed({
   ...specFields,
 }, ['name', 'photon']);
 
+const canary = closed({
+  photon: str('the canary photon NAME or NAME@VERSION', { pattern: PHOTON_REF_PATTERN.source }),
+  weight: int(0, 100, 'percent of requests sent to the canary (default 10)'),
+  replicas: int(1, MAX_REPLICAS, 'canary replicas (default 1)'),
+  gate: closed({
+    maxErrorRate: { type: 'number', minimum: 0, maximum: 1, description: 'roll back when the share of 5xx answers is above this' },
+    maxP99Ms: { type: 'number', minimum: 1, maximum: 600_000, description: 'roll back when the p99 (ms, at the gateway) is above this' },
+    windowMs: int(1000, 3_600_000, 'window the gate looks at (default 30000)'),
+    minRequests: int(1, 1_000_000, 'fewer canary requests than this in the window decide nothing (default 20)'),
+  }, [], { description: 'automatic rollback; give maxErrorRate or maxP99Ms' }),
+}, ['photon'], { description: 'a second revision taking a share of the traffic' });
+
 export const DEPLOYMENT_PATCH = closed({
   ...specFields,
+  canary: nullable(canary),
+  canaryWeight: int(0, 100, 'a new share (percent) for the running canary'),
+  promote: { type: 'boolean', enum: [true], description: 'make the canary the only revision (a rolling update with no failed requests)' },
   autoscaling: nullable(autoscaling),
   secrets: { ...specFields['secrets'], description: 'replaces the list (empty clears it); values are re-read, so replicas roll if they changed' },
 }, [], { minProperties: 1, description: 'only the fields that change; autoscaling null turns it off' });
@@ -131,6 +146,7 @@ export const COMPONENTS: Schema[] = [
       ...specFields,
       photon: str('NAME@VERSION, resolved when created or updated'),
       autoscaling: obj(Object.fromEntries(Object.entries(autoscaling['properties'] as Record<string, Schema>)), ['minReplicas', 'maxReplicas', 'targetOngoing', 'upscaleDelayMs', 'downscaleDelayMs', 'lookbackMs']),
+      canary: obj(canary['properties'] as Record<string, Schema>, ['photon', 'weight', 'replicas'], { description: 'the second revision and its share, while one runs' }),
     }, ['name', 'photon', 'replicas', 'policy']),
   },
   { $id: 'Replica', ...obj(replicaFields, replicaRequired) },

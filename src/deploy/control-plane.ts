@@ -11,8 +11,10 @@ import { LeptonError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type Gateway } from '../gateway/gateway.js';
 import { type ReplicaOutlook } from '../gateway/route.js';
+import { type WindowSummary } from '../gateway/revisions.js';
 import { type PhotonRegistry } from '../photon/registry.js';
 import { replicaSpawn } from '../serve/replica-launcher.js';
+import { Canaries } from './canary.js';
 import { DeploymentController } from './controller.js';
 import { readLogSlice, type LogSlice } from './logs.js';
 import { reapOrphans, type Reaping } from './orphans.js';
@@ -49,9 +51,23 @@ export function defaultReplicaCommand(home: string, threads = 1): ReplicaCommand
   return ({ photon, port, host, replicaId }) => replicaSpawn({ ref: photon, home, host, port, threads, replicaId }, { LEPTON_HOME: home });
 }
 
+/** One revision of a deployment with a canary: its photon, share, replicas and the last minute at the gateway. */
+export interface RevisionView {
+  revision: string;
+  photon: string;
+  weight: number;
+  readyReplicas: number;
+  desiredReplicas: number;
+  lastMinute: WindowSummary | null;
+  /** The canary's own replicas (the stable ones are in `status`). */
+  replicas?: DeploymentStatus['replicas'];
+}
+
 export interface DeploymentView {
   spec: DeploymentSpec;
   status: DeploymentStatus;
+  /** Present while a canary runs: each revision separately. */
+  revisions?: RevisionView[];
   createdAt: string;
   updatedAt: string;
   endpoint: string;
@@ -66,6 +82,8 @@ export class ControlPlane {
   private sampler: NodeJS.Timeout | undefined;
   private lastDecision = 0;
   private reaping: Reaping | undefined;
+  private readonly canaries: Canaries;
+  private gating = false;
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.log = options.logger ?? silentLogger;
@@ -76,6 +94,17 @@ export class ControlPlane {
     };
     // A request to a deployment with no replica reaches onDemand (scale from zero, or the outlook).
     options.gateway.setOnDemand((name) => this.onDemand(name));
+    this.canaries = new Canaries({
+      gateway: options.gateway,
+      store: options.store,
+      stable: (name) => this.controller(name),
+      start: (spec, secretsOf) => {
+        const c = new DeploymentController(spec, { ...this.controllerDeps(), supervisor: this.supervisorFor(secretsOf) });
+        c.setEnvRevision(this.secretRevision(secretsOf));
+        void c.reconcile();
+        return c;
+      },
+    });
   }
 
   get store(): Store {
@@ -90,10 +119,14 @@ export class ControlPlane {
       this.store.addEvent({ deployment: row.spec.name, type: 'reconcile', message: 'restoring deployment after start' });
       if ((row.spec.secrets ?? []).length === 0) {
         this.startController(row.spec);
+        void this.canaries.sync(row.spec);
         continue;
       }
       void this.resolveSecrets(row.spec).then(
-        () => this.startController(row.spec),
+        () => {
+          this.startController(row.spec);
+          void this.canaries.sync(row.spec);
+        },
         (err: unknown) => this.store.addEvent({ deployment: row.spec.name, type: 'secret-missing', message: `not started: ${(err as Error).message}` }),
       );
     }
@@ -107,7 +140,7 @@ export class ControlPlane {
     this.reaping?.hurry();
     const all = [...this.controllers.values()];
     this.controllers.clear();
-    await Promise.all([...all.map((c) => c.stop(true)), this.reaping?.done]);
+    await Promise.all([...all.map((c) => c.stop(true)), this.canaries.closeAll(), this.reaping?.done]);
   }
 
   /**
@@ -161,7 +194,19 @@ export class ControlPlane {
   async updateDeployment(name: string, body: unknown): Promise<DeploymentView> {
     const c = this.controller(name);
     const patch = parsePatch(body, c.spec);
+    // promote and rollback are whole operations of their own (canary.ts); they run on in the background
+    if (patch.promote) {
+      this.store.addEvent({ deployment: name, type: 'updated', message: JSON.stringify(patch) });
+      void this.canaries.promote(c.spec);
+      return this.view(name);
+    }
+    if (patch.canary === null) {
+      void this.canaries.rollback(c.spec, 'rolled back on request');
+      return this.view(name);
+    }
     const spec: DeploymentSpec = { ...c.spec };
+    if (patch.canary) spec.canary = { ...patch.canary, photon: this.resolvePhoton(patch.canary.photon) };
+    if (patch.canaryWeight !== undefined) spec.canary = { ...spec.canary!, weight: patch.canaryWeight };
     if (patch.photon !== undefined) spec.photon = this.resolvePhoton(patch.photon);
     if (patch.replicas !== undefined) spec.replicas = patch.replicas;
     if (patch.policy !== undefined) spec.policy = patch.policy;
@@ -181,6 +226,10 @@ export class ControlPlane {
     this.store.updateSpec(spec);
     this.store.addEvent({ deployment: name, type: 'updated', message: JSON.stringify(patch) });
     void c.apply(spec);
+    if (spec.canary || this.canaries.has(name)) {
+      if (patch.canary) this.store.addEvent({ deployment: name, type: 'canary-started', message: `${spec.canary!.photon} at ${spec.canary!.weight}%${spec.canary!.gate ? ' with an automatic gate' : ''}` });
+      void this.canaries.sync(spec);
+    }
     return this.view(name);
   }
 
@@ -190,7 +239,7 @@ export class ControlPlane {
     this.secretEnvs.delete(name);
     this.store.deleteDeployment(name);
     this.store.addEvent({ deployment: name, type: 'removed', message: 'deployment removed' });
-    await c.stop(true);
+    await Promise.all([c.stop(true), this.canaries.retire(name)]);
   }
 
   listDeployments(): DeploymentView[] {
@@ -306,14 +355,11 @@ export class ControlPlane {
 
   /** A controller for `spec`, not yet started: makes its logs folder and gateway route (and throws if it cannot). */
   private newController(spec: DeploymentSpec): DeploymentController {
-    return new DeploymentController(spec, {
-      gateway: this.options.gateway,
-      store: this.store,
-      supervisor: this.supervisorFor(spec.name),
-      logsDir: join(this.options.home, 'logs'),
-      log: this.log,
-      drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
-    });
+    return new DeploymentController(spec, { ...this.controllerDeps(), supervisor: this.supervisorFor(spec.name) });
+  }
+
+  private controllerDeps(): Omit<ConstructorParameters<typeof DeploymentController>[1], 'supervisor'> {
+    return { gateway: this.options.gateway, store: this.store, logsDir: join(this.options.home, 'logs'), log: this.log, drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000 };
   }
 
   private run(c: DeploymentController): void {
@@ -344,9 +390,19 @@ export class ControlPlane {
   private view(name: string): DeploymentView {
     const c = this.controller(name);
     const row = this.store.getDeployment(name);
+    const status = c.status();
+    const canary = this.canaries.controller(name);
+    const w = c.spec.canary?.weight ?? 0;
+    const minute = (rev: string): WindowSummary | null => this.options.gateway.revisionSummary(name, rev, 60_000) ?? null;
+    const cs = canary?.status();
+    const revisions: RevisionView[] | undefined = canary && cs ? [
+      { revision: 'stable', photon: c.spec.photon, weight: 100 - w, readyReplicas: status.readyReplicas, desiredReplicas: status.desiredReplicas, lastMinute: minute('stable') },
+      { revision: 'canary', photon: canary.spec.photon, weight: w, readyReplicas: cs.readyReplicas, desiredReplicas: cs.desiredReplicas, lastMinute: minute('canary'), replicas: cs.replicas },
+    ] : undefined;
     return {
       spec: c.spec,
-      status: c.status(),
+      status,
+      ...(revisions ? { revisions } : {}),
       createdAt: row?.createdAt ?? '',
       updatedAt: row?.updatedAt ?? '',
       endpoint: `/deployments/${name}/`,
@@ -357,6 +413,10 @@ export class ControlPlane {
     const now = Date.now();
     const decide = now - this.lastDecision >= (this.options.decideMs ?? 1000);
     if (decide) this.lastDecision = now;
+    if (decide && !this.gating) {
+      this.gating = true;
+      void this.canaries.gate((n) => this.controllers.get(n)?.spec).finally(() => (this.gating = false));
+    }
     for (const c of this.controllers.values()) {
       if (!c.autoscaler) continue;
       const s = this.options.gateway.stats(c.name);

@@ -45,7 +45,31 @@ export interface DeploymentSpec {
   public?: boolean;
   /** Secret names passed to replicas as environment variables (values never stored here). */
   secrets?: string[];
+  /** A second revision taking `weight` percent of the traffic (issue 19): promote or roll it back. */
+  canary?: CanarySpec;
 }
+
+/** The automatic canary gate: roll the canary back when, over `windowMs`, it breaks a limit. */
+export interface CanaryGate {
+  /** Largest share of server errors (5xx) the canary may answer, 0..1. */
+  maxErrorRate?: number;
+  /** Largest p99 latency (ms, at the gateway) the canary may have. */
+  maxP99Ms?: number;
+  windowMs: number;
+  /** Fewer canary requests than this in the window decide nothing. */
+  minRequests: number;
+}
+
+export interface CanarySpec {
+  /** `name@version`, resolved like the deployment's photon. */
+  photon: string;
+  /** Whole percent of requests sent to the canary. */
+  weight: number;
+  replicas: number;
+  gate?: CanaryGate;
+}
+
+export const CANARY_DEFAULTS = { weight: 10, replicas: 1, windowMs: 30_000, minRequests: 20 } as const;
 
 export type Phase = 'Pending' | 'Running' | 'Updating' | 'Degraded' | 'CrashLooping' | 'ScaledToZero' | 'Stopped';
 
@@ -203,13 +227,43 @@ export interface DeploymentPatch {
   public?: boolean;
   /** Replaces the list (empty clears it); values are re-read, and replicas roll if they changed. */
   secrets?: string[];
+  /** Start (or replace) the canary; null rolls it back. */
+  canary?: CanarySpec | null;
+  /** A new share for the running canary. */
+  canaryWeight?: number;
+  /** Make the canary the only revision. */
+  promote?: true;
+}
+
+function canaryGate(v: unknown): CanaryGate {
+  const o = asObject(v, "'canary.gate'");
+  checkKeys(o, ['maxErrorRate', 'maxP99Ms', 'windowMs', 'minRequests'], "'canary.gate'");
+  if (o['maxErrorRate'] === undefined && o['maxP99Ms'] === undefined) throw invalidArgument("'canary.gate' needs maxErrorRate or maxP99Ms", { field: 'canary.gate' });
+  return {
+    ...(o['maxErrorRate'] === undefined ? {} : { maxErrorRate: numIn(o['maxErrorRate'], 'canary.gate.maxErrorRate', 0, 1) }),
+    ...(o['maxP99Ms'] === undefined ? {} : { maxP99Ms: numIn(o['maxP99Ms'], 'canary.gate.maxP99Ms', 1, 600_000) }),
+    windowMs: o['windowMs'] === undefined ? CANARY_DEFAULTS.windowMs : intIn(o['windowMs'], 'canary.gate.windowMs', 1000, 3_600_000),
+    minRequests: o['minRequests'] === undefined ? CANARY_DEFAULTS.minRequests : intIn(o['minRequests'], 'canary.gate.minRequests', 1, 1_000_000),
+  };
+}
+
+function canary(v: unknown): CanarySpec {
+  const o = asObject(v, "'canary'");
+  checkKeys(o, ['photon', 'weight', 'replicas', 'gate'], "'canary'");
+  if (o['photon'] === undefined) throw invalidArgument("'canary.photon' is required (NAME or NAME@VERSION)", { field: 'canary.photon' });
+  return {
+    photon: photonRef(o['photon']),
+    weight: o['weight'] === undefined ? CANARY_DEFAULTS.weight : intIn(o['weight'], 'canary.weight', 0, 100),
+    replicas: o['replicas'] === undefined ? CANARY_DEFAULTS.replicas : intIn(o['replicas'], 'canary.replicas', 1, MAX_REPLICAS),
+    ...(o['gate'] === undefined ? {} : { gate: canaryGate(o['gate']) }),
+  };
 }
 
 /** Validate a `PATCH /deployments/{name}` body against the current spec. */
 export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPatch {
   const b = asObject(raw, 'request body');
-  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets'], 'request body');
-  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity, autoscaling, public or secrets');
+  checkKeys(b, ['photon', 'replicas', 'policy', 'affinity', 'autoscaling', 'public', 'secrets', 'canary', 'canaryWeight', 'promote'], 'request body');
+  if (Object.keys(b).length === 0) throw invalidArgument('nothing to update: give photon, replicas, policy, affinity, autoscaling, public, secrets, canary, canaryWeight or promote');
   const p: DeploymentPatch = {};
   if (b['photon'] !== undefined) p.photon = photonRef(b['photon']);
   if (b['replicas'] !== undefined) p.replicas = intIn(b['replicas'], 'replicas', 0, MAX_REPLICAS);
@@ -219,6 +273,21 @@ export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPat
   else if (b['autoscaling'] !== undefined) p.autoscaling = autoscaling(b['autoscaling'], current.autoscaling);
   if (b['public'] !== undefined) p.public = bool(b['public'], 'public');
   if (b['secrets'] !== undefined) p.secrets = secretNames(b['secrets']);
+  if (b['canary'] === null) p.canary = null;
+  else if (b['canary'] !== undefined) p.canary = canary(b['canary']);
+  if (b['canaryWeight'] !== undefined) {
+    p.canaryWeight = intIn(b['canaryWeight'], 'canaryWeight', 0, 100);
+    if (!current.canary && !p.canary) throw invalidArgument("'canaryWeight': the deployment has no canary; start one with canary: {photon, weight}", { field: 'canaryWeight' });
+  }
+  if (b['promote'] !== undefined) {
+    if (b['promote'] !== true) throw invalidArgument("'promote' must be true", { field: 'promote' });
+    if (!current.canary) throw invalidArgument("'promote': the deployment has no canary to promote", { field: 'promote' });
+    if (b['canary'] !== undefined || b['photon'] !== undefined) throw invalidArgument("'promote' goes alone, without photon or canary", { field: 'promote' });
+    p.promote = true;
+  }
+  if (p.photon !== undefined && (current.canary || p.canary)) {
+    throw invalidArgument("'photon' cannot change while a canary runs: promote or roll back the canary first", { field: 'photon' });
+  }
   return p;
 }
 

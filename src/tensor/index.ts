@@ -7,6 +7,7 @@ export { reshape, flatten, transpose, concat0 } from './ops/shape-ops.js';
 export { matmul, linear } from './ops/linalg.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, type Pool2dOptions } from './ops/pool.js';
+export { relu6, hardswish, globalAvgPool2d } from './ops/light.js';
 export { dropout, pick } from './ops/misc.js';
 export { kernels, setBackend, registerBackend, availableBackends, jsKernels, type Kernels, type ConvGeometry } from './kernels/index.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';

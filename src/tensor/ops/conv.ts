@@ -1,24 +1,29 @@
 /**
- * 2-D convolution as im2col + GEMM, per image, in NCHW layout (PyTorch's and ONNX's).
+ * 2-D convolution as im2col + GEMM, per image, in NCHW layout (PyTorch's and ONNX's). Grouped
+ * and depthwise convolutions (`groups` > 1) go to grouped-conv.ts.
  * The backward pass recomputes im2col instead of keeping every image's columns alive. The
  * per-image loops live in the kernels (conv2dForward/conv2dBackward), once per batch.
  */
 import { Tensor } from '../tensor.js';
 import { kernels, type ConvGeometry } from '../kernels/index.js';
 import { shapeMismatch } from '../shape.js';
+import { depthwiseBackward, depthwiseForward, groupedConv, type GroupedGeometry } from './grouped-conv.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];
+  /** Channel groups (default 1); depthwise when groups = C. C and O must both divide by it. */
+  groups?: number;
 }
 
 const pair = (v: number | [number, number] | undefined, d: number): [number, number] =>
   v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
 
-/** x [N, C, H, W], w [O, C, kh, kw], b [O] → [N, O, oh, ow]. */
+/** x [N, C, H, W], w [O, C / groups, kh, kw], b [O] → [N, O, oh, ow]. */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1]) {
-    throw shapeMismatch(`conv2d: input [${x.shape}] does not fit weight [${w.shape}]`);
+  const groups = opts.groups ?? 1;
+  if (x.ndim !== 4 || w.ndim !== 4 || !Number.isInteger(groups) || groups < 1 || x.shape[1] !== w.shape[1]! * groups || w.shape[0]! % groups !== 0) {
+    throw shapeMismatch(`conv2d: input [${x.shape}] does not fit weight [${w.shape}] with ${groups} group(s)`);
   }
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [O, , kh, kw] = w.shape as [number, number, number, number];
@@ -28,6 +33,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const ow = Math.floor((W + 2 * pw - kw) / sw) + 1;
   if (oh <= 0 || ow <= 0) throw shapeMismatch(`conv2d: kernel ${kh}x${kw} larger than padded input ${H}x${W}`);
   const g: ConvGeometry = { c: C, h: H, w: W, kh, kw, sh, sw, ph, pw, oh, ow };
+  if (groups > 1) return grouped(x, w, b, { ...g, n: N, o: O, groups });
   const K = kernels();
   const out = new Float32Array(N * O * oh * ow); // [N, O, oh*ow]
   // One kernel call per batch: the backend unfolds each image into its own scratch (and may split images over threads).
@@ -45,5 +51,19 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
       gb: b && b.requiresGrad ? b.gradBuffer() : null,
       gx: x.requiresGrad ? x.gradBuffer() : null, // [N, C, H, W]
     });
+  });
+}
+
+/** groups > 1: the direct depthwise loop when each group has one input channel, else one dense conv per group. */
+function grouped(x: Tensor, w: Tensor, b: Tensor | null, g: GroupedGeometry): Tensor {
+  if (g.c !== g.groups) return groupedConv(x, w, b, g);
+  const out = new Float32Array(g.n * g.o * g.oh * g.ow);
+  depthwiseForward(x.data, w.data, b ? b.data : null, g, out);
+  const parents = b ? [x, w, b] : [x, w];
+  return Tensor.fromOp(out, [g.n, g.o, g.oh, g.ow], parents, (gOut) => {
+    const gx = x.requiresGrad ? x.gradBuffer() : null;
+    const gw = w.requiresGrad ? w.gradBuffer() : null;
+    const gb = b && b.requiresGrad ? b.gradBuffer() : null;
+    depthwiseBackward(x.data, w.data, gOut, g, gx, gw, gb);
   });
 }

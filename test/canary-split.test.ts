@@ -6,6 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createPhoton } from '../src/photon/create.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 import { addTinyPhoton, api, authHeaders, sleep, startLoad, startTestPlatform, waitUntil, TINY_BODY, type TestPlatform } from './platform-helpers.js';
@@ -109,4 +111,22 @@ test('the automatic gate rolls back a failing canary, and says why', { timeout: 
   const rb = events.find((e) => e.type === 'canary-rolled-back' && e.message.includes('tiny@3'));
   assert.ok(rb, JSON.stringify(events.slice(-5)));
   assert.match(rb.message, /automatic gate: error rate \d+(\.\d)?% > 5\.0%/);
+});
+
+test('the CLI: update --canary --weight, --weight alone, status per revision, rollback --wait', { timeout: 120_000 }, async () => {
+  const lep = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [new URL('../bin/lep.js', import.meta.url).pathname, 'deployment', ...args, '--server', p.url], {
+      env: { ...process.env, LEPTON_TOKEN: p.token, LEPTON_HOME: p.home, LEPTON_LOG_LEVEL: 'silent' },
+    });
+  await lep('update', 'tiny', '--canary', 'tiny@1', '--weight', '20', '--max-p99-ms', '5000');
+  assert.deepEqual(view().spec.canary, { photon: 'tiny@1', weight: 20, replicas: 1, gate: { maxP99Ms: 5000, windowMs: 30_000, minRequests: 20 } });
+  await waitUntil(canaryReady, 60_000, 'the canary replica');
+  await lep('update', 'tiny', '--weight', '40');
+  const { stdout } = await lep('status', 'tiny');
+  assert.match(stdout, /revision stable\s+tiny@2\s+60%/);
+  assert.match(stdout, /revision canary\s+tiny@1\s+40%\s+1\/1 ready/);
+  await lep('rollback', 'tiny', '--wait');
+  assert.equal(view().revisions, undefined);
+  const refused = await lep('promote', 'tiny').catch((e: { code: number; stderr: string }) => e);
+  assert.ok('code' in refused && refused.code !== 0 && /no canary to promote/.test(refused.stderr), JSON.stringify(refused));
 });

@@ -30,6 +30,24 @@ export interface DeploymentSpec {
   public?: boolean;
   /** Secret names passed to replicas as environment variables. */
   secrets?: string[];
+  /** A second revision taking `weight` percent of the requests, while one runs. */
+  canary?: Canary;
+}
+
+/** Roll the canary back by itself when, over `windowMs`, it breaks a limit. */
+export interface CanaryGate {
+  /** Share of 5xx answers, 0..1. */
+  maxErrorRate?: number;
+  maxP99Ms?: number;
+  windowMs?: number;
+  minRequests?: number;
+}
+
+export interface Canary {
+  photon: string;
+  weight: number;
+  replicas: number;
+  gate?: CanaryGate;
 }
 
 export interface ReplicaStatus {
@@ -65,6 +83,18 @@ export interface Deployment {
   updatedAt: string;
   /** Path of its predict/infer routes on the server, e.g. `/deployments/mnist`. */
   endpoint: string;
+  /** While a canary runs: each revision, with its share and the last minute at the gateway. */
+  revisions?: RevisionInfo[];
+}
+
+export interface RevisionInfo {
+  revision: string;
+  photon: string;
+  weight: number;
+  readyReplicas: number;
+  desiredReplicas: number;
+  lastMinute: { requests: number; errors: number; errorRate: number; p99Ms: number } | null;
+  replicas?: ReplicaStatus[];
 }
 
 /** `POST /deployments`: what to run; the server fills the documented defaults. */
@@ -90,6 +120,12 @@ export interface DeploymentUpdate {
   public?: boolean;
   /** Replaces the list (empty clears it). */
   secrets?: string[];
+  /** Start a canary (weight default 10, replicas default 1); null rolls it back. */
+  canary?: (Partial<Canary> & { photon: string }) | null;
+  /** A new share for the running canary. */
+  canaryWeight?: number;
+  /** Make the canary the only revision. */
+  promote?: true;
 }
 
 export interface LogSlice {

@@ -3,7 +3,7 @@
  * control-plane client (`export --k8s` writes Kubernetes objects, src/k8s). The server comes from `--server` or LEPTON_SERVER (default http://127.0.0.1:8080).
  */
 import { type Command } from 'commander';
-import type { Deployment, DeploymentCreate, PolicyName } from '../../client/index.js';
+import type { CanaryGate, Deployment, DeploymentCreate, DeploymentUpdate, PolicyName } from '../../client/index.js';
 import { LeptonError, invalidArgument } from '../../core/errors.js';
 import { DEFAULT_SERVER, serverOf, withApi, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
@@ -58,6 +58,11 @@ function printView(v: Deployment, server: string): void {
   if (a) out.line(`  autoscaling: ${a.minReplicas}..${a.maxReplicas} replicas, target ${a.targetOngoing} ongoing/replica`);
   out.line(`  endpoint: ${server}${v.endpoint}`);
   if (v.status.message) out.line(`  message: ${v.status.message}`);
+  for (const r of v.revisions ?? []) {
+    const m = r.lastMinute;
+    const stats = m && m.requests > 0 ? `, last minute ${m.requests} req, ${(100 * m.errorRate).toFixed(1)}% 5xx, p99 ${m.p99Ms.toFixed(1)} ms` : '';
+    out.line(`  revision ${r.revision.padEnd(7)} ${r.photon.padEnd(14)} ${String(r.weight).padStart(3)}%  ${r.readyReplicas}/${r.desiredReplicas} ready${stats}`);
+  }
   for (const r of v.status.replicas) {
     out.line(`  ${r.id.padEnd(20)} ${r.state.padEnd(14)} ${r.photon.padEnd(14)} pid ${String(r.pid ?? '-').padEnd(7)} port ${String(r.port ?? '-').padEnd(6)} restarts ${r.restarts}`);
   }
@@ -76,6 +81,48 @@ const addSpec = (c: Command): Command =>
     .option('--affinity-cookie <c>', 'affinity key cookie')
     .option('--public', 'anyone may call it through the gateway, no token (default: private)')
     .option('--private', 'require an infer:<name> or admin token (the default)');
+
+interface CanaryFlags {
+  canary?: string;
+  weight?: string;
+  canaryReplicas?: string;
+  maxErrorRate?: string;
+  maxP99Ms?: string;
+  gateWindowMs?: string;
+}
+
+/** `--canary P@V [--weight N] [gate flags]` starts a canary; `--weight N` alone reweights the running one. */
+function canaryBody(f: CanaryFlags): Pick<DeploymentUpdate, 'canary' | 'canaryWeight'> {
+  const weight = f.weight === undefined ? undefined : intInRange(f.weight, '--weight', 0, 100)!;
+  const gateFlags = f.maxErrorRate !== undefined || f.maxP99Ms !== undefined || f.gateWindowMs !== undefined;
+  if (f.canary === undefined) {
+    if (f.canaryReplicas !== undefined || gateFlags) throw invalidArgument('--canary-replicas and the gate flags go with --canary P@V');
+    return weight === undefined ? {} : { canaryWeight: weight };
+  }
+  const gate: CanaryGate = {};
+  if (f.maxErrorRate !== undefined) gate.maxErrorRate = parseNum(f.maxErrorRate, '--max-error-rate', (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+  if (f.maxP99Ms !== undefined) gate.maxP99Ms = parseNum(f.maxP99Ms, '--max-p99-ms', (n) => n >= 1 && n <= 600_000, 'milliseconds from 1 to 600000');
+  if (f.gateWindowMs !== undefined) gate.windowMs = intInRange(f.gateWindowMs, '--gate-window-ms', 1000, 3_600_000)!;
+  if (gateFlags && gate.maxErrorRate === undefined && gate.maxP99Ms === undefined) throw invalidArgument('--gate-window-ms needs --max-error-rate or --max-p99-ms');
+  return {
+    canary: {
+      photon: f.canary,
+      ...(weight === undefined ? {} : { weight }),
+      ...(f.canaryReplicas === undefined ? {} : { replicas: intInRange(f.canaryReplicas, '--canary-replicas', 1, 64)! }),
+      ...(gateFlags ? { gate } : {}),
+    },
+  };
+}
+
+async function waitNoCanary(f: ServerFlag, name: string): Promise<Deployment> {
+  const until = Date.now() + 300_000;
+  for (;;) {
+    const v = await withApi(f, (api) => api.deployments.get(name));
+    if (v.revisions === undefined && v.spec.canary === undefined && v.status.phase === 'Running') return v;
+    if (Date.now() > until) throw new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', `deployment '${name}' still has a canary after 5 minutes`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 async function waitSettled(f: ServerFlag, name: string): Promise<Deployment> {
   const until = Date.now() + 300_000;
@@ -156,20 +203,44 @@ export function register(program: Command): void {
       }),
     );
 
-  addSpec(addServer(dep.command('update').description('change photon or secrets (rolling update), replicas, policy or autoscaling').argument('<name>')))
+  addSpec(addServer(dep.command('update').description('change photon or secrets (rolling update), replicas, policy, autoscaling, or the canary').argument('<name>')))
+    .option('--canary <ref>', 'start a canary revision of photon NAME@VERSION beside the current one')
+    .option('--weight <pct>', "the canary's share of requests, whole percent (default 10)")
+    .option('--canary-replicas <n>', 'replicas of the canary (default 1)')
+    .option('--max-error-rate <r>', 'gate: roll the canary back when more than this share (0..1) of its answers are 5xx')
+    .option('--max-p99-ms <ms>', 'gate: roll the canary back when its p99 at the gateway exceeds this')
+    .option('--gate-window-ms <ms>', 'gate: the window both are measured over (default 30000)')
     .option('--secret <NAME>', 'the secrets replicas get (replaces the list; re-reads values, so it also rolls out a changed value); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--clear-secrets', 'pass no secrets to replicas any more')
     .option('--wait', 'wait until the update has finished')
-    .action((name: string, f: SpecFlags & { clearSecrets?: boolean }) =>
+    .action((name: string, f: SpecFlags & CanaryFlags & { clearSecrets?: boolean }) =>
       runCommand(async () => {
-        const body = specBody(f);
+        const body: DeploymentUpdate = { ...specBody(f), ...canaryBody(f) };
         const secrets = f.secret ?? [];
         if (secrets.length > 0 && f.clearSecrets) throw invalidArgument('give --secret or --clear-secrets, not both');
         if (secrets.length > 0) body.secrets = secrets;
         if (f.clearSecrets) body.secrets = [];
-        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private, --secret/--clear-secrets or autoscaling flags');
+        if (Object.keys(body).length === 0) throw invalidArgument('nothing to update: give --photon, --replicas, --policy, --public/--private, --secret/--clear-secrets, --canary/--weight or autoscaling flags');
         const v = await withApi(f, (api) => api.deployments.update(name, body));
         printView(f.wait ? await waitSettled(f, name) : v, serverOf(f));
+      }),
+    );
+
+  addServer(dep.command('promote').description('make the canary the only revision (a rolling update with no failed requests)').argument('<name>'))
+    .option('--wait', 'wait until the promotion has finished')
+    .action((name: string, f: ServerFlag & { wait?: boolean }) =>
+      runCommand(async () => {
+        const v = await withApi(f, (api) => api.deployments.update(name, { promote: true }));
+        printView(f.wait ? await waitNoCanary(f, name) : v, serverOf(f));
+      }),
+    );
+
+  addServer(dep.command('rollback').description('remove the canary: its share goes back to the current revision, its replicas drain').argument('<name>'))
+    .option('--wait', 'wait until the canary has stopped')
+    .action((name: string, f: ServerFlag & { wait?: boolean }) =>
+      runCommand(async () => {
+        const v = await withApi(f, (api) => api.deployments.update(name, { canary: null }));
+        printView(f.wait ? await waitNoCanary(f, name) : v, serverOf(f));
       }),
     );
 

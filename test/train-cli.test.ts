@@ -83,7 +83,7 @@ test('bad arguments: one-line error, exit code 2', () => {
     // …the rest in process: a caller's-mistake code is what makes runCommand exit with 2.
     const bad: Array<[Partial<Parameters<typeof runTrainJob>[0]>, RegExp]> = [
       [{ outDir: join(file, 'sub') }, /not writable/],
-      [{ arch: 'rnn' }, /unknown architecture/],
+      [{ arch: 'transformer' }, /unknown architecture/],
       [{ batchSize: 0 }, /batch size/],
       [{ lr: -1 }, /learning rate/],
     ];

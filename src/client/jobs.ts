@@ -16,7 +16,7 @@ export const JOB_OPERATIONS = {
   'jobs.cancel': ['POST', '/api/v1/jobs/{id}/cancel'],
   'jobs.remove': ['DELETE', '/api/v1/jobs/{id}'],
   'jobs.artifacts': ['GET', '/api/v1/jobs/{id}/artifacts'],
-  'jobs.artifact': ['GET', '/api/v1/jobs/{id}/artifacts/{path}'],
+  'jobs.artifact': ['GET', '/api/v1/jobs/{id}/artifacts/{*}'],
 } as const satisfies Record<string, readonly [HttpMethod, string]>;
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -17,23 +17,24 @@ export const JOBS_PREFIX = '/api/v1/jobs';
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 type LogsReq = FastifyRequest<{ Params: { id: string }; Querystring: { since?: number; limit?: number; follow?: string } }>;
 
-function route(scope: RouteScope, summary: string, schema: Record<string, unknown>, ok: Record<string, unknown> = JOB, status = 200): { config: { scope: RouteScope }; schema: Record<string, unknown> } {
-  return { config: { scope }, schema: { tags: ['jobs'], summary, ...schema, response: { [status]: ok, '4xx': ERROR } } };
+/** Route options: scope, OpenAPI operation id (the typed client's name for it, src/client/jobs.ts), summary, schemas. */
+function route(scope: RouteScope, operationId: string, summary: string, schema: Record<string, unknown>, ok: Record<string, unknown> = JOB, status = 200): { config: { scope: RouteScope }; schema: Record<string, unknown> } {
+  return { config: { scope }, schema: { operationId, tags: ['jobs'], summary, ...schema, response: { [status]: ok, '4xx': ERROR } } };
 }
 
 export function registerJobsApi(app: FastifyInstance, jobs: JobService): void {
-  app.post(JOBS_PREFIX, route('deploy', 'Submit a job (arguments are checked before it is queued)', { body: SUBMIT_BODY }, JOB, 201), async (req, reply) => {
+  app.post(JOBS_PREFIX, route('deploy', 'jobs.submit', 'Submit a job (arguments are checked before it is queued)', { body: SUBMIT_BODY }, JOB, 201), async (req, reply) => {
     const job = jobs.submit(req.body as SubmitRequest);
     return reply.code(201).header('location', `${JOBS_PREFIX}/${job.id}`).send(job);
   });
 
   const list = { type: 'object', properties: { jobs: { type: 'array', items: JOB } } };
-  app.get(JOBS_PREFIX, route('read', 'List jobs, oldest first', {}, list), async () => ({ jobs: jobs.list() }));
+  app.get(JOBS_PREFIX, route('read', 'jobs.list', 'List jobs, oldest first', {}, list), async () => ({ jobs: jobs.list() }));
 
-  app.get(`${JOBS_PREFIX}/:id`, route('read', 'A job: state, steps, metrics, result', { params: ID_PARAMS }), async (req: IdReq) => jobs.get(req.params.id));
+  app.get(`${JOBS_PREFIX}/:id`, route('read', 'jobs.get', 'A job: state, steps, metrics, result', { params: ID_PARAMS }), async (req: IdReq) => jobs.get(req.params.id));
 
   const logs = { type: 'object', properties: { lines: { type: 'array', items: LOG_LINE }, state: { type: 'string' }, lastSeq: { type: 'integer' } } };
-  app.get(`${JOBS_PREFIX}/:id/logs`, route('read', 'Log lines after ?since=SEQ; ?follow=1 streams them as server-sent events until the job ends', { params: ID_PARAMS, querystring: LOGS_QUERY }, logs), async (req: LogsReq, reply) => {
+  app.get(`${JOBS_PREFIX}/:id/logs`, route('read', 'jobs.logs', 'Log lines after ?since=SEQ; ?follow=1 streams them as server-sent events until the job ends', { params: ID_PARAMS, querystring: LOGS_QUERY }, logs), async (req: LogsReq, reply) => {
     const { id } = req.params;
     const since = req.query.since ?? 0;
     if (req.query.follow === '1' || req.query.follow === 'true') return follow(jobs, id, since, req, reply);
@@ -42,24 +43,24 @@ export function registerJobsApi(app: FastifyInstance, jobs: JobService): void {
   });
 
   const metrics = { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, epochs: { type: 'array', items: EPOCH_POINT }, steps: JOB.properties.steps, result: JOB.properties.result } };
-  app.get(`${JOBS_PREFIX}/:id/metrics`, route('read', 'Per-epoch loss and accuracy as the job reports them, and each step’s metrics', { params: ID_PARAMS }, metrics), async (req: IdReq) => {
+  app.get(`${JOBS_PREFIX}/:id/metrics`, route('read', 'jobs.metrics', 'Per-epoch loss and accuracy as the job reports them, and each step’s metrics', { params: ID_PARAMS }, metrics), async (req: IdReq) => {
     const j = jobs.get(req.params.id);
     return { id: j.id, state: j.state, epochs: j.metrics, steps: j.steps, result: j.result };
   });
 
-  app.post(`${JOBS_PREFIX}/:id/cancel`, route('deploy', 'Cancel: SIGTERM to the job’s process group, SIGKILL after a grace period; ends cancelled', { params: ID_PARAMS }), async (req: IdReq) => jobs.cancel(req.params.id));
+  app.post(`${JOBS_PREFIX}/:id/cancel`, route('deploy', 'jobs.cancel', 'Cancel: SIGTERM to the job’s process group, SIGKILL after a grace period; ends cancelled', { params: ID_PARAMS }), async (req: IdReq) => jobs.cancel(req.params.id));
 
   const removed = { type: 'object', properties: { removed: { type: 'string' } } };
-  app.delete(`${JOBS_PREFIX}/:id`, route('deploy', 'Remove an ended job with its log and artifacts', { params: ID_PARAMS }, removed), async (req: IdReq) => {
+  app.delete(`${JOBS_PREFIX}/:id`, route('deploy', 'jobs.remove', 'Remove an ended job with its log and artifacts', { params: ID_PARAMS }, removed), async (req: IdReq) => {
     jobs.remove(req.params.id);
     return { removed: req.params.id };
   });
 
   const artifacts = { type: 'object', properties: { artifacts: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, bytes: { type: 'integer' } } } } } };
-  app.get(`${JOBS_PREFIX}/:id/artifacts`, route('read', 'The files the job wrote', { params: ID_PARAMS }, artifacts), async (req: IdReq) => ({ artifacts: jobs.artifacts(req.params.id) }));
+  app.get(`${JOBS_PREFIX}/:id/artifacts`, route('read', 'jobs.artifacts', 'The files the job wrote', { params: ID_PARAMS }, artifacts), async (req: IdReq) => ({ artifacts: jobs.artifacts(req.params.id) }));
 
   const file = { type: 'string', format: 'binary' };
-  app.get(`${JOBS_PREFIX}/:id/artifacts/*`, route('read', 'Download one artifact', { params: { type: 'object', properties: { id: ID_PARAMS.properties.id, '*': { type: 'string' } } } }, file), async (req: FastifyRequest<{ Params: { id: string; '*': string } }>, reply) => {
+  app.get(`${JOBS_PREFIX}/:id/artifacts/*`, route('read', 'jobs.artifact', 'Download one artifact', { params: { type: 'object', properties: { id: ID_PARAMS.properties.id, '*': { type: 'string' } } } }, file), async (req: FastifyRequest<{ Params: { id: string; '*': string } }>, reply) => {
     const path = jobs.artifactPath(req.params.id, req.params['*']);
     return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${basename(path)}"`).send(createReadStream(path));
   });

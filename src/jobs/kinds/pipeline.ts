@@ -46,6 +46,7 @@ export const pipelineKind = kind<PipelinePlan>({
   validate(args, env) {
     const f = parseFlags('pipeline', args, PIPELINE_FLAGS);
     const train = validateTrain('pipeline --train', splitFlags(f.get('--train') as string), env, []).flags;
+    if (train.get('--task') === 'forecast') throw invalidArgument('the pipeline gates on classification accuracy; --task forecast is not supported in --train', { field: '--train' });
     const deploy = f.get('--deploy') as string | undefined;
     const canary = f.has('--canary') ? Number(f.get('--canary')) : undefined;
     if (deploy !== undefined && !env.deploy) throw invalidArgument('--deploy needs the platform (this jobs service has no deploy target)', { field: '--deploy' });

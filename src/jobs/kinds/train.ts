@@ -3,11 +3,11 @@
  * from the trainer's lines and then its metrics.json, and with `--photon NAME` the trained model
  * registered as the next version of that photon. The pipeline reuses `trainStep`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LeptonError } from '../../core/errors.js';
+import { LeptonError, invalidArgument } from '../../core/errors.js';
 import { ARCH_NAMES } from '../../nn/architectures.js';
-import { fraction, nonNegInt, oneOf, parseFlags, posInt, positive, toArgv, type FlagSpec, type ParsedFlags } from '../flags.js';
+import { fraction, nonNegInt, oneOf, parseFlags, posInt, positive, rangeInt, toArgv, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { kind, type JobContext, type ValidateEnv } from '../kind.js';
 import { type EpochPoint } from '../types.js';
 import { commandFlags, DATASET_FLAG, OUT_FLAG, PHOTON_FLAG, resolveModelRef } from './common.js';
@@ -18,7 +18,12 @@ export const SCHEDULES = ['none', 'cosine', 'step'] as const;
 
 /** The flags of `lep train`. */
 export const TRAIN_FLAGS: readonly FlagSpec[] = [
-  DATASET_FLAG,
+  { ...DATASET_FLAG, required: false },
+  { name: '--task', value: true, check: oneOf(['classify', 'forecast']) },
+  { name: '--series', value: true },
+  { name: '--column', value: true },
+  { name: '--window', value: true, check: posInt },
+  { name: '--horizon', value: true, check: posInt },
   { name: '--arch', value: true, check: oneOf(ARCH_NAMES) },
   { name: '--hidden', value: true, check: posInt },
   { name: '--layers', value: true, check: posInt },
@@ -43,16 +48,20 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { name: '--limit-train', value: true, check: posInt },
   { name: '--limit-test', value: true, check: posInt },
   { name: '--json', value: false },
+  { name: '--workers', value: true, check: posInt },
+  ...['--nnodes', '--node-rank', '--master', '--secret-file'].map((name) => ({ name, value: true, reserved: 'a job trains on this machine; use --workers for data-parallel ranks' })),
+  { name: '--precision', value: true, check: oneOf(['fp32', 'bf16', 'fp16']) },
+  { name: '--kernel-threads', value: true, check: rangeInt(1, 2) },
 ];
 
 /** What `lep train` writes to metrics.json (the part the jobs read). */
 interface TrainMetricsFile {
-  dataset: string;
-  accuracy: number;
-  epochs: number;
-  epochs_run: number;
-  test_loss: number | null;
-  history: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; testAccuracy?: number }>;
+  dataset?: string;
+  accuracy?: number;
+  epochs?: number;
+  epochs_run?: number;
+  test_loss?: number | null;
+  history?: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; testAccuracy?: number }>;
 }
 
 export interface TrainPlan {
@@ -63,6 +72,14 @@ export interface TrainPlan {
 /** Check `lep train` flags (and `--photon`), resolving `--init-from job:ID`. */
 export function validateTrain(kindName: string, args: readonly string[], env: ValidateEnv, extra: FlagSpec[] = [PHOTON_FLAG]): TrainPlan {
   const flags = parseFlags(kindName, args, [...TRAIN_FLAGS, ...extra]);
+  const forecast = flags.get('--task') === 'forecast';
+  if (!forecast && !flags.has('--dataset')) throw invalidArgument(`a ${kindName} job needs --dataset (or --task forecast --series FILE.csv --column NAME)`, { field: '--dataset' });
+  if (forecast) {
+    const series = flags.get('--series');
+    if (typeof series !== 'string' || !flags.has('--column')) throw invalidArgument('--task forecast needs --series FILE.csv and --column NAME', { field: '--series' });
+    if (!existsSync(series)) throw invalidArgument(`--series ${series} does not exist on the platform host`, { field: '--series' });
+    if (flags.has('--photon')) throw invalidArgument('--photon registers image classifiers; package a forecaster with lep photon create', { field: '--photon' });
+  }
   const init = flags.get('--init-from');
   if (typeof init === 'string') flags.set('--init-from', resolveModelRef('--init-from', init, env, 'model.safetensors'));
   const photon = flags.get('--photon');
@@ -79,21 +96,23 @@ export async function trainStep(ctx: JobContext, step: string, flags: ParsedFlag
     } catch (err) {
       throw new LeptonError('LEPTON_ERR_IO', `train finished but its metrics.json cannot be read: ${(err as Error).message}`, { cause: err });
     }
-    const points: EpochPoint[] = m.history.map((h) => ({
+    const points: EpochPoint[] = (m.history ?? []).map((h) => ({
       step,
       epoch: h.epoch,
-      epochs: m.epochs,
+      epochs: m.epochs ?? h.epoch,
       loss: h.trainLoss,
       accuracy: h.trainAccuracy,
       testAccuracy: h.testAccuracy ?? null,
     }));
-    ctx.setMetrics(step, points);
-    s.set('accuracy', m.accuracy);
-    s.set('epochs', m.epochs_run);
-    s.set('dataset', m.dataset);
-    const metrics: Record<string, number> = { accuracy: m.accuracy, epochs: m.epochs_run };
-    if (m.test_loss !== null) metrics['test_loss'] = m.test_loss;
-    return { accuracy: m.accuracy, dataset: m.dataset, modelPath: join(outDir, 'model.onnx'), metrics };
+    if (points.length > 0) ctx.setMetrics(step, points);
+    const metrics: Record<string, number> = {};
+    if (typeof m.accuracy === 'number') metrics['accuracy'] = m.accuracy;
+    if (typeof m.epochs_run === 'number') metrics['epochs'] = m.epochs_run;
+    if (typeof m.test_loss === 'number') metrics['test_loss'] = m.test_loss;
+    for (const [k, v] of Object.entries(metrics)) s.set(k, v);
+    const dataset = m.dataset ?? (flags.get('--dataset') as string | undefined) ?? 'series';
+    s.set('dataset', dataset);
+    return { accuracy: m.accuracy ?? Number.NaN, dataset, modelPath: join(outDir, 'model.onnx'), metrics };
   });
 }
 
@@ -105,7 +124,7 @@ export const trainKind = kind<TrainPlan>({
   steps: (p) => ['train', ...(p.photon ? ['register'] : [])],
   async run(ctx, plan) {
     const r = await trainStep(ctx, 'train', plan.flags, ctx.artifactsDir);
-    ctx.setResult('accuracy', r.accuracy);
+    if (Number.isFinite(r.accuracy)) ctx.setResult('accuracy', r.accuracy);
     ctx.setResult('dataset', r.dataset);
     const photon = plan.photon;
     if (photon) {

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { checkExport, exportDeployment, INFLIGHT_METRIC, toYaml, writeExport, type ExportResult, type K8sObject } from '../src/k8s/index.js';
-import { CANARY_DEPLOYMENT, DEFAULT_DEPLOYMENT, OPTIONS, schemaProblems } from './k8s-helpers.js';
+import { checkExport, exportDeployment, INFLIGHT_METRIC, revisionsOf, toYaml, writeExport, type ExportResult, type K8sObject } from '../src/k8s/index.js';
+import { CANARY_DEPLOYMENT, DEFAULT_DEPLOYMENT, MNIST_1, MNIST_2, OPTIONS, schemaProblems } from './k8s-helpers.js';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'k8s');
 
@@ -44,8 +44,11 @@ test('canary with an HPA: weights on the route, no replicas beside the HPA, secr
   assert.deepEqual(checkExport(r.objects, r.requiredSecrets), []);
   const route = find(r, 'HTTPRoute') as K8sObject & { spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> } };
   assert.deepEqual(route.spec.rules[0]!.backendRefs.map((b) => [b.name, b.weight]), [['digits-mnist-1', 90], ['digits-mnist-2', 10]]);
-  for (const d of r.objects.filter((o) => o.kind === 'Deployment')) assert.equal((d['spec'] as Record<string, unknown>)['replicas'], undefined);
-  const hpa = find(r, 'HorizontalPodAutoscaler', 'digits-mnist-2') as K8sObject & { spec: { minReplicas: number; metrics: Array<{ type: string; pods?: { metric: { name: string }; target: { averageValue: string } } }> } };
+  const replicas = (name: string): unknown => (find(r, 'Deployment', name)['spec'] as Record<string, unknown>)['replicas'];
+  assert.equal(replicas('digits-mnist-1'), undefined, 'the stable revision is scaled by its HPA');
+  assert.equal(replicas('digits-mnist-2'), 1, "the canary keeps its own count, as under lep up");
+  assert.deepEqual(r.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name), ['digits-mnist-1']);
+  const hpa = find(r, 'HorizontalPodAutoscaler', 'digits-mnist-1') as K8sObject & { spec: { minReplicas: number; metrics: Array<{ type: string; pods?: { metric: { name: string }; target: { averageValue: string } } }> } };
   assert.equal(hpa.spec.metrics[0]!.pods!.metric.name, INFLIGHT_METRIC);
   assert.equal(hpa.spec.metrics[0]!.pods!.target.averageValue, '2');
   assert.equal(hpa.spec.metrics[1]!.type, 'Resource', 'CPU is the fallback');
@@ -88,4 +91,16 @@ test('writeExport writes the YAML and the secret list, never a value', () => {
 
 test('weights that do not sum to 100 are refused', () => {
   assert.throws(() => exportDeployment({ ...CANARY_DEPLOYMENT, revisions: CANARY_DEPLOYMENT.revisions.map((r) => ({ ...r, weight: 60 })) }, OPTIONS), /summing to 100/);
+});
+
+test('revisionsOf: a spec with a canary becomes two revisions, weights from the canary', () => {
+  const input = revisionsOf(
+    { name: 'digits', photon: 'mnist@1', replicas: 3, policy: 'round-robin', canary: { photon: 'mnist@2', weight: 15, replicas: 2 } },
+    [MNIST_1, MNIST_2],
+  );
+  assert.deepEqual(input.revisions.map((r) => [r.role, `${r.photon.name}@${r.photon.version}`, r.weight, r.replicas]), [
+    ['stable', 'mnist@1', 85, undefined],
+    ['canary', 'mnist@2', 15, 2],
+  ]);
+  assert.throws(() => revisionsOf({ name: 'x', photon: 'mnist@7', replicas: 1, policy: 'round-robin' }, [MNIST_1]), /does not list/);
 });

@@ -70,6 +70,6 @@ export const CANARY_DEPLOYMENT: DeploymentInput = {
   },
   revisions: [
     { role: 'stable', photon: MNIST_1, weight: 90 },
-    { role: 'canary', photon: MNIST_2, weight: 10 },
+    { role: 'canary', photon: MNIST_2, weight: 10, replicas: 1 },
   ],
 };

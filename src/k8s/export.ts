@@ -65,7 +65,8 @@ export function exportDeployment(input: DeploymentInput, o: ExportOptions): Expo
     const podLabels = { ...common, ...selector, 'lepton.dev/photon': labelValue(rev.photon.name), 'lepton.dev/photon-version': labelValue(rev.photon.version) };
     const labels = { ...podLabels, 'lepton.dev/track': rev.role };
     const configMap = `${stem}-config`;
-    const hpa = spec.autoscaling !== undefined;
+    // as under lep up, only the stable revision autoscales; a canary keeps its own count
+    const hpa = spec.autoscaling !== undefined && rev.role === 'stable';
     objects.push(configMapOf(input, rev, meta(configMap, labels), o));
     objects.push(revisionDeployment(input, rev, { deployment: stem, configMap, labels, podLabels, selector }, secrets, hpa, o));
     objects.push({
@@ -76,7 +77,7 @@ export function exportDeployment(input: DeploymentInput, o: ExportOptions): Expo
     });
     // one pod may go at a time (node drains proceed), never more: the rest keep serving
     objects.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(stem, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } });
-    if (spec.autoscaling) objects.push(hpaOf(stem, spec.autoscaling, meta(stem, labels)));
+    if (hpa && spec.autoscaling) objects.push(hpaOf(stem, spec.autoscaling, meta(stem, labels)));
     backends.push({ service: stem, weight: rev.weight });
   }
   objects.push(httpRoute(spec.name, meta(base), backends, o));

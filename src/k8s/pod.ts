@@ -110,7 +110,7 @@ export function revisionDeployment(
     metadata: { name: names.deployment, namespace: o.namespace, labels: names.labels },
     spec: {
       // with an HPA the HPA owns the count: a replicas field here would fight it on every apply
-      ...(hpa ? {} : { replicas: input.spec.replicas }),
+      ...(hpa ? {} : { replicas: rev.replicas ?? input.spec.replicas }),
       selector: { matchLabels: names.selector },
       // surge first, never below the ready count: a rollout loses no capacity
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },

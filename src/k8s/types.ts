@@ -26,6 +26,8 @@ export interface RevisionInput {
   role: 'stable' | 'canary';
   photon: PhotonInfo;
   weight: number;
+  /** A canary's own fixed count (the control plane does not autoscale a canary); the stable revision uses the spec's. */
+  replicas?: number;
 }
 
 export interface DeploymentInput {

@@ -19,7 +19,7 @@ export interface SpecLike {
   policy: DeploymentInput['spec']['policy'];
   autoscaling?: DeploymentInput['spec']['autoscaling'];
   secrets?: string[];
-  canary?: { photon: string; weight: number };
+  canary?: { photon: string; weight: number; replicas?: number };
 }
 
 function photonOf(ref: string, photons: readonly PhotonInfo[], deployment: string): PhotonInfo {
@@ -37,7 +37,7 @@ export function revisionsOf(spec: SpecLike, photons: readonly PhotonInfo[]): Dep
     spec: { name: spec.name, replicas: spec.replicas, policy: spec.policy, autoscaling: spec.autoscaling, ...(spec.secrets ? { secrets: spec.secrets } : {}) },
     revisions: [
       { role: 'stable', photon: stable, weight: 100 - canaryWeight },
-      ...(spec.canary ? [{ role: 'canary' as const, photon: photonOf(spec.canary.photon, photons, spec.name), weight: canaryWeight }] : []),
+      ...(spec.canary ? [{ role: 'canary' as const, photon: photonOf(spec.canary.photon, photons, spec.name), weight: canaryWeight, replicas: spec.canary.replicas ?? 1 }] : []),
     ],
   };
 }

@@ -49,6 +49,8 @@ export interface ForecastMetrics {
   arch: string;
   window: number;
   horizon: number;
+  /** What the network's output is added to (ForecastBase). */
+  base: ForecastBase;
   hidden: number;
   layers: number;
   epochs: number;
@@ -179,6 +181,7 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
     arch,
     window: W,
     horizon: K,
+    base: s.base,
     hidden,
     layers,
     epochs,

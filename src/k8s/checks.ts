@@ -38,7 +38,8 @@ export function checkExport(objects: readonly K8sObject[], requiredSecrets: read
     const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     if (names.has(id)) problems.push(`${at(o)}: defined twice`);
     names.add(id);
-    const rule = o.kind === 'Service' ? DNS1035_LABEL : o.kind === 'Deployment' || o.kind === 'ConfigMap' ? DNS1123_SUBDOMAIN : DNS1123_LABEL;
+    // a Job's name is also its pods' hostname prefix: hold it to a label, like a Service's
+    const rule = o.kind === 'Service' || o.kind === 'Job' ? DNS1035_LABEL : o.kind === 'Deployment' || o.kind === 'ConfigMap' ? DNS1123_SUBDOMAIN : DNS1123_LABEL;
     if (!rule.test(o.metadata.name)) problems.push(`${at(o)}: name is not a valid ${o.kind} name`);
     if (o.metadata.namespace !== undefined && !DNS1123_LABEL.test(o.metadata.namespace)) problems.push(`${at(o)}: namespace '${o.metadata.namespace}' is not a DNS-1123 label`);
     for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
@@ -52,12 +53,13 @@ export function checkExport(objects: readonly K8sObject[], requiredSecrets: read
   const secretKeys = new Set(requiredSecrets.map((s) => `${s.name}/${s.key}`));
   const hpaTargets = new Set(byKind('HorizontalPodAutoscaler').map((h) => String(obj(obj(h['spec'])['scaleTargetRef'])['name'])));
 
-  for (const d of byKind('Deployment')) {
+  for (const d of [...byKind('Deployment'), ...byKind('Job')]) {
     const spec = obj(d['spec']);
     const tmpl = obj(spec['template']);
     const labels = labelsOf(obj(tmpl['metadata'])['labels']);
     for (const [k, v] of Object.entries(labels)) if (!LABEL_KEY.test(k) || !LABEL_VALUE.test(v)) problems.push(`${at(d)}: pod label ${k}=${v} is invalid`);
-    if (!matches(labelsOf(obj(spec['selector'])['matchLabels']), labels)) problems.push(`${at(d)}: selector does not match its pod labels`);
+    // a Job makes its own selector; a Deployment's must match its pods
+    if (d.kind === 'Deployment' && !matches(labelsOf(obj(spec['selector'])['matchLabels']), labels)) problems.push(`${at(d)}: selector does not match its pod labels`);
     if (hpaTargets.has(d.metadata.name) && spec['replicas'] !== undefined) problems.push(`${at(d)}: has replicas while an HPA scales it (they would fight)`);
     const podSpec = obj(tmpl['spec']);
     const volumes = new Set(arr(podSpec['volumes']).map((v) => String(v['name'])));

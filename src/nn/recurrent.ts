@@ -7,7 +7,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { invalidArgument } from '../core/errors.js';
-import { Tensor, concat, dropout, narrow, recurrent, reshape, transpose, GATE_COUNT, type CellKind } from '../tensor/index.js';
+import { Tensor, concat, dropout, narrow, recurrent, reshape, swap01, GATE_COUNT, type CellKind } from '../tensor/index.js';
 import { Module, type Named } from './module.js';
 import { type LayerSpec } from './spec.js';
 
@@ -99,7 +99,7 @@ export abstract class RecurrentBase extends Module {
   /** x [T, N, in] (or [N, T, in] with batchFirst), optional initial state → output and final states. */
   run(x: Tensor, state?: RecurrentState): RecurrentResult {
     if (x.ndim !== 3 || x.shape[2] !== this.inputSize) throw invalidArgument(`${this.mode.toUpperCase()} expects input [${this.batchFirst ? 'N, T' : 'T, N'}, ${this.inputSize}], got [${x.shape}]`);
-    let seq = this.batchFirst ? transpose(x, [1, 0, 2]) : x; // time-major from here on
+    let seq = this.batchFirst ? swap01(x) : x; // time-major from here on
     const [T, N] = seq.shape as [number, number];
     const H = this.hiddenSize;
     const L = this.numLayers * this.dirs;
@@ -133,7 +133,7 @@ export abstract class RecurrentBase extends Module {
       seq = outs.length === 1 ? outs[0]! : concat(outs, 2);
       if (k < this.numLayers - 1 && this.dropoutP > 0) seq = dropout(seq, this.dropoutP, this.training, this.rng);
     }
-    const output = this.batchFirst ? transpose(seq, [1, 0, 2]) : seq;
+    const output = this.batchFirst ? swap01(seq) : seq;
     const h = hs.length === 1 ? hs[0]! : concat(hs, 0);
     return this.mode === 'lstm' ? { output, h, c: cs.length === 1 ? cs[0]! : concat(cs, 0) } : { output, h };
   }

@@ -114,3 +114,25 @@ export function gather(x: Tensor, indices: ArrayLike<number>, idxShape: readonly
     }
   });
 }
+
+/**
+ * [A, B, C] → [B, A, C]: the batch-first ↔ time-major swap of sequence layers, as C-long block
+ * copies (a generic transpose builds an index map per element, which costs more than the copy).
+ */
+export function swap01(x: Tensor): Tensor {
+  if (x.ndim !== 3) throw shapeMismatch(`swap01 needs a 3-d tensor, got [${x.shape}]`);
+  const [A, B, C] = x.shape as [number, number, number];
+  const out = new Float32Array(x.size);
+  const src = x.data;
+  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out.set(src.subarray((a * B + b) * C, (a * B + b + 1) * C), (b * A + a) * C);
+  return Tensor.fromOp(out, [B, A, C], [x], (g) => {
+    const gx = x.gradBuffer();
+    for (let a = 0; a < A; a++) {
+      for (let b = 0; b < B; b++) {
+        const d = (a * B + b) * C;
+        const s = (b * A + a) * C;
+        for (let c = 0; c < C; c++) gx[d + c]! += g[s + c]!;
+      }
+    }
+  });
+}

@@ -86,7 +86,7 @@ test('a flood with short deadlines: every request answered in time, excess shed 
     assert.ok((by.get(503) ?? 0) > 0, `nothing was shed: ${summary}`);
     assert.ok((by.get(200) ?? 0) > 0, `nothing was served: ${summary}`);
     const metrics = await (await fetch(`${p.url}/metrics`, { headers: authHeaders(p) })).text();
-    assert.match(metrics, /lepton_gateway_rejected_total\{deployment="tiny",reason="(queue_full|deadline)"\} [1-9]/);
+    assert.match(metrics, /lepton_gateway_rejected_total\{deployment="tiny",reason="(queue_full|deadline|queue_timeout)"\} [1-9]/);
   } finally {
     lag.disable();
     await dispatcher.close();

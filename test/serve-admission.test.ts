@@ -161,6 +161,8 @@ test('x-lepton-timeout-ms shortens a request deadline at the model server (/pred
       body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: body().inputs[0] }] }),
     });
     assert.equal(oip.status, 504);
+    // every answer carries the server's own time, which the gateway's concurrency limit follows
+    assert.match(r.headers.get('server-timing') ?? '', /^app;dur=[0-9.]+$/);
     for (const bad of ['0', 'x', '1.5', '-1']) {
       const b = await fetch(`${h.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-lepton-timeout-ms': bad }, body: JSON.stringify(body()) });
       assert.equal(b.status, 400, bad);

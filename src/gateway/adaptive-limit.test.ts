@@ -61,7 +61,7 @@ test('the first minRTT is the fastest early round trip, taken without holding th
 });
 
 test('under heavy demand it settles just past the knee: full throughput, latency near minRTT', () => {
-  const s = sim();
+  const s = sim({ firstProbeMs: 5000 });
   drive(s, saturating, 2000, 6000); // warm up, past the first pinned minRTT measurement
   const r = drive(s, saturating, 2000, 3000, noise(7, 0.2));
   assert.ok(r.perMs >= 9.5, `throughput ${r.perMs}/ms, capacity 10/ms`);

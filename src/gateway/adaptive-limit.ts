@@ -14,8 +14,8 @@
  * `minRttSamples` requests and their percentile is taken (Envoy's method). The first estimate is
  * the fastest of the first `minRttSamples` round trips, taken unpinned: a new deployment is not
  * held to a trickle while it is measured, and its first requests meet idle replicas anyway. As
- * that may be taken under load, a window whose sampleRTT is lower lowers minRTT, and the first
- * pinned measurement comes after `firstProbeMs` rather than a whole interval. The limit grows only when demand reaches half of it
+ * that may be taken under load, a window whose sampleRTT is lower lowers minRTT until the first
+ * pinned measurement, `firstProbeMs` later. The limit grows only when demand reaches half of it
  * (Gradient2's app-limited rule), so an idle deployment's limit does not drift to the maximum.
  * Admitted latency then stays near minRTT·(1+buffer); the excess waits in the gateway's short queue.
  */
@@ -41,7 +41,11 @@ export interface AdaptiveLimitOptions {
   minRttSamples: number;
   /** Concurrency while minRTT is measured. Default 2. */
   minRttConcurrency: number;
-  /** The first pinned measurement, this long after the first (unpinned) estimate, ms. Default 5000. */
+  /**
+   * The first pinned measurement, this long after the first (unpinned) estimate, ms. Default 30000,
+   * as the interval: until then faster windows correct the estimate, and a fresh deployment's
+   * first seconds (a rollout, a test) are not interrupted by a pin.
+   */
   firstProbeMs: number;
 }
 
@@ -56,7 +60,7 @@ export const DEFAULT_ADAPTIVE_LIMIT: AdaptiveLimitOptions = {
   minRttIntervalMs: 30_000,
   minRttSamples: 16,
   minRttConcurrency: 2,
-  firstProbeMs: 5000,
+  firstProbeMs: 30_000,
 };
 
 /** The `q` quantile of `xs` (sorted in place). */

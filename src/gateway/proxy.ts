@@ -51,8 +51,18 @@ export function timeoutOf(headers: IncomingMessage['headers'], max: number): num
   return asked;
 }
 
-/** How one attempt ended. `started` means bytes already reached the client: no retry possible. */
-type Outcome = { kind: 'done'; status: number } | { kind: 'unavailable' } | { kind: 'failed'; err: Error; started: boolean };
+/**
+ * How one attempt ended. `started` means bytes already reached the client: no retry possible.
+ * `serviceMs` is the replica's own time (its `server-timing: app;dur=…`), when it sent one.
+ */
+type Outcome = { kind: 'done'; status: number; serviceMs: number | undefined } | { kind: 'unavailable' } | { kind: 'failed'; err: Error; started: boolean };
+
+/** `app;dur=1.25` from a model server's `server-timing` header, ms. */
+export function serviceTimeMs(header: string | string[] | undefined): number | undefined {
+  const m = typeof header === 'string' ? /(?:^|,)\s*app;dur=([0-9.]+)/.exec(header) : null;
+  const v = m ? Number(m[1]) : NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
 
 /** One attempt on one replica, streamed straight into `res`. */
 function attempt(
@@ -65,6 +75,7 @@ function attempt(
     let status = 0;
     let started = false;
     let skipping = false;
+    let serviceMs: number | undefined;
     member.pool.dispatch(options, {
       onRequestStart() {},
       onResponseStart(controller, statusCode: number, headers: IncomingHttpHeaders) {
@@ -75,6 +86,7 @@ function attempt(
           return;
         }
         started = true;
+        serviceMs = serviceTimeMs(headers['server-timing']);
         if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
         res.writeHead(statusCode, downstreamHeaders(headers));
         res.once('close', () => {
@@ -92,7 +104,7 @@ function attempt(
       onResponseEnd() {
         if (skipping) return resolve({ kind: 'unavailable' });
         res.end();
-        resolve({ kind: 'done', status });
+        resolve({ kind: 'done', status, serviceMs });
       },
       onResponseError(_controller, err: Error) {
         if (started) res.destroy();
@@ -150,7 +162,7 @@ export async function proxy(
     const latency = performance.now() - t0;
     if (outcome.kind === 'done') {
       // A 504 is the request's deadline passing (the replica dropped work it could not finish): not the replica's fault.
-      route.release(member, outcome.status === 504 ? undefined : outcome.status < 500, latency);
+      route.release(member, outcome.status === 504 ? undefined : outcome.status < 500, latency, outcome.serviceMs);
       member.countRequest(outcome.status, (performance.now() - start) / 1000);
       return;
     }

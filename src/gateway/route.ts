@@ -45,9 +45,12 @@ export interface RouteOptions {
    */
   queueTimeoutMs: number;
   /**
-   * The queue is short in time, not only in length: a request whose expected wait (queue position ×
-   * recent round trip ÷ limit) exceeds this, or one round trip when that is longer, is refused at
-   * once with 503 + Retry-After, so admitted requests stay fast under any overload. Default 250 ms.
+   * The queue is short in time, not only in length: a request waits at most this long for a busy
+   * replica (or long enough to outlast one minRTT measurement, when round trips are long), then gets
+   * 503 + Retry-After, so admitted requests stay fast under any overload. Waiting, not refusing on
+   * arrival, is deliberate: a client that got an instant 503 comes straight back (load generators
+   * ignore Retry-After), and answering that storm would take the CPU the admitted requests need.
+   * Default 400 ms.
    */
   maxQueueDelayMs: number;
   /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
@@ -70,7 +73,7 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   connectionsPerReplica: 64,
   maxQueue: 1024,
   queueTimeoutMs: 10_000,
-  maxQueueDelayMs: 250,
+  maxQueueDelayMs: 400,
   requestTimeoutMs: 30_000,
   adaptiveConcurrency: {},
   maxAttempts: 3,
@@ -207,16 +210,9 @@ export class Route {
           retryAfter: this.retryAfterS(this.waiters.length),
         });
       }
-      if (wait > Math.max(this.options.maxQueueDelayMs, rtt)) {
-        this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_delay' });
-        throw new LeptonError('LEPTON_ERR_OVERLOADED', `deployment '${this.name}' is overloaded: about ${Math.ceil(wait)} ms of requests are queued ahead`, {
-          retryAfter: this.retryAfterS(this.waiters.length),
-        });
-      }
-      // Admitted on an estimate, it still may not wait much longer than estimated: twice the
-      // allowed queue delay, or long enough to outlast a minRTT measurement (which pins
+      // At most maxQueueDelayMs, or long enough to outlast a minRTT measurement (which pins
       // concurrency for a few round trips); before any round trip is known, only queueTimeoutMs.
-      const cap = rtt > 0 ? Math.max(2 * this.options.maxQueueDelayMs, (this.limiter.probeRounds + 2) * rtt) : Infinity;
+      const cap = rtt > 0 ? Math.max(this.options.maxQueueDelayMs, (this.limiter.probeRounds + 2) * rtt) : Infinity;
       waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs, cap));
     }
     return new Promise<Member>((resolve, reject) => {
@@ -228,6 +224,7 @@ export class Route {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);
           this.metrics.queueDepth.set({ deployment: this.name }, this.waiters.length);
+          if (this.members.length > 0) this.metrics.rejected.inc({ deployment: this.name, reason: 'queue_timeout' });
           reject(this.noCapacityError());
         }, waitMs),
       };
@@ -254,12 +251,15 @@ export class Route {
   /**
    * End one attempt: free the slot, feed outlier detection and the policy, serve waiters. `ok` is
    * undefined when the attempt ended for a reason that is not the replica's (the client left).
+   * `serviceMs` is the replica's own reported time for it, when it sent one.
    */
-  release(m: Member, ok: boolean | undefined, latencyMs: number): void {
+  release(m: Member, ok: boolean | undefined, latencyMs: number, serviceMs?: number): void {
     m.inFlight--;
     this.active--;
-    // Only a real answer's round trip says how long service takes; failures and hang-ups do not.
-    if (ok === true) this.limiter.onSample(latencyMs);
+    // Only a real answer says how long service takes; failures and hang-ups do not. The replica's
+    // own time is preferred: a gateway busy answering a flood adds its own lag to every round trip,
+    // and a limit that followed that lag would starve replicas that are not congested at all.
+    if (ok === true) this.limiter.onSample(serviceMs ?? latencyMs);
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
     m.publishInFlight();

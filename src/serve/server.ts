@@ -138,6 +138,9 @@ export async function createServer(options: ServeOptions): Promise<{ app: Fastif
   // server.close() open until the keep-alive timeout.
   app.addHook('onSend', (_req, reply, payload, done) => {
     if (!context.state.ready) reply.header('connection', 'close');
+    // Time spent here (batch queue and engine included): the gateway's concurrency limit follows it,
+    // not its own round trip, which a busy gateway inflates with its own event-loop lag.
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {

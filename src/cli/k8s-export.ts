@@ -1,11 +1,15 @@
 /**
- * The flags `lep deployment export --k8s` and `lep up --export-k8s` share, turned into
- * ExportOptions, and the writing of an export with one line per file written.
+ * The flags `lep deployment export --k8s`, `lep up --export-k8s` and `lep job export --k8s` share,
+ * turned into export options, and the writing of an export with one line per file written.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command } from 'commander';
-import { invalidArgument } from '../core/errors.js';
+import { LeptonError, invalidArgument } from '../core/errors.js';
 import { Store } from '../deploy/store.js';
-import { EXPORT_DEFAULTS, revisionsOf, writeExport, type DeploymentInput, type ExportOptions, type SpecLike } from '../k8s/index.js';
+import {
+  checkExport, EXPORT_DEFAULTS, exportTrainingJob, revisionsOf, secretsText, toYaml, writeExport, type DeploymentInput, type ExportOptions, type JobInput, type SpecLike,
+} from '../k8s/index.js';
 import { DNS1123_LABEL } from '../k8s/names.js';
 import { out } from './output.js';
 
@@ -77,4 +81,19 @@ export function exportStored(home: string, dir: string, controlPlane: string): v
   } finally {
     store.close();
   }
+}
+
+/** `lep job export ID --k8s --nnodes N`: check and write `<train-id>.yaml` and its secret list under `dir`. */
+export function writeJobExport(job: JobInput, nnodes: number, f: K8sFlags & { distSecret?: string }, dir: string): void {
+  const namespace = label(f.namespace ?? EXPORT_DEFAULTS.namespace, '--namespace');
+  const r = exportTrainingJob(job, nnodes, { image: f.image ?? DEFAULT_IMAGE, namespace, distSecret: label(f.distSecret ?? 'lepton-dist-secret', '--dist-secret') });
+  const problems = checkExport(r.objects, r.requiredSecrets);
+  if (problems.length > 0) throw new LeptonError('LEPTON_ERR_INTERNAL', `the export of job ${job.id} fails its checks:\n  ${problems.join('\n  ')}`);
+  mkdirSync(dir, { recursive: true });
+  const yaml = join(dir, `${r.deployment}.yaml`);
+  writeFileSync(yaml, `# lep job export ${job.id} --k8s --nnodes ${nnodes} (namespace ${namespace})\n${toYaml(r.objects)}`);
+  const txt = join(dir, `${r.deployment}.secrets.txt`);
+  writeFileSync(txt, secretsText(r, namespace));
+  out.line(`wrote ${yaml}`);
+  out.line(`wrote ${txt}`);
 }

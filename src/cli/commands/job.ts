@@ -1,12 +1,14 @@
 /**
- * `lep job run|list|status|logs|cancel|rm|artifacts|download`: training and other jobs on the
+ * `lep job run|list|status|logs|cancel|rm|artifacts|download|export`: training and other jobs on the
  * platform, through the typed jobs client. `run` takes the kind and, after `--`, the same flags as
  * the matching `lep` command; the server checks them before queueing (a mistake is exit code 2).
  */
 import { writeFileSync } from 'node:fs';
 import { type Command } from 'commander';
+import { invalidArgument } from '../../core/errors.js';
 import { JobsClient, type Job } from '../../client/jobs.js';
 import { loadToken, serverOf, type ServerFlag } from '../auth-client.js';
+import { writeJobExport, type K8sFlags } from '../k8s-export.js';
 import { out, runCommand } from '../output.js';
 import { intInRange } from '../options.js';
 
@@ -127,6 +129,21 @@ export function register(program: Command): void {
       for (const a of await jobsClient(f).artifacts(id)) out.line(`${String(a.bytes).padStart(10)}  ${a.path}`);
     }),
   );
+
+  server(job.command('export').description('write a train job as Kubernetes objects: an Indexed Job of --nnodes ranks + a headless Service (docs/scale-out.md)').argument('<id>'))
+    .option('--k8s', 'Kubernetes objects (the only format)')
+    .requiredOption('--nnodes <n>', 'ranks (pods) of the process group, 2 to 256')
+    .option('--image <img>', 'runtime image built from the Containerfile')
+    .option('--namespace <ns>', 'namespace of both objects (default default)')
+    .option('--dist-secret <name>', 'Secret (key secret) with the ranks\' shared secret (default lepton-dist-secret)')
+    .option('--out <dir>', 'directory to write into', '.')
+    .action((id: string, f: ServerFlag & K8sFlags & { k8s?: boolean; nnodes: string; distSecret?: string; out: string }) =>
+      runCommand(async () => {
+        if (f.k8s !== true) throw invalidArgument('give --k8s (the only export format)');
+        const nnodes = intInRange(f.nnodes, '--nnodes', 2, 256)!;
+        writeJobExport(await jobsClient(f).get(id), nnodes, f, f.out);
+      }),
+    );
 
   server(job.command('download').description('download one artifact').argument('<id>').argument('<path>', 'as listed by lep job artifacts').requiredOption('--out <file>', 'where to write it')).action(
     (id: string, path: string, f: ServerFlag & { out: string }) =>

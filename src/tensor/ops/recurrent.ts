@@ -1,7 +1,7 @@
 /**
  * One recurrent layer direction (Elman RNN, LSTM or GRU) as a single fused autograd op, so the
  * time loop costs one GEMM for the input projection of every step ([T·N, in] at once), one GEMM
- * per step for the recurrence, and pointwise gate math on preallocated buffers: nothing is
+ * per step for the recurrence, and pointwise gate math on preallocated buffers: no buffer is
  * allocated per step. Backpropagation through time is written out by hand (one pass backwards
  * over the steps, then one GEMM each for dW, dR and dx), which is far cheaper than recording
  * a graph node per gate per step. Gate math follows PyTorch (GRU: n = tanh(Wx + b_in + r⊙(R h + b_hn)),

@@ -33,6 +33,8 @@ test('train job via the API: logs to the end, per-epoch metrics, photon register
   const loaded = await p.registry.load('digits@1');
   assert.match(loaded.manifest.description ?? '', new RegExp(`trained by job ${j.id} on mnist-small: accuracy ${trained.toFixed(4)}`));
   assert.deepEqual(loaded.manifest.image, { width: 28, height: 28, channels: 1, normalize: 'unit' });
+  assert.deepEqual(loaded.manifest.provenance, { job: j.id, dataset: 'mnist-small', metrics: { accuracy: trained, epochs: 2, test_loss: loaded.manifest.provenance!.metrics['test_loss']! } });
+  assert.ok(loaded.manifest.provenance!.metrics['test_loss']! > 0);
 
   // artifacts: listed and downloadable, byte for byte
   const art = await call(p, 'GET', `/jobs/${j.id}/artifacts`);

@@ -1,6 +1,6 @@
 /**
  * A job's model registered as the next version of a photon: the image preprocessing and labels of
- * its dataset, and where it came from (job id, dataset, metrics) in the manifest's description.
+ * its dataset, and where it came from (job id, dataset, metrics) in the manifest's provenance.
  * Registrations run one at a time, so two jobs naming one photon get consecutive versions.
  */
 import { readFileSync } from 'node:fs';
@@ -44,6 +44,7 @@ export function registerJobPhoton(registry: PhotonRegistry, p: JobPhoton): Promi
       model,
       ...servingOf(p.dataset, model),
       description: `trained by job ${p.jobId} on ${p.dataset}: ${metrics}`,
+      provenance: { job: p.jobId, dataset: p.dataset, metrics: Object.fromEntries(Object.entries(p.metrics).filter(([, v]) => Number.isFinite(v))) },
     });
     const e = await registry.add(archive);
     return `${e.name}@${e.version}`;

@@ -12,6 +12,7 @@ import {
   type BatchingSettings,
   type ImagePreprocess,
   type PhotonManifest,
+  type Provenance,
   type TensorSpec,
 } from './manifest.js';
 import { checkSchema, imageFitProblem, labelsProblem, parsePhotonModel } from './validate.js';
@@ -27,6 +28,8 @@ export interface CreatePhotonOptions {
   handlerSource?: Uint8Array;
   batching?: Partial<BatchingSettings>;
   description?: string;
+  /** The job that made the model (platform jobs record it). */
+  provenance?: Provenance;
   /** Creation time; default now. */
   created?: Date;
 }
@@ -69,6 +72,7 @@ export async function createPhoton(options: CreatePhotonOptions): Promise<{ mani
     ...(options.labels ? { labels: options.labels } : {}),
     batching: { ...DEFAULT_BATCHING, ...options.batching },
     ...(options.handlerSource ? { handler: 'handler.mjs' } : {}),
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   };
   validateManifest(manifest);
   checkSchema(manifest, graph);

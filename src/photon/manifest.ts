@@ -74,6 +74,20 @@ export interface PhotonManifest {
   handler?: string;
   /** false turns off POST /explain for this photon (attributions can reveal model internals). Default on. */
   explain?: boolean;
+  /** Where the model came from when a platform job made it: the job, its dataset, what it measured. */
+  provenance?: Provenance;
+}
+
+export interface Provenance {
+  job: string;
+  dataset: string;
+  metrics: Record<string, number>;
+}
+
+function checkProvenance(c: Checker, p: unknown): void {
+  const ok = isObj(p) && typeof p['job'] === 'string' && p['job'].length <= 64 && typeof p['dataset'] === 'string' && p['dataset'].length <= 64
+    && isObj(p['metrics']) && Object.keys(p['metrics']).length <= 64 && Object.values(p['metrics']).every((v) => typeof v === 'number' && Number.isFinite(v));
+  c.need(ok, 'provenance must be {job, dataset, metrics: {name: number}}');
 }
 
 export const DEFAULT_BATCHING: BatchingSettings = { maxBatch: 64, maxWaitMs: 2, maxQueue: 1024, timeoutMs: 30_000 };
@@ -169,6 +183,7 @@ export function validateManifest(raw: unknown): PhotonManifest {
     c.need(Array.isArray(m['labels']) && m['labels'].length <= 100_000 && m['labels'].every((l) => typeof l === 'string' && l.length <= 200), 'labels must be an array of strings');
   }
   checkBatching(c, m['batching']);
+  if (m['provenance'] !== undefined) checkProvenance(c, m['provenance']);
   if (m['explain'] !== undefined) c.need(typeof m['explain'] === 'boolean', 'explain must be true or false');
   if (c.problems.length > 0) {
     throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `invalid photon.json: ${c.problems.join('; ')}`, { details: { problems: c.problems } });

@@ -8,11 +8,16 @@
  * rnn | lstm | gru: row-sequential images, the standard recurrent benchmark: 28 steps of 28
  *      pixels (input [N, 28, 28], batch-first) through `layers` stacked cells of `hidden` units
  *      (default 1 × 64), the last step's output into dense(hidden→10).
+ * mobilenet-mini: MobileNetV2 sized for 28×28×1 (input [N, 1, 28, 28]): a stride-1 3×3 stem,
+ *      inverted residual stages (t, c, n, s) = (1, 16, 1, 1) (6, 24, 2, 2) (6, 32, 2, 2) (6, 64, 2, 1),
+ *      so 28 → 14 → 7 (the first stride 2 comes late: these images have no resolution to spare),
+ *      a 1×1 head to 128, global average pooling and dense(→10). `widthMult` scales every channel
+ *      count (rounded to a multiple of 8, as MobileNetV2's _make_divisible; the head stays ≥ 128·w).
  */
 import { invalidArgument } from '../core/errors.js';
-import { type ModelArch } from './spec.js';
+import { type LayerSpec, type ModelArch } from './spec.js';
 
-export const ARCH_NAMES = ['mlp', 'cnn', 'rnn', 'lstm', 'gru'] as const;
+export const ARCH_NAMES = ['mlp', 'cnn', 'rnn', 'lstm', 'gru', 'mobilenet-mini'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
 
 export function isArchName(v: unknown): v is ArchName {
@@ -25,6 +30,44 @@ export interface ArchOptions {
   hidden?: number;
   /** Stacked recurrent layers (default 1). */
   layers?: number;
+  /** Channel width multiplier of mobilenet-mini (default 1; 0.5, 0.75 and 1 are the named sizes). */
+  widthMult?: number;
+}
+
+/** MobileNetV2's stage table for 28×28 inputs: expansion t, channels c, repeats n, first stride s. */
+const MOBILENET_MINI_STAGES: ReadonlyArray<readonly [number, number, number, number]> = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 2, 2],
+  [6, 64, 2, 1],
+];
+
+/** MobileNetV2's _make_divisible: nearest multiple of `d`, at least d, never below 90% of v. */
+function makeDivisible(v: number, d = 8): number {
+  const r = Math.max(d, Math.floor(v + d / 2) - (Math.floor(v + d / 2) % d));
+  return r < 0.9 * v ? r + d : r;
+}
+
+function mobilenetMini(numClasses: number, widthMult: number): ModelArch {
+  if (!(widthMult > 0 && widthMult <= 4)) throw invalidArgument(`mobilenet-mini width multiplier must be in (0, 4], got ${widthMult}`);
+  const stem = makeDivisible(16 * widthMult);
+  const layers: LayerSpec[] = [{ type: 'conv_bn_act', inChannels: 1, outChannels: stem, kernelSize: 3 }];
+  let c = stem;
+  for (const [t, ch, n, s] of MOBILENET_MINI_STAGES) {
+    const out = makeDivisible(ch * widthMult);
+    for (let i = 0; i < n; i++) {
+      layers.push({ type: 'inverted_residual', inChannels: c, outChannels: out, stride: i === 0 ? s : 1, expandRatio: t });
+      c = out;
+    }
+  }
+  const head = makeDivisible(128 * Math.max(1, widthMult));
+  layers.push(
+    { type: 'conv_bn_act', inChannels: c, outChannels: head, kernelSize: 1 },
+    { type: 'global_avgpool2d' },
+    { type: 'flatten' },
+    { type: 'linear', inFeatures: head, outFeatures: numClasses },
+  );
+  return { name: 'mobilenet-mini', inputShape: [1, 28, 28], numClasses, model: { type: 'sequential', layers } };
 }
 
 /** The architecture for 28×28 single-channel images and `numClasses` outputs. */
@@ -49,6 +92,7 @@ export function namedArch(name: string, numClasses = 10, o: ArchOptions = {}): M
       },
     };
   }
+  if (name === 'mobilenet-mini') return mobilenetMini(numClasses, o.widthMult ?? 1);
   if (name === 'mlp') {
     return {
       name,

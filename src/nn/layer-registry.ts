@@ -16,6 +16,7 @@ import { dropoutLayer, softmaxLayer, flattenLayer, reluLayer, sigmoidLayer, tanh
 import { sequentialLayer } from './layer-defs/sequential.js';
 import { rnnLayer, lstmLayer, gruLayer, lastStepLayer } from './layer-defs/recurrent.js';
 import { embeddingLayer } from './layer-defs/embedding.js';
+import { relu6Layer, hardswishLayer, globalAvgPool2dLayer, convBnActLayer, invertedResidualLayer } from './layer-defs/light.js';
 
 /** Every layer type. Adding a layer: its file in layer-defs/, one line here, its exporter in onnx/export-registry.ts. */
 export const LAYER_DEFS = [
@@ -34,6 +35,7 @@ export const LAYER_DEFS = [
   sequentialLayer,
   rnnLayer, lstmLayer, gruLayer, lastStepLayer,
   embeddingLayer,
+  relu6Layer, hardswishLayer, globalAvgPool2dLayer, convBnActLayer, invertedResidualLayer,
 ] as const;
 
 type SpecOfDef<D> = D extends LayerDef<infer S> ? S : never;

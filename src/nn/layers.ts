@@ -54,6 +54,8 @@ export interface Conv2dLayerOptions extends InitOptions {
   stride?: number;
   padding?: number;
   bias?: boolean;
+  /** Channel groups (PyTorch's `groups`): depthwise when it equals inChannels. */
+  groups?: number;
 }
 
 export class Conv2d extends Module {
@@ -61,6 +63,7 @@ export class Conv2d extends Module {
   readonly bias: Tensor | null; // [out]
   readonly stride: number;
   readonly padding: number;
+  readonly groups: number;
 
   constructor(
     readonly inChannels: number,
@@ -76,13 +79,18 @@ export class Conv2d extends Module {
     this.padding = opts.padding ?? 0;
     positiveInt(this.stride, 'Conv2d stride');
     if (!Number.isInteger(this.padding) || this.padding < 0) throw invalidArgument(`Conv2d padding must be ≥ 0, got ${this.padding}`);
-    this.weight = Tensor.zeros([outChannels, inChannels, kernelSize, kernelSize], true);
+    this.groups = opts.groups ?? 1;
+    positiveInt(this.groups, 'Conv2d groups');
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      throw invalidArgument(`Conv2d channels ${inChannels} → ${outChannels} do not divide into ${this.groups} groups`);
+    }
+    this.weight = Tensor.zeros([outChannels, inChannels / this.groups, kernelSize, kernelSize], true);
     this.bias = (opts.bias ?? true) ? Tensor.zeros([outChannels], true) : null;
     initWeight(opts.init ?? 'default', this.weight, this.bias, opts.rng ?? new Rng(0));
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding }); // [N,C,H,W] → [N,O,oh,ow]
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, groups: this.groups }); // [N,C,H,W] → [N,O,oh,ow]
   }
 
   spec(): LayerSpec {
@@ -94,6 +102,7 @@ export class Conv2d extends Module {
       stride: this.stride,
       padding: this.padding,
       bias: this.bias !== null,
+      ...(this.groups !== 1 && { groups: this.groups }),
     };
   }
 

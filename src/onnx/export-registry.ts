@@ -7,6 +7,7 @@ import { LeptonError } from '../core/errors.js';
 import { type AnySpec, type LayerSpec, type LayerType } from '../nn/index.js';
 import { attr, type GraphBuilder } from './builder.js';
 import { recurrentExporter, lastStepExporter, embeddingExporter } from './export-recurrent.js';
+import { convBnActExporter, invertedResidualExporter, emitRelu6, emitHardswish } from './export-light.js';
 
 export const unsupported = (what: string): LeptonError => new LeptonError('LEPTON_ERR_UNSUPPORTED', `ONNX export: ${what}`);
 
@@ -57,7 +58,7 @@ export const LAYER_EXPORTERS: ExportRegistry = {
     ops: ['Conv'],
     emit(l, s) {
       const inputs = [s.input, s.weight('weight'), ...(l.bias === false ? [] : [s.weight('bias')])];
-      return s.g.node('Conv', inputs, window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0), s.outputs);
+      return s.g.node('Conv', inputs, { ...window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0), group: attr.int(l.groups ?? 1) }, s.outputs);
     },
   },
   maxpool2d: {
@@ -83,6 +84,11 @@ export const LAYER_EXPORTERS: ExportRegistry = {
   gru: recurrentExporter('GRU'),
   last_step: lastStepExporter,
   embedding: embeddingExporter,
+  relu6: { ops: ['Clip'], emit: (_, s) => emitRelu6(s.g, s.input, s.outputs) },
+  hardswish: { ops: ['HardSigmoid', 'Mul'], emit: (_, s) => emitHardswish(s.g, s.input, s.outputs) },
+  global_avgpool2d: { ops: ['GlobalAveragePool'], emit: (_, s) => s.g.node('GlobalAveragePool', [s.input], {}, s.outputs) },
+  conv_bn_act: convBnActExporter,
+  inverted_residual: invertedResidualExporter,
   sequential: {
     ops: [],
     emit: (_, s) => {

@@ -1,4 +1,4 @@
-/** Conv: 2-D, NCHW, symmetric padding, group 1 (what the exporter and common CNNs emit). */
+/** Conv: 2-D, NCHW, symmetric padding, any group count (grouped and depthwise convs included). */
 import { conv2d } from '../../tensor/index.js';
 import { f32, need, type OpEntry } from './types.js';
 import { convOptions } from './window.js';

@@ -18,6 +18,7 @@ import { Softmax } from './softmax.js';
 import { GRU, LSTM, RNN } from './recurrent.js';
 import { Gather } from './gather.js';
 import { Concat, ConstantOfShape, Shape, Slice, Squeeze, Unsqueeze } from './slicing.js';
+import { Clip, GlobalAveragePool, HardSigmoid, HardSwish } from './light.js';
 import { type OpEntry, type OpValue } from './types.js';
 
 export { f32, valueOf, type OpEntry, type OpValue } from './types.js';
@@ -29,6 +30,7 @@ const ENTRIES: readonly OpEntry[] = [
   MatMul, Gemm, Conv, MaxPool, AveragePool, BatchNormalization,
   QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, ConvInteger,
   RNN, LSTM, GRU, Gather, Shape, ConstantOfShape, Unsqueeze, Squeeze, Concat, Slice,
+  Clip, HardSwish, HardSigmoid, GlobalAveragePool,
 ];
 
 /** opType → entry, for the default ONNX domain. */

@@ -30,9 +30,10 @@ function noDilation(node: AttrNode): void {
 
 /** Conv geometry; the kernel size comes from the weight, so kernel_shape is not needed here. */
 export function convOptions(node: AttrNode): Conv2dOptions {
-  if (attrInt(node, 'group', 1) !== 1) throw unsupported(node, 'group > 1');
+  const groups = attrInt(node, 'group', 1);
+  if (groups < 1) throw unsupported(node, `group=${groups}`);
   noDilation(node);
-  return { stride: strides2d(node), padding: pads2d(node) };
+  return { stride: strides2d(node), padding: pads2d(node), groups };
 }
 
 /** Pool geometry, floor mode only. */

@@ -68,7 +68,7 @@ test('mobilenet-mini exports with folded batch norms and runs the same on onnxru
   for (const engine of [ortEngine, nativeEngine]) {
     const session = await engine.load(bytes);
     try {
-      const out = (await session.run({ input: { data: x.data, dims: x.shape } }))['logits']!;
+      const out = (await session.run({ input: { data: x.data, dims: [...x.shape] } }))['logits']!;
       assert.deepEqual(out.dims, [4, 10]);
       for (let i = 0; i < out.data.length; i++) {
         assert.ok(Math.abs(out.data[i]! - ours.data[i]!) < 1e-4, `${engine.name}: logit ${i}: ${out.data[i]} vs ${ours.data[i]}`);

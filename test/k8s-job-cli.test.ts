@@ -31,6 +31,6 @@ test('lep job export --k8s --nnodes 4 writes a checked Indexed Job for a submitt
   assert.deepEqual(objects.map((o) => o.kind), ['Service', 'Job']);
   assert.deepEqual(schemaProblems(objects), []);
   const command = (objects[1]!['spec'] as { template: { spec: { containers: Array<{ command: string[] }> } } }).template.spec.containers[0]!.command;
-  assert.deepEqual(command.slice(4), ['train', '--dataset', 'mnist-small', '--seed', '2', '--out', '/var/lib/lepton/run']);
+  assert.deepEqual(command, ['lep', 'train', '--dataset', 'mnist-small', '--seed', '2', '--out', '/var/lib/lepton/run']);
   assert.match(readFileSync(file.replace(/\.yaml$/, '.secrets.txt'), 'utf8'), /create secret generic lepton-dist-secret --from-literal=secret=…/);
 });

@@ -31,7 +31,7 @@ test('a 4-node training job: Indexed Job + headless Service, schemas, checks, go
   assert.equal(byName.get('MASTER_ADDR')!.value, 'train-j7f3a-0.train-j7f3a.lepton.svc');
   assert.equal(byName.get('WORLD_SIZE')!.value, '4');
   assert.equal(byName.get('LEPTON_DIST_SECRET')!.valueFrom!.secretKeyRef!.name, 'lepton-dist-secret');
-  assert.deepEqual(job.spec.template.spec.containers[0]!.command.slice(3, 5), ['src/cli/main.ts', 'train']);
+  assert.deepEqual(job.spec.template.spec.containers[0]!.command.slice(0, 2), ['lep', 'train']);
   const svc = r.objects[0]!['spec'] as Record<string, unknown>;
   assert.equal(svc['clusterIP'], 'None');
   const golden = join(import.meta.dirname, 'fixtures', 'k8s', 'train-4-nodes.yaml');

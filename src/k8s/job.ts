@@ -67,7 +67,8 @@ export function exportTrainingJob(job: JobInput, nnodes: number, o: Pick<ExportO
           containers: [{
             name: 'rank',
             image: o.image,
-            command: ['node', '--import', 'tsx', 'src/cli/main.ts', 'train', ...job.args, '--out', RUN_DIR],
+            // `lep` is on the image's PATH (Containerfile)
+            command: ['lep', 'train', ...job.args, '--out', RUN_DIR],
             ports: [{ name: 'rendezvous', containerPort: RENDEZVOUS_PORT, protocol: 'TCP' }],
             env: [
               { name: 'LEPTON_HOME', value: POD_HOME },

@@ -139,9 +139,11 @@ test('a queued request that cannot be served by its deadline is refused at once;
     const shed = answers.filter((a) => a.status === 503);
     assert.equal(served.length + shed.length, 8, JSON.stringify(answers.map((a) => a.status)));
     assert.ok(served.length >= 1 && served.length <= 4, `served ${served.length}`);
-    assert.ok(shed.length >= 4, `shed ${shed.length}`);
-    // refused on arrival, not after waiting out the deadline
-    for (const a of shed) assert.ok(a.ms < 500, `a hopeless request waited ${Math.round(a.ms)} ms`);
+    // the hopeless ones (5th and later in line) are refused on arrival, not after waiting out the deadline
+    const atOnce = shed.filter((a) => a.ms < 500);
+    assert.ok(atOnce.length >= 4, `refused at once: ${atOnce.length}; all: ${answers.map((a) => `${a.status}@${Math.round(a.ms)}`).join(' ')}`);
+    // and nobody waits past the deadline (plus a little for a loaded machine)
+    for (const a of answers) assert.ok(a.ms < 1000 + 500, `a request took ${Math.round(a.ms)} ms`);
     assert.equal(slow.maxInFlight, 1);
   } finally {
     await gw.close();

@@ -106,11 +106,6 @@ export class AdaptiveLimit {
     return Math.floor(this.value);
   }
 
-  /** Round trips one pinned minRTT measurement lasts: how long a queued request may be held up by one. */
-  get probeRounds(): number {
-    return Math.ceil(this.options.minRttSamples / Math.max(1, this.options.minRttConcurrency));
-  }
-
   private get pinned(): boolean {
     return this.probe !== undefined && !Number.isNaN(this.minRtt);
   }

@@ -46,7 +46,7 @@ export interface RouteOptions {
   queueTimeoutMs: number;
   /**
    * The queue is short in time, not only in length: a request waits at most this long for a busy
-   * replica (or long enough to outlast one minRTT measurement, when round trips are long), then gets
+   * replica (or two service times, for a model slower than that), then gets
    * 503 + Retry-After, so admitted requests stay fast under any overload. Waiting, not refusing on
    * arrival, is deliberate: a client that got an instant 503 comes straight back (load generators
    * ignore Retry-After), and answering that storm would take the CPU the admitted requests need.
@@ -210,9 +210,9 @@ export class Route {
           retryAfter: this.retryAfterS(this.waiters.length),
         });
       }
-      // At most maxQueueDelayMs, or long enough to outlast a minRTT measurement (which pins
-      // concurrency for a few round trips); before any round trip is known, only queueTimeoutMs.
-      const cap = rtt > 0 ? Math.max(this.options.maxQueueDelayMs, (this.limiter.probeRounds + 2) * rtt) : Infinity;
+      // At most maxQueueDelayMs, or two service times of a model slower than that; before any
+      // service time is known, only queueTimeoutMs.
+      const cap = rtt > 0 ? Math.max(this.options.maxQueueDelayMs, 2 * rtt) : Infinity;
       waitMs = Math.max(0, Math.min(budget, this.options.queueTimeoutMs, cap));
     }
     return new Promise<Member>((resolve, reject) => {

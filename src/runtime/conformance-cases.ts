@@ -6,6 +6,7 @@ import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
 import { type EngineTensor } from './engine.js';
 import { recurrentCases } from './conformance-recurrent.js';
+import { lightCases } from './conformance-light.js';
 
 export interface ConformanceCase {
   name: string;
@@ -232,5 +233,5 @@ function quantizedCase(): ConformanceCase {
 
 /** Every case the suite runs. */
 export function conformanceCases(): ConformanceCase[] {
-  return [elementwiseCase(), cnnCase(), reshapeTransposeCase(), quantizedCase(), ...recurrentCases()];
+  return [elementwiseCase(), cnnCase(), reshapeTransposeCase(), quantizedCase(), ...recurrentCases(), ...lightCases()];
 }

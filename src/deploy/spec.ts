@@ -273,7 +273,10 @@ export function parsePatch(raw: unknown, current: DeploymentSpec): DeploymentPat
   else if (b['autoscaling'] !== undefined) p.autoscaling = autoscaling(b['autoscaling'], current.autoscaling);
   if (b['public'] !== undefined) p.public = bool(b['public'], 'public');
   if (b['secrets'] !== undefined) p.secrets = secretNames(b['secrets']);
-  if (b['canary'] === null) p.canary = null;
+  if (b['canary'] === null) {
+    if (!current.canary) throw invalidArgument("'canary': null rolls a canary back, and the deployment has none", { field: 'canary' });
+    p.canary = null;
+  }
   else if (b['canary'] !== undefined) p.canary = canary(b['canary']);
   if (b['canaryWeight'] !== undefined) {
     p.canaryWeight = intIn(b['canaryWeight'], 'canaryWeight', 0, 100);

@@ -81,10 +81,11 @@ test('promote under load: no failed request, only the canary photon left', { tim
   assert.ok(events.some((e) => e.type === 'canary-promoted'));
 });
 
-test('rollback under load: no failed request, the stable photon only', { timeout: 150_000 }, async () => {
+test('start and rollback under load: no failed request (a starting canary hands its turns on), the stable photon only', { timeout: 150_000 }, async () => {
+  const load = startLoad(predictUrl(), 8, authHeaders(p));
+  await sleep(300);
   await patch({ canary: { photon: 'tiny@1', weight: 30 } });
   await waitUntil(canaryReady, 60_000, 'the canary replica');
-  const load = startLoad(predictUrl(), 8, authHeaders(p));
   await sleep(700);
   await patch({ canary: null });
   await waitUntil(() => view().revisions === undefined, 60_000, 'the rollback to finish');

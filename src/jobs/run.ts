@@ -1,14 +1,16 @@
 /**
- * One job's run: the JobContext its kind sees. Each `exec` starts `lep <argv…>` as the leader of a
- * new process group (through the injected launcher), writes every output line to the job's log as
- * it comes, and settles only after the process exited and both pipes closed, so the log holds the
- * last line before the job can turn terminal. Cancel (or the platform stopping) signals the whole
+ * One job's run: the JobContext its kind sees. Each `exec` starts `lep <argv…>` (through the
+ * injected launcher) under a guard that leads a new process group (guard.ts), writes every output
+ * line to the job's log as it comes, and settles only after the process exited and both pipes
+ * closed, so the log holds the last line before the job can turn terminal. Cancel (or the platform stopping) signals the whole
  * group: SIGTERM, SIGKILL after the grace period; members left after the leader exits are killed too.
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { LeptonError } from '../core/errors.js';
+import { SUPERVISOR_PID_ENV } from '../serve/lifeline.js';
 import { parseEpochLine } from './epoch-lines.js';
+import { GUARD_SOURCE } from './guard.js';
 import { type JobContext, type StepHandle } from './kind.js';
 import { JobLog, LineSplitter } from './log.js';
 import { groupMembers, killGroup, spawnGroup, startTicks } from './process-group.js';
@@ -74,17 +76,16 @@ export class JobRun implements JobContext {
     if (this.stopped) throw new RunStopped();
     const spec = this.hooks.launcher(argv);
     const threads = String(this.job.threads);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...spec.env,
-      LEPTON_HOME: this.hooks.home,
-      // the job's lifeline (bin/lep.js holds it): a job never outlives the platform that started it
-      LEPTON_SUPERVISOR_PID: String(process.pid),
-      OMP_NUM_THREADS: threads,
-      UV_THREADPOOL_SIZE: threads,
-    };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, LEPTON_HOME: this.hooks.home, OMP_NUM_THREADS: threads, UV_THREADPOOL_SIZE: threads };
+    delete env[SUPERVISOR_PID_ENV]; // the guard is the command's parent and watches the platform for it
     this.line('system', `$ lep ${argv.join(' ')}`);
-    const child = spawnGroup(spec.command, spec.args, env);
+    // The guard leads the group and runs the command: a job never outlives the platform (guard.ts).
+    const child = spawnGroup(process.execPath, ['-e', GUARD_SOURCE], {
+      ...env,
+      LEPTON_JOB_ARGV: JSON.stringify([spec.command, ...spec.args]),
+      LEPTON_JOB_PARENT: String(process.pid),
+      LEPTON_JOB_GRACE_MS: String(this.hooks.killGraceMs),
+    });
     child.channel?.unref();
     const pgid = child.pid;
     if (pgid !== undefined) this.hooks.setProcess({ pgid, procStart: startTicks(pgid) });

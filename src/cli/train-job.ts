@@ -16,6 +16,7 @@ import {
   type Optimizer, type Batch, type EpochMetrics, type LRScheduler, type ParamsOrGroups, Sequential, type ModelArch, type Module, type FitResult,
 } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
+import { graphCost } from '../onnx/flops.js';
 import { checkpointClasses, filterClasses, setupTransfer } from './train-transfer.js';
 
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
@@ -31,6 +32,8 @@ export interface TrainJobOptions {
   /** Recurrent archs: hidden units per layer (default 64) and stacked layers (default 1). */
   hidden?: number;
   layers?: number;
+  /** mobilenet-mini: channel width multiplier (default 1). */
+  widthMult?: number;
   /** Default 10. */
   epochs?: number;
   /** Default 128. */
@@ -94,6 +97,11 @@ export interface TrainMetrics {
   train_samples: number;
   test_samples: number;
   parameters: number;
+  /** Per-image cost counted on the exported graph (src/onnx/flops.ts), and the ONNX file's size. */
+  macs_per_image?: number;
+  flops_per_image?: number;
+  onnx_bytes?: number;
+  width_mult?: number;
   kernel_backend: string;
   history: EpochMetrics[];
   /** Data-parallel runs (--workers, --nnodes): transport, ranks, and the batch each rank takes. */
@@ -206,7 +214,11 @@ export function prepareTrainJob(o: TrainJobOptions, given?: DatasetSplit): Prepa
   if (o.newHead !== undefined && o.newHead !== split.train.numClasses) {
     throw invalidArgument(`--new-head ${o.newHead} but the training data has ${split.train.numClasses} classes`);
   }
-  const archOpts = { ...(o.hidden !== undefined && { hidden: o.hidden }), ...(o.layers !== undefined && { layers: o.layers }) };
+  const archOpts = {
+    ...(o.hidden !== undefined && { hidden: o.hidden }),
+    ...(o.layers !== undefined && { layers: o.layers }),
+    ...(o.widthMult !== undefined && { widthMult: o.widthMult }),
+  };
   const arch = namedArch(o.arch, split.train.numClasses, archOpts);
   const rng = new Rng(r.seed);
   let model = buildModule(arch.model, { rng });
@@ -271,6 +283,9 @@ export function writeTrainResults(o: TrainJobOptions, p: PreparedTrainJob, resul
   const { r, split, arch, model, transfer } = p;
   if (transfer) transfer.groups = groups.map(({ name, lr, params: ps, values }) => ({ name, lr, params: ps, values }));
   const last = result.history.find((h) => h.epoch === result.bestEpoch);
+  const meta = { dataset: o.dataset, arch: o.arch, accuracy: String(result.accuracy) };
+  const onnxBytes = exportOnnx(model, { inputShape: arch.inputShape, metadata: meta });
+  const cost = graphCost(onnxBytes);
   const metrics: TrainMetrics = {
     dataset: o.dataset,
     arch: o.arch,
@@ -291,6 +306,10 @@ export function writeTrainResults(o: TrainJobOptions, p: PreparedTrainJob, resul
     train_samples: split.train.n,
     test_samples: split.test.n,
     parameters: model.numParameters(),
+    macs_per_image: cost.macs,
+    flops_per_image: cost.flops,
+    onnx_bytes: onnxBytes.length,
+    ...(o.widthMult !== undefined && { width_mult: o.widthMult }),
     kernel_backend: kernels().name,
     history: result.history,
     ...(transfer && { transfer }),
@@ -301,9 +320,8 @@ export function writeTrainResults(o: TrainJobOptions, p: PreparedTrainJob, resul
     safetensors: join(o.outDir, 'model.safetensors'),
     metrics: join(o.outDir, 'metrics.json'),
   };
-  const meta = { dataset: o.dataset, arch: o.arch, accuracy: String(result.accuracy) };
   try {
-    writeFileAtomic(files.onnx, exportOnnx(model, { inputShape: arch.inputShape, metadata: meta }));
+    writeFileAtomic(files.onnx, onnxBytes);
     writeFileAtomic(files.safetensors, checkpointBytes(model, arch, { metadata: meta }));
     writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
   } catch (err) {

@@ -43,6 +43,7 @@ interface Flags {
   json?: boolean;
   hidden?: string;
   layers?: string;
+  widthMult?: string;
   workers?: string;
   nnodes?: string;
   nodeRank?: string;
@@ -61,9 +62,10 @@ export function register(program: Command): void {
     .option('--column <name>', 'forecast: the numeric column to forecast')
     .option('--window <n>', 'forecast: past values per input window', '24')
     .option('--horizon <n>', 'forecast: values forecast per window', '12')
-    .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps)', 'mlp')
+    .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps) | mobilenet-mini (MobileNetV2-style)', 'mlp')
     .option('--hidden <n>', 'rnn/lstm/gru: hidden units per layer (default 64)')
     .option('--layers <n>', 'rnn/lstm/gru: stacked recurrent layers (default 1)')
+    .option('--width-mult <w>', 'mobilenet-mini: channel width multiplier, e.g. 0.5 | 0.75 | 1.0 (default 1)')
     .option('--epochs <n>', 'training epochs', '10')
     .option('--batch-size <n>', 'mini-batch size', '128')
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), 'adam')
@@ -107,6 +109,7 @@ export function register(program: Command): void {
           ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
           ...(f.hidden !== undefined && { hidden: num(f.hidden, '--hidden') }),
           ...(f.layers !== undefined && { layers: num(f.layers, '--layers') }),
+          ...(f.widthMult !== undefined && { widthMult: num(f.widthMult, '--width-mult') }),
           ...(f.schedule !== undefined && { schedule: f.schedule as ScheduleName }),
           ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
           ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),
@@ -129,7 +132,8 @@ export function register(program: Command): void {
         if (f.json) return out.json(metrics);
         out.line(
           `${metrics.arch} on ${metrics.dataset}: accuracy ${(metrics.accuracy * 100).toFixed(2)}% after ${metrics.epochs_run} epochs, ` +
-            `${metrics.seconds_per_epoch.toFixed(2)} s/epoch, ${metrics.images_per_second.toFixed(0)} images/s → ${files.onnx}, ${files.safetensors}, ${files.metrics}`,
+            `${metrics.seconds_per_epoch.toFixed(2)} s/epoch, ${metrics.images_per_second.toFixed(0)} images/s, ` +
+            `${metrics.parameters} parameters, ${((metrics.flops_per_image ?? 0) / 1e6).toFixed(2)} MFLOPs/image, ${metrics.onnx_bytes ?? 0} bytes ONNX → ${files.onnx}, ${files.safetensors}, ${files.metrics}`,
         );
       }),
     );

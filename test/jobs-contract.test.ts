@@ -24,6 +24,7 @@ test('each job kind takes the flags of its lep command', async () => {
     ['compress', '../src/cli/commands/compress.js', ['compress'], ['--photon']],
     ['optimize', '../src/cli/commands/optimize.js', ['optimize'], []],
     ['pipeline', '../src/cli/commands/pipeline.js', ['pipeline', 'run'], ['--threads', '--detach', '--server']],
+    ['fl-server', '../src/cli/commands/fl.js', ['fl', 'server'], []],
   ];
   for (const [kind, module, path, extra] of cases) {
     const command = (await commandFlags(module, path)).filter((f) => !extra.includes(f));

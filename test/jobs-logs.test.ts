@@ -64,7 +64,7 @@ test('bad arguments are a clear 400 at submit time, and nothing is queued', asyn
   const p = await startJobsPlatform(fakeLauncher);
   t.after(() => p.dispose());
   const cases: Array<[unknown, RegExp]> = [
-    [{ kind: 'nope', args: [] }, /unknown job kind "nope"; known: train, compress, optimize, pipeline/],
+    [{ kind: 'nope', args: [] }, /unknown job kind "nope"; known: train, compress, optimize, pipeline, fl-server/],
     [{ kind: 'train', args: ['--epochs', '3'] }, /a train job needs --dataset/],
     [{ kind: 'train', args: ['--dataset', 'mnist', '--epochs', 'x'] }, /--epochs must be a positive integer, got "x"/],
     [{ kind: 'train', args: ['--dataset', 'imagenet'] }, /--dataset must be one of mnist, mnist-small, fashion-mnist/],
@@ -77,6 +77,7 @@ test('bad arguments are a clear 400 at submit time, and nothing is queued', asyn
     [{ kind: 'pipeline', args: ['--name', 'd', '--train', '--dataset mnist --lr -1', '--min-accuracy', '0.9'] }, /--lr must be a positive number/],
     [{ kind: 'train', args: ['--dataset', 'mnist'], resources: { threads: 100000 } }, /resources.threads must be an integer from 1/],
     [{ kind: 'train', args: 'not a list' }, /./],
+    [{ kind: 'fl-server', args: ['--task', 'digits', '--issue-token', 'x'] }, /--issue-token is set by the job itself \(its token would be printed into the job's log/],
   ];
   for (const [body, message] of cases) {
     const r = await call(p, 'POST', '/jobs', body);

@@ -27,6 +27,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { name: '--arch', value: true, check: oneOf(ARCH_NAMES) },
   { name: '--hidden', value: true, check: posInt },
   { name: '--layers', value: true, check: posInt },
+  { name: '--width-mult', value: true, check: positive },
   { name: '--epochs', value: true, check: posInt },
   { name: '--batch-size', value: true, check: posInt },
   { name: '--optimizer', value: true, check: oneOf(OPTIMIZERS) },

@@ -102,10 +102,11 @@ function shared(ds: ImageDataset): ImageDataset {
   return { ...ds, x, y };
 }
 
-/** Kernels on one thread: every core already runs a rank, so a helper thread would only contend. */
-export function singleThreadKernels(): void {
+/** Threads of the wasm GEMM and convolution kernels in this process (1 or 2). */
+export function setKernelThreads(threads: number): void {
+  if (threads !== 1 && threads !== 2) throw invalidArgument(`--kernel-threads must be 1 or 2, got ${threads}`);
   const w = loadWasmKernels();
-  if (w) registerBackend(createWasmKernels(w, { threads: 1 }), true);
+  if (w) registerBackend(createWasmKernels(w, { threads }), true);
 }
 
 /** Sends progress to the launching thread, which forwards it to the real sink. */
@@ -149,7 +150,7 @@ async function runThreads(o: Options, workers: number, progress: ProgressSink): 
   const data: { options: Options; split: DatasetSplit } = { options: o, split: { train: shared(split.train), test: shared(split.test) } };
   const results = await launchThreads<typeof data, RankResult | null>({
     worldSize: workers,
-    entry: new URL('./train-worker.ts', import.meta.url),
+    entry: new URL(import.meta.url.endsWith('.ts') ? './train-worker.ts' : './train-worker.js', import.meta.url), // dist/ holds .js
     data,
     onMessage: (_rank, m) => {
       const msg = m as { progress: 'update' | 'finish'; done: number; total: number; info?: string; line?: string };
@@ -167,7 +168,8 @@ async function runThreads(o: Options, workers: number, progress: ProgressSink): 
 
 /** The body of a worker thread (train-worker.ts): train, and from rank 0 return the weights. */
 export async function workerRank(group: ProcessGroup, data: { options: Options; split: DatasetSplit }, post: (m: unknown) => void): Promise<RankResult | null> {
-  singleThreadKernels();
+  // Every core already runs a rank: the kernels' helper thread would only contend with them.
+  setKernelThreads(1);
   const p = prepareTrainJob(data.options, data.split);
   const res = await trainRank(data.options, p, group, group.rank === 0 ? relayProgress(post) : noProgress);
   await group.barrier();

@@ -10,7 +10,7 @@ import { out, runCommand } from '../output.js';
 import { parseNum as num } from '../options.js';
 import { parseIndexList } from '../train-transfer.js';
 import { runForecastJob } from '../forecast-job.js';
-import { parallelFromFlags, runParallelTrainJob, type ParallelTrainJobOptions } from '../train-parallel.js';
+import { parallelFromFlags, runParallelTrainJob, setKernelThreads, type ParallelTrainJobOptions } from '../train-parallel.js';
 import { runTrainJob, resolveTrainOptions, OPTIMIZER_NAMES, type OptimizerName, type ScheduleName, type TrainJobOptions } from '../train-job.js';
 
 interface Flags {
@@ -50,6 +50,7 @@ interface Flags {
   master?: string;
   secretFile?: string;
   precision?: string;
+  kernelThreads?: string;
 }
 
 export function register(program: Command): void {
@@ -92,6 +93,7 @@ export function register(program: Command): void {
     .option('--master <host:port>', 'where rank 0 listens for the others (or MASTER_ADDR and MASTER_PORT)')
     .option('--secret-file <file>', 'shared secret authenticating the ranks (or LEPTON_DIST_SECRET)')
     .option('--precision <p>', 'fp32 | bf16 | fp16: 16-bit weights and activations, fp32 master weights (fp16 with loss scaling)', 'fp32')
+    .option('--kernel-threads <n>', 'threads per GEMM/convolution kernel: 1 or 2 (default: 2 on a 2+ core machine; 1 in each --workers rank)')
     .action((f: Flags) =>
       runCommand(() => {
         if (f.task === 'forecast') return forecast(f);
@@ -125,6 +127,7 @@ export function register(program: Command): void {
         };
         resolveTrainOptions(opts); // reject bad flags before loading any data
         const par = parallelFromFlags(f, process.env, (file) => readFileSync(file, 'utf8'));
+        if (f.kernelThreads !== undefined) setKernelThreads(num(f.kernelThreads, '--kernel-threads'));
         const progress = new StreamProgress(process.stderr);
         progress.setLabel('train');
         if (par) return trainParallel({ ...opts, ...par, progress }, f.json ?? false);

@@ -104,3 +104,14 @@ test('revisionsOf: a spec with a canary becomes two revisions, weights from the 
   ]);
   assert.throws(() => revisionsOf({ name: 'x', photon: 'mnist@7', replicas: 1, policy: 'round-robin' }, [MNIST_1]), /does not list/);
 });
+
+test('the ConfigMap holds a replica config the replica entry point accepts', async () => {
+  const { parseReplicaConfig } = await import('../src/serve/replica-launcher.js');
+  for (const embed of [false, true]) {
+    const cm = exportDeployment(DEFAULT_DEPLOYMENT, { ...OPTIONS, embed }).objects.find((o) => o.kind === 'ConfigMap')!;
+    const config = parseReplicaConfig((cm['data'] as Record<string, string>)['replica-config.json']!);
+    assert.equal(config.ref, 'mnist@1');
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.port, 8080);
+  }
+});

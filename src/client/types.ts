@@ -39,8 +39,9 @@ export interface CanaryGate {
   /** Share of 5xx answers, 0..1. */
   maxErrorRate?: number;
   maxP99Ms?: number;
-  windowMs?: number;
-  minRequests?: number;
+  windowMs: number;
+  /** Fewer canary requests than this in the window decide nothing. */
+  minRequests: number;
 }
 
 export interface Canary {
@@ -121,7 +122,7 @@ export interface DeploymentUpdate {
   /** Replaces the list (empty clears it). */
   secrets?: string[];
   /** Start a canary (weight default 10, replicas default 1); null rolls it back. */
-  canary?: (Partial<Canary> & { photon: string }) | null;
+  canary?: { photon: string; weight?: number; replicas?: number; gate?: Partial<CanaryGate> } | null;
   /** A new share for the running canary. */
   canaryWeight?: number;
   /** Make the canary the only revision. */

@@ -167,6 +167,20 @@ export const COMPONENTS: Schema[] = [
       createdAt: str('ISO time'),
       updatedAt: str('ISO time'),
       endpoint: str('path of its predict and OIP routes, e.g. /deployments/mnist'),
+      revisions: {
+        type: 'array', description: 'while a canary runs: each revision, its share and its last minute at the gateway',
+        items: obj({
+          revision: str('stable or canary'),
+          photon: str('NAME@VERSION'),
+          weight: int(0, 100, 'percent of requests'),
+          readyReplicas: { type: 'integer' },
+          desiredReplicas: { type: 'integer' },
+          lastMinute: nullable(obj({
+            requests: { type: 'integer' }, errors: { type: 'integer', description: '5xx answers' }, errorRate: { type: 'number' }, p99Ms: { type: 'number' },
+          }, ['requests', 'errors', 'errorRate', 'p99Ms'])),
+          replicas: { type: 'array', items: ref('Replica'), description: "the canary's own replicas" },
+        }, ['revision', 'photon', 'weight', 'readyReplicas', 'desiredReplicas', 'lastMinute']),
+      },
     }, ['spec', 'status', 'createdAt', 'updatedAt', 'endpoint']),
   },
   {

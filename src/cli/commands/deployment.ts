@@ -99,7 +99,7 @@ function canaryBody(f: CanaryFlags): Pick<DeploymentUpdate, 'canary' | 'canaryWe
     if (f.canaryReplicas !== undefined || gateFlags) throw invalidArgument('--canary-replicas and the gate flags go with --canary P@V');
     return weight === undefined ? {} : { canaryWeight: weight };
   }
-  const gate: CanaryGate = {};
+  const gate: Partial<CanaryGate> = {};
   if (f.maxErrorRate !== undefined) gate.maxErrorRate = parseNum(f.maxErrorRate, '--max-error-rate', (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
   if (f.maxP99Ms !== undefined) gate.maxP99Ms = parseNum(f.maxP99Ms, '--max-p99-ms', (n) => n >= 1 && n <= 600_000, 'milliseconds from 1 to 600000');
   if (f.gateWindowMs !== undefined) gate.windowMs = intInRange(f.gateWindowMs, '--gate-window-ms', 1000, 3_600_000)!;

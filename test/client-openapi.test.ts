@@ -116,7 +116,6 @@ test('the client, /api/v1/openapi.json and the API agree', { timeout: 90_000 }, 
     assert.equal((await c.photons.upload(archive)).version, '1');
     assert.deepEqual((await c.photons.list()).map((x) => `${x.name}@${x.version}`), ['tiny@1']);
     assert.deepEqual(await c.photons.archive('tiny', '1'), new Uint8Array(archive), 'the stored archive, decrypted');
-    assert.deepEqual(Buffer.from(await c.photons.archive('tiny', '1')), Buffer.from(archive)); // issue 19: what an exported pod fetches
     const made = await c.deployments.create({ name: 'c1', photon: 'tiny', replicas: 0, autoscaling: { minReplicas: 0, maxReplicas: 2 } });
     assert.equal(made.spec.photon, 'tiny@1');
     assert.deepEqual((await c.deployments.list()).map((d) => d.spec.name), ['c1']);

@@ -1,44 +1,35 @@
 /**
- * Composition root of the `lep` command: builds the commander program from the per-topic command
- * files and runs it. Each command file exports `register(program)`; this file only wires them.
+ * Composition root of the `lep` command: builds the commander program and runs it. Each command
+ * file exports `register(program)`; only the file of the command being run is imported (the table
+ * is command-index.ts), so `lep --version` and `lep --help` load no engine, server or native
+ * binding, and each command pays only for what it uses (issue 12). Help and unknown-command
+ * errors list every command from the table's summaries.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { out, quietOnBrokenPipe } from './output.js';
 import { LeptonError } from '../core/errors.js';
+import { COMMANDS, commandWord, findCommand } from './command-index.js';
 
 quietOnBrokenPipe();
+
+// The version shipped in package.json (two folders up from both src/cli and dist/cli).
+const VERSION = String((createRequire(import.meta.url)('../../package.json') as { version?: unknown }).version ?? '0.0.0');
 
 const program = new Command();
 program
   .name('lep')
   .description('Lepton TS: train, compress, package, serve and route small models at low cost.')
-  .version('0.1.0')
+  .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
 
-// Command registrations, one line per topic file.
-const registrations: Array<Promise<{ register: (p: Command) => void }>> = [
-  // (topic command modules are added here)
-  import('./commands/train.js'),
-  import('./commands/photon.js'),
-  import('./commands/compress.js'),
-  import('./commands/optimize.js'),
-  import('./commands/ml.js'),
-  import('./commands/features.js'),
-  import('./commands/up.js'),
-  import('./commands/job.js'),
-  import('./commands/pipeline.js'),
-  import('./commands/deployment.js'),
-  import('./commands/token.js'),
-  import('./commands/login.js'),
-  import('./commands/secret.js'),
-  import('./commands/key.js'),
-  import('./commands/fl.js'),
-  import('./commands/explain.js'),
-];
-for (const mod of await Promise.all(registrations)) mod.register(program);
-
 try {
+  const chosen = findCommand(commandWord(process.argv.slice(2)));
+  for (const entry of COMMANDS) {
+    if (entry === chosen) (await entry.load()).register(program);
+    else program.command(entry.name).aliases([...(entry.aliases ?? [])]).description(entry.summary);
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -77,7 +77,7 @@ const DEPLOY_ROUTES = (): RouteCase[] => [
 ];
 const READ_ROUTES = (): RouteCase[] => [
   '/api/v1/deployments', '/api/v1/deployments/tiny', '/api/v1/deployments/tiny/replicas', '/api/v1/deployments/tiny/logs',
-  '/api/v1/photons', '/api/v1/events', '/metrics', '/',
+  '/api/v1/photons', '/api/v1/events', '/metrics', '/', '/api/v1/session', '/api/v1/deployments/tiny/history', '/api/v1/stream',
 ].map((path) => ({ method: 'GET', path }));
 
 /** Every spelling of a route's path, plus the absolute request form (which the router also accepts). */
@@ -201,7 +201,9 @@ test('the route table: every route declares its scope, and a route without one c
     const admin = /^\/api\/v1\/(tokens|secrets|keys)(\/|$)/.test(r.url);
     // public: health, and the API's description (a page a browser loads without a token; it holds no instance data)
     const docs = r.url === '/api/v1/openapi.json' || r.url === '/api/v1/docs' || r.url.startsWith('/api/v1/docs/');
-    const want = r.url === '/healthz' || docs ? 'public' : admin ? 'admin' : r.method === 'GET' || r.method === 'HEAD' ? 'read' : 'deploy';
+    // the web console: its page (the JSON index at `/` stays read), its assets, login and logout
+    const consolePublic = (r.url === '/' && r.scope === 'public') || r.url === '/ui/*' || (r.url === '/api/v1/session' && r.method !== 'GET' && r.method !== 'HEAD');
+    const want = r.url === '/healthz' || docs || consolePublic ? 'public' : admin ? 'admin' : r.method === 'GET' || r.method === 'HEAD' ? 'read' : 'deploy';
     assert.equal(r.scope, want, `${r.method} ${r.url}`);
   }
   for (const known of ['POST /api/v1/tokens', 'DELETE /api/v1/tokens/:id', 'PUT /api/v1/secrets/:name', 'POST /api/v1/keys/rotate', 'GET /metrics', 'GET /', 'POST /api/v1/photons']) {

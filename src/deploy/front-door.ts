@@ -16,6 +16,8 @@ import { type Gateway } from '../gateway/gateway.js';
 import { API_PREFIX, registerApi } from './api.js';
 import { installOpenApi } from './openapi.js';
 import { type ControlPlane } from './control-plane.js';
+import { registerConsole } from './console-routes.js';
+import type { MetricsHistory } from './history.js';
 import { matchedScope, scoped } from './route-scope.js';
 
 export interface FrontDoorOptions {
@@ -35,6 +37,8 @@ export interface FrontDoorOptions {
 
 export interface FrontDoor {
   app: FastifyInstance;
+  /** The console's live metrics history (sampled every second once listening). */
+  history: MetricsHistory;
   server: Server;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
@@ -79,12 +83,12 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
   options.configure?.(app);
   app.get('/healthz', scoped('public'), async () => ({ status: 'ok' }));
   app.get('/metrics', scoped('read'), async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  app.get('/', scoped('read'), async () => ({
-    name: 'lepton',
-    api: `${API_PREFIX}/deployments`,
-    deployments: options.controlPlane.listDeployments().map((d) => d.endpoint),
-    metrics: '/metrics',
-  }));
+  // the web console at `/` for a browser; the JSON index (read scope) for anyone else
+  const history = registerConsole(app, {
+    gateway,
+    controlPlane: options.controlPlane,
+    index: () => ({ name: 'lepton', api: `${API_PREFIX}/deployments`, deployments: options.controlPlane.listDeployments().map((d) => d.endpoint), metrics: '/metrics', console: '/' }),
+  });
   registerApi(app, options.controlPlane);
   await app.ready();
   if (!server) throw new LeptonError('LEPTON_ERR_INTERNAL', 'front door server was not created');
@@ -92,6 +96,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
 
   return {
     app,
+    history,
     server: srv,
     async listen(port, host) {
       await new Promise<void>((resolve, reject) => {
@@ -109,6 +114,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
         // gateway can even answer 503 (issue 12, overload).
         srv.listen({ port, host, backlog: 4096 }, () => resolve());
       });
+      history.start();
       const a = srv.address() as AddressInfo;
       return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     },

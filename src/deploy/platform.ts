@@ -11,6 +11,7 @@ import { JobService, registerJobsApi, type JobsOptions } from '../jobs/index.js'
 import { registerSecurityApi } from './api-security.js';
 import { envelopeCodec } from './keyring.js';
 import { PlatformSecurity, type PlatformSecurityOptions } from './security.js';
+import { registerSessionApi } from './session.js';
 import { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 import { controlPlaneDeployTarget } from './deploy-target.js';
 import { createFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
@@ -88,6 +89,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       if (security) {
         security.install(app);
         registerSecurityApi(app, security, registry);
+        registerSessionApi(app, security.sessionApi());
       }
       if (jobs) registerJobsApi(app, jobs);
     },

@@ -2,7 +2,10 @@
  * The platform's security wiring (src/secure is the library; this is where it meets the front door
  * and gateway): token checks with the scope the matched route declares (route-scope.ts), security
  * headers and CORS, the audit log of every control-plane change and refusal, and the gateway's
- * access check, rate-limited per token at that token's own limit.
+ * access check, rate-limited per token at that token's own limit. The web console's browsers sign in
+ * with a session cookie (session.ts): a request without an Authorization header but with a live
+ * session is checked as a bearer request with the session's token, and one that changes anything
+ * needs the session's CSRF header as well.
  */
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -18,6 +21,7 @@ import { FileSecretStorage, SecretVault } from '../secure/secrets.js';
 import { ensureAdminToken, verifyBearer, type Principal } from '../secure/tokens.js';
 import type { KeyRing } from './keyring.js';
 import { isRouteScope, matchedScope, type RouteScope } from './route-scope.js';
+import { CSRF_HEADER, SESSION_COOKIE, SessionStore, withoutCookie, type SessionApiOptions } from './session.js';
 import { SqliteTokenStore } from './token-store-sqlite.js';
 import type { Store } from './store.js';
 
@@ -83,6 +87,8 @@ export class PlatformSecurity {
   readonly defaultRateLimit: number | null;
   /** The route table of every app this was installed on, with each route's declared scope. */
   readonly routes: ScopedRoute[] = [];
+  /** Console sessions (cookie → token), memory only. */
+  readonly sessions = new SessionStore();
   private vaultCache: { keyId: string; prev: number; vault: SecretVault } | undefined;
 
   constructor(readonly home: string, store: Store, readonly options: PlatformSecurityOptions = {}) {
@@ -147,7 +153,9 @@ export class PlatformSecurity {
       await this.authenticate(req, reply, scope);
     });
     app.addHook('onSend', async (req, reply, payload) => {
-      void reply.headers(!req.is404 && req.routeOptions.config.page === true ? page : base);
+      const cfg = req.routeOptions.config;
+      // a page may bring its own policy (the console's is stricter than the docs page's)
+      void reply.headers(!req.is404 && cfg.page === true ? (typeof cfg.csp === 'string' ? { ...page, 'Content-Security-Policy': cfg.csp } : page) : base);
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       const h = corsHeaders(origin, cors);
       if (Object.keys(h).length > 0) void reply.headers(h);
@@ -165,18 +173,45 @@ export class PlatformSecurity {
   /** Check the caller's token against `scope`; remember who it was (also when refused, for the audit log). */
   private async authenticate(req: FastifyRequest, reply: FastifyReply, scope: Exclude<RouteScope, 'public'>): Promise<void> {
     try {
-      const p = await this.api.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, scope);
+      const authorization = this.sessionAuthorization(req.headers.authorization, req.headers.cookie, req.method, req.headers[CSRF_HEADER]);
+      const p = await this.api.check({ authorization, remoteAddress: req.socket.remoteAddress }, scope);
       if (p) principals.set(req, p);
     } catch (err) {
       const e = toLeptonError(err);
       if (e.code === 'LEPTON_ERR_FORBIDDEN') {
         // name the refused caller in the audit log
-        const who = await verifyBearer(req.headers.authorization, this.tokens).catch(() => undefined);
+        const who = await verifyBearer(this.sessionAuthorization(req.headers.authorization, req.headers.cookie, 'GET', undefined), this.tokens).catch(() => undefined);
         if (who) principals.set(req, who);
       }
       if (e.code === 'LEPTON_ERR_UNAUTHENTICATED') void reply.headers(authChallengeHeaders(req.headers.authorization !== undefined));
       throw e;
     }
+  }
+
+  /**
+   * The Authorization a request is checked with: its own header when it has one (bearer behaviour is
+   * unchanged), else `Bearer <token>` of the live session its cookie names. A cookie request that
+   * changes anything without the session's CSRF header is refused (403), so another site cannot make
+   * the browser act; an unknown or expired cookie counts as no credentials at all.
+   */
+  sessionAuthorization(authorization: string | undefined, cookie: string | undefined, method: string, csrf: string | string[] | undefined): string | undefined {
+    if (authorization !== undefined) return authorization;
+    const s = this.sessions.fromCookie(cookie);
+    if (!s) return undefined;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && !this.sessions.csrfOk(s, csrf)) {
+      throw new LeptonError('LEPTON_ERR_FORBIDDEN', `a change made with the console's session cookie needs the ${CSRF_HEADER} header from login`);
+    }
+    return `Bearer ${s.token}`;
+  }
+
+  /** What the console's session routes (session.ts) need: this store, token checks and the caller. */
+  sessionApi(): SessionApiOptions {
+    return {
+      sessions: this.sessions,
+      verify: (token) => verifyBearer(`Bearer ${token}`, this.tokens),
+      principalOf: (req) => principals.get(req),
+      tls: this.options.tls === true,
+    };
   }
 
   private record(req: FastifyRequest, reply: FastifyReply): void {
@@ -211,10 +246,16 @@ export class PlatformSecurity {
     return async (req, ctx) => {
       const required: Requirement = isPublic(ctx.deployment) ? 'public' : inferScope(ctx.deployment);
       try {
-        const p = await this.gateway.check({ authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress }, required);
+        const authorization = this.sessionAuthorization(req.headers.authorization, req.headers.cookie, req.method ?? 'GET', req.headers[CSRF_HEADER]);
+        const p = await this.gateway.check({ authorization, remoteAddress: req.socket.remoteAddress }, required);
         if (p) principals.set(req, p);
       } finally {
         delete req.headers.authorization;
+        // the console's session is for the platform, not for the replica
+        const rest = withoutCookie(req.headers.cookie, SESSION_COOKIE);
+        if (rest === undefined) delete req.headers.cookie;
+        else req.headers.cookie = rest;
+        delete req.headers[CSRF_HEADER];
       }
     };
   }

@@ -83,14 +83,18 @@ export function quantileMs(buckets: Buckets, q: number): number | null {
 
 const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
 
-/** Counter values since the last read (a value that went down was reset: count it from zero). */
+/**
+ * Counter values since the last read. A series that appeared since then (the gateway creates one at
+ * the first answer with a new status code) counts from zero; one that went down was reset. The very
+ * first read is only the baseline.
+ */
 class Deltas {
-  private last = new Map<string, number>();
+  private last: Map<string, number> | undefined;
   take(values: Map<string, number>): Map<string, number> {
     const out = new Map<string, number>();
     for (const [k, v] of values) {
-      const prev = this.last.get(k);
-      out.set(k, prev === undefined ? 0 : v >= prev ? v - prev : v);
+      const prev = this.last === undefined ? v : (this.last.get(k) ?? 0);
+      out.set(k, v >= prev ? v - prev : v);
     }
     this.last = values;
     return out;

@@ -52,6 +52,9 @@ interface RankResult {
 
 type Options = Omit<ParallelTrainJobOptions, 'progress'>;
 
+/** Longest wait in one collective: long enough for rank 0's evaluation of a test set, which the others wait out. */
+const COLLECTIVE_TIMEOUT_MS = 600_000;
+
 /** One rank's run: rendezvous done, data at hand. */
 export async function trainRank(o: Options, p: PreparedTrainJob, group: ProcessGroup, progress: ProgressSink): Promise<DataParallelFitResult> {
   const { r, split, arch } = p;
@@ -130,7 +133,8 @@ export async function runParallelTrainJob(o: ParallelTrainJobOptions): Promise<P
   const p = prepareTrainJob(opts);
   const group =
     setup.transport === 'tcp'
-      ? await connectTcpGroup({ ...setup, signature: jobSignature(opts, p, worldSize), timeoutMs: 300_000 })
+      ? // Generous timeouts: ranks wait in a collective while rank 0 evaluates; a dead rank is noticed at once anyway.
+        await connectTcpGroup({ ...setup, signature: jobSignature(opts, p, worldSize), timeoutMs: 300_000, collectiveTimeoutMs: COLLECTIVE_TIMEOUT_MS })
       : soloGroup();
   try {
     const res = await trainRank(opts, p, group, progress);
@@ -150,6 +154,7 @@ async function runThreads(o: Options, workers: number, progress: ProgressSink): 
   const data: { options: Options; split: DatasetSplit } = { options: o, split: { train: shared(split.train), test: shared(split.test) } };
   const results = await launchThreads<typeof data, RankResult | null>({
     worldSize: workers,
+    timeoutMs: COLLECTIVE_TIMEOUT_MS,
     entry: new URL(import.meta.url.endsWith('.ts') ? './train-worker.ts' : './train-worker.js', import.meta.url), // dist/ holds .js
     data,
     onMessage: (_rank, m) => {

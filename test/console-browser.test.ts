@@ -104,6 +104,9 @@ test('the web console in chromium: login, overview, live chart, playground, read
     assert.equal(await page.locator('[data-testid=scale]').count(), 1, 'an admin sees the scale button');
 
     // playground: the sample digit on the server and in this browser, same top class
+    bytes = 0;
+    sizes.length = 0;
+    page.on('requestfinished', onDone);
     await page.goto(`${p.url}/#/playground/mnist`);
     await page.waitForSelector('[data-testid=canvas]');
     await page.check('[data-testid=in-browser]');
@@ -113,6 +116,9 @@ test('the web console in chromium: login, overview, live chart, playground, read
     const serverIndex = await page.getAttribute('[data-testid=server-answer]', 'data-index');
     const browserIndex = await page.getAttribute('[data-testid=browser-answer]', 'data-index');
     assert.equal(browserIndex, serverIndex, 'same top class in the browser as on the server');
+    await Promise.all(sizes);
+    page.off('requestfinished', onDone);
+    const modelKb = bytes / 1024;
     assert.equal(await page.textContent('[data-testid=match]'), 'match');
     // a second run, warm: the latencies the issue asks for
     await page.click('[data-testid=predict]');
@@ -120,7 +126,7 @@ test('the web console in chromium: login, overview, live chart, playground, read
     const browserMs = Number(await page.getAttribute('[data-testid=browser-answer]', 'data-ms'));
     const serverText = (await page.textContent('[data-testid=server-answer]')) ?? '';
     await page.screenshot({ path: `${SHOTS}playground.png` });
-    t.diagnostic(`page weight on first load: ${firstLoadKb.toFixed(1)} KB transferred; in-browser ${browserMs.toFixed(2)} ms vs server (round trip) ${/([0-9.]+) ms/.exec(serverText)?.[1] ?? '?'} ms`);
+    t.diagnostic(`page weight on first load: ${firstLoadKb.toFixed(1)} KB transferred; playground with the in-browser runner: ${modelKb.toFixed(0)} KB more; in-browser ${browserMs.toFixed(2)} ms vs server (round trip) ${/([0-9.]+) ms/.exec(serverText)?.[1] ?? '?'} ms`);
 
     // a read token: no scale button, and a forced change is refused
     const ro = await browser.newContext({ viewport: { width: 390, height: 800 } });

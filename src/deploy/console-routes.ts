@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeptonError } from '../core/errors.js';
 import { securityHeaders } from '../secure/headers.js';
@@ -109,10 +110,24 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
   });
   app.get('/', { ...scoped('read'), constraints: { consoleAccept: 'data' } }, async () => options.index());
 
+  // gzip once per file and keep it (onnxruntime-web's wasm is 14 MB raw, about a quarter gzipped)
+  const packed = new Map<string, { raw: Buffer; gz: Buffer }>();
   app.get<{ Params: { '*': string } }>('/ui/*', pageConfig, async (req, reply) => {
-    const file = assets.get(req.params['*']);
-    if (!file) throw new LeptonError('LEPTON_ERR_NOT_FOUND', `no console asset '${req.params['*'].slice(0, 100)}'`);
-    return reply.headers(pageHeaders).header('cache-control', 'no-cache').type(TYPES[extname(file)] ?? 'application/octet-stream').send(readFileSync(file));
+    const name = req.params['*'];
+    const file = assets.get(name);
+    if (!file) throw new LeptonError('LEPTON_ERR_NOT_FOUND', `no console asset '${name.slice(0, 100)}'`);
+    let p = packed.get(name);
+    if (!p) {
+      const raw = readFileSync(file);
+      p = { raw, gz: gzipSync(raw) };
+      packed.set(name, p);
+    }
+    // the runtime's files change only with the installed package: cache them for a day
+    void reply.headers(pageHeaders).header('cache-control', name.startsWith('ort/') ? 'public, max-age=86400' : 'no-cache').header('vary', 'accept-encoding');
+    void reply.type(TYPES[extname(file)] ?? 'application/octet-stream');
+    const enc = req.headers['accept-encoding'];
+    if (typeof enc === 'string' && /\bgzip\b/.test(enc)) return reply.header('content-encoding', 'gzip').send(p.gz);
+    return reply.send(p.raw);
   });
 
   const hide = { hide: true };

@@ -4,6 +4,7 @@ export * as tensor from './tensor/index.js';
 export * as data from './data/index.js';
 export * as vision from './vision/index.js';
 export * as nn from './nn/index.js';
+export * as parallel from './parallel/index.js';
 export { exportOnnx, type ExportOptions } from './onnx/export.js';
 export * as ml from './ml/index.js';
 export * as compress from './compress/index.js';

@@ -1,29 +1,39 @@
 /**
  * Student architectures for distillation, emitted directly as ONNX graphs with seeded He-initialised
- * weights: `mlp-64`, `mlp-128-64` (hidden sizes) and `cnn-8-16` (3×3 conv channels, each followed by
- * ReLU and 2×2 max-pool, then one Gemm). The graph is then trained by GraphProgram.
+ * weights: `mlp-64`, `mlp-128-64` (hidden sizes), `cnn-8-16` (3×3 conv channels, each followed by
+ * ReLU and 2×2 max-pool, then one Gemm) and `mobilenet-mini[-W]` (student-mobilenet.ts, width
+ * multiplier W, default 1). The graph is then trained by GraphProgram.
  */
 import { invalidArgument } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr, type Dim } from '../onnx/builder.js';
+import { emitMobilenetFeatures } from './student-mobilenet.js';
 
 export interface StudentSpec {
-  kind: 'mlp' | 'cnn';
+  kind: 'mlp' | 'cnn' | 'mobilenet-mini';
+  /** Hidden sizes (mlp) or conv channels (cnn); [widthMult] for mobilenet-mini. */
   sizes: number[];
 }
 
-/** Parse `mlp-64`, `mlp-128-64`, `cnn-8-16`. */
+/** Parse `mlp-64`, `mlp-128-64`, `cnn-8-16`, `mobilenet-mini`, `mobilenet-mini-0.5`. */
 export function parseStudent(text: string): StudentSpec {
+  const mb = /^mobilenet-mini(?:-(\d*\.?\d+))?$/.exec(text);
+  if (mb) {
+    const width = mb[1] === undefined ? 1 : Number(mb[1]);
+    if (!(width > 0 && width <= 4)) throw invalidArgument(`student '${text}': width multiplier must be in (0, 4]`);
+    return { kind: 'mobilenet-mini', sizes: [width] };
+  }
   const m = /^(mlp|cnn)((?:-\d+)+)$/.exec(text);
   const sizes = m ? m[2]!.slice(1).split('-').map(Number) : [];
   if (!m || sizes.some((s) => !(s >= 1 && s <= 4096)) || sizes.length > 4) {
-    throw invalidArgument(`unknown student '${text}'; use mlp-H[-H2…] (e.g. mlp-64) or cnn-C1[-C2] (e.g. cnn-8-16), sizes 1..4096`);
+    throw invalidArgument(`unknown student '${text}'; use mlp-H[-H2…] (e.g. mlp-64), cnn-C1[-C2] (e.g. cnn-8-16), sizes 1..4096, or mobilenet-mini[-W] (e.g. mobilenet-mini-0.5)`);
   }
   return { kind: m[1] as 'mlp' | 'cnn', sizes };
 }
 
 /** The canonical spelling of a student: parseStudent(studentName(s)) gives s back. */
 export function studentName(s: StudentSpec): string {
+  if (s.kind === 'mobilenet-mini') return s.sizes[0] === 1 ? 'mobilenet-mini' : `mobilenet-mini-${s.sizes[0]}`;
   return `${s.kind}-${s.sizes.join('-')}`;
 }
 
@@ -54,6 +64,11 @@ export function buildStudent(s: StudentSpec, io: StudentInput, seed = 3): Uint8A
   if (s.kind === 'mlp') {
     if (io.shape.length !== 2) x = g.node('Flatten', [x], { axis: attr.int(1) });
     width = c * h * w;
+  } else if (s.kind === 'mobilenet-mini') {
+    if (io.shape.length !== 4) x = g.node('Reshape', [x, g.initializer('student_shape', { dtype: 'int64', dims: [4], data: [-1, c, h, w] })]);
+    const f = emitMobilenetFeatures(g, rng, x, s.sizes[0]!, c);
+    x = f.out;
+    width = f.width;
   } else {
     if (io.shape.length !== 4) x = g.node('Reshape', [x, g.initializer('student_shape', { dtype: 'int64', dims: [4], data: [-1, c, h, w] })]);
     let ch = c;

@@ -16,10 +16,10 @@ const EPOCHS = { role: 'student', default: 5 } as const;
 
 export const distill = defineMethod({
   kind: 'distill',
-  usage: 'distill:<mlp-64|cnn-8-16…>',
-  help: 'train a small MLP (hidden sizes) or CNN (conv channels) on the teacher’s outputs',
+  usage: 'distill:<mlp-64|cnn-8-16|mobilenet-mini[-W]…>',
+  help: 'train a small MLP (hidden sizes), CNN (conv channels) or MobileNetV2-style net (width W) on the teacher’s outputs',
   epochs: EPOCHS,
-  examples: ['distill:mlp-64', 'distill:mlp-128-64', 'distill:cnn-8-16'],
+  examples: ['distill:mlp-64', 'distill:mlp-128-64', 'distill:cnn-8-16', 'distill:mobilenet-mini-0.5'],
   parse: (arg) => parseStudent(arg ?? ''),
   format: studentName,
   build: (student, o) => distillStudent(student, o),

@@ -3,8 +3,18 @@
  * sharp (libvips) does the decoding; this module bounds what it will decode and maps its failures
  * to typed errors, because it sits directly behind the model server's image route.
  */
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { LeptonError, invalidArgument } from '../core/errors.js';
+
+// sharp (a native binding, ~0.3 s to load) is imported on first use, so a replica or a `lep`
+// command that never decodes an image does not pay for it (issue 12). Servers that take images
+// call preloadImageDecoder() once listening, so the first request does not pay either.
+let sharpLoading: Promise<typeof Sharp> | undefined;
+
+/** Load the image decoder now (idempotent); later decodes start at once. */
+export function preloadImageDecoder(): Promise<typeof Sharp> {
+  return (sharpLoading ??= import('sharp').then((m) => m.default));
+}
 
 export { encodePng } from './png.js';
 
@@ -85,6 +95,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeImageOptions): 
   // failOn 'truncated' rejects cut-off files instead of returning a half-grey image.
   const input = { limitInputPixels: limit, failOn: 'truncated' as const };
 
+  const sharp = await preloadImageDecoder();
   let w = 0;
   let h = 0;
   let format = '';

@@ -4,7 +4,6 @@
  * by the 99th percentile so one hot pixel does not wash out the rest). Small inputs (28×28) are
  * enlarged with nearest-neighbour sampling so each pixel stays a crisp square. Encoded with sharp.
  */
-import sharp from 'sharp';
 
 export interface HeatmapOptions {
   /** Output width in pixels at least this (integer upscaling). Default 224. */
@@ -56,6 +55,8 @@ export async function heatmapPng(input: Float32Array, attributions: Float32Array
   const [, H, W] = dims;
   const px = overlayPixels(input, attributions, dims, o);
   const k = Math.max(1, Math.ceil((o.minWidth ?? 224) / W));
+  // Imported here: the model server loads this module with its explain route, and most replicas never draw a heatmap.
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 3 } })
     .resize(W * k, H * k, { kernel: 'nearest' })
     .png()

@@ -47,6 +47,8 @@ try {
     },
   });
   await announce({ type: 'ready', url: handle.url, port: Number(new URL(handle.url).port), pid: process.pid, replicaId: handle.replicaId });
+  // Image photons load the decoder (sharp) now, after the ready message rather than before it.
+  if (handle.context.manifest.image) void import('../data/image.js').then((m) => m.preloadImageDecoder()).catch(() => undefined);
 } catch (err) {
   const e = toLeptonError(err);
   // The launcher is this process's own supervisor, not a client: it gets the real message.

@@ -46,4 +46,19 @@ await esbuild.build({
   logLevel: 'warning',
   nodePaths: [require.resolve('uplot/dist/uPlot.min.css').replace(/uplot\/dist\/uPlot\.min\.css$/, '')],
 });
+// the edge export's page: one self-contained script (onnxruntime-web included), no chunks to copy
+mkdirSync(`${out}/edge`, { recursive: true });
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { edge: 'web/src/edge.ts' },
+  bundle: true,
+  format: 'esm',
+  minify: true,
+  target: ['chrome110', 'firefox110', 'safari16'],
+  outdir: `${out}/edge`,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+copyFileSync(`${root}web/edge/index.html`, `${out}/edge/index.html`);
+copyFileSync(`${root}web/edge/edge.css`, `${out}/edge/edge.css`);
 console.log(`lepton: web console built into web/dist in ${Date.now() - started} ms`);

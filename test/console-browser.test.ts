@@ -4,19 +4,24 @@
 // the admin token (a bad one is refused), sees the deployment with 2 ready replicas, watches the
 // requests/s chart move under generated load, predicts the sample digit on the server and in the
 // browser (onnxruntime-web) with the same top class, checks that a read token cannot scale, and
-// logs out. It saves a screenshot of each page under docs/console/ and reports the page weight.
+// logs out; the edge export (a static folder) predicts the same class from a plain file server. It saves a screenshot of each page under docs/console/ and reports the page weight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { createPhoton } from '../src/photon/create.js';
 import { WEB_DIST } from '../src/deploy/console-routes.js';
+import { exportWeb } from '../src/photon/web-export.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 import { api, authHeaders, startTestPlatform, type TestPlatform } from './platform-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = new URL('../docs/console/', import.meta.url).pathname;
+const EDGE_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 async function login(page: Page, url: string, token: string): Promise<void> {
   await page.goto(`${url}/`);
@@ -127,6 +132,26 @@ test('the web console in chromium: login, overview, live chart, playground, read
     const serverText = (await page.textContent('[data-testid=server-answer]')) ?? '';
     await page.screenshot({ path: `${SHOTS}playground.png` });
     t.diagnostic(`page weight on first load: ${firstLoadKb.toFixed(1)} KB transferred; playground with the in-browser runner: ${modelKb.toFixed(0)} KB more; in-browser ${browserMs.toFixed(2)} ms vs server (round trip) ${/([0-9.]+) ms/.exec(serverText)?.[1] ?? '?'} ms`);
+
+    // the edge export: a static folder, served by a plain file server, predicts the same class
+    const dir = join(p.home, 'edge');
+    exportWeb(dir, await p.registry.load('digits@1'));
+    const files = createServer((req, res) => {
+      const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
+      if (!path.startsWith(dir) || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': EDGE_TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    try {
+      const edge = await ctx.newPage();
+      await edge.goto(`http://127.0.0.1:${(files.address() as AddressInfo).port}/`);
+      await edge.click('#predict:not([disabled])');
+      await edge.waitForSelector('[data-testid=edge-answer][data-index]', { timeout: 20_000 });
+      assert.equal(await edge.getAttribute('[data-testid=edge-answer]', 'data-index'), serverIndex, 'the edge export agrees with the server');
+      await edge.close();
+    } finally {
+      await new Promise((r) => files.close(r));
+    }
 
     // a read token: no scale button, and a forced change is refused
     const ro = await browser.newContext({ viewport: { width: 390, height: 800 } });

@@ -5,8 +5,8 @@ import * as ort from 'onnxruntime-web/wasm';
 
 const sessions = new Map<string, ort.InferenceSession>();
 
-export async function runInBrowser(key: string, model: Uint8Array, input: { name: string; dims: number[]; data: Float32Array }): Promise<{ scores: Float32Array; ms: number }> {
-  ort.env.wasm.wasmPaths = new URL('ui/ort/', document.baseURI).href;
+export async function runInBrowser(wasmBase: string, key: string, model: Uint8Array, input: { name: string; dims: number[]; data: Float32Array }): Promise<{ scores: Float32Array; ms: number }> {
+  ort.env.wasm.wasmPaths = wasmBase;
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   let s = sessions.get(key);
   if (!s) {

@@ -10,6 +10,7 @@ import { createLogger } from '../../core/logger.js';
 import { createPhoton, parseImageSpec } from '../../photon/create.js';
 import { NAME_RULE, parseRef, validName } from '../../photon/manifest.js';
 import { PhotonRegistry } from '../../photon/registry.js';
+import { exportWeb } from '../../photon/web-export.js';
 import { holdLifeline } from '../../serve/lifeline.js';
 import { runReplica } from '../../serve/replica.js';
 import { type ReplicaConfig } from '../../serve/replica-launcher.js';
@@ -91,6 +92,22 @@ export function register(program: Command): void {
             out.line([p.name.padEnd(24), v.version.padEnd(9), String(v.bytes).padStart(10), ` ${v.sha256.slice(0, 12)}  ${v.created}`].join(' '));
           }
         }
+      }),
+    );
+
+  photon
+    .command('export')
+    .description('write a photon as a static web folder that runs it offline in a browser (onnxruntime-web)')
+    .requiredOption('--web <dir>', 'the folder to write (new or empty)')
+    .argument('<ref>', 'NAME or NAME@VERSION')
+    .action((ref: string, f: { web: string }) =>
+      runCommand(async () => {
+        parseRef(ref);
+        const cfg = configFromEnv();
+        const codec = cliPhotonCodec(cfg.home);
+        const loaded = await new PhotonRegistry({ home: cfg.home, ...(codec ? { codec } : {}) }).load(ref);
+        const r = exportWeb(f.web, loaded);
+        out.line(`wrote ${loaded.ref} to ${r.dir} (${r.files.length} files); serve it with any static server, e.g. python3 -m http.server -d ${r.dir}`);
       }),
     );
 

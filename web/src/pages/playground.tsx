@@ -7,57 +7,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Deployment } from '../api.js';
 import { loadPhoton } from './photons.js';
 import { usePoll } from './overview.js';
+import { CANVAS, canvasTensor, drawSample, top, type Image } from '../preprocess.js';
 
 interface TensorSpec { name: string; dtype: string; shape: Array<number | string> }
-interface Image { width: number; height: number; channels: 1 | 3; normalize?: 'unit' | { mean: number[]; std: number[] } }
 interface Loaded { ref: string; manifest: { inputs: TensorSpec[]; image?: Image; labels?: string[]; model: string }; model: Uint8Array }
 interface Answer { label: string; index: number; score: number; ms: number; replica: string }
-
-const CANVAS = 224;
-
-/** The sample digit: a hand-drawn-looking 7, the same strokes every time. */
-function drawSample(ctx: CanvasRenderingContext2D): void {
-  ctx.fillStyle = '#000';
-  ctx.fillRect(0, 0, CANVAS, CANVAS);
-  ctx.strokeStyle = '#fff';
-  ctx.lineWidth = 18;
-  ctx.lineCap = 'round';
-  ctx.beginPath();
-  ctx.moveTo(55, 50);
-  ctx.lineTo(170, 50);
-  ctx.lineTo(95, 190);
-  ctx.stroke();
-}
-
-/** The canvas as the photon's input: resized to its image size, gray or RGB, normalized as the manifest says. */
-function canvasTensor(canvas: HTMLCanvasElement, im: Image): Float32Array {
-  const small = document.createElement('canvas');
-  small.width = im.width;
-  small.height = im.height;
-  const sctx = small.getContext('2d')!;
-  sctx.drawImage(canvas, 0, 0, im.width, im.height);
-  const px = sctx.getImageData(0, 0, im.width, im.height).data;
-  const n = im.width * im.height;
-  const out = new Float32Array(n * im.channels);
-  for (let i = 0; i < n; i++) {
-    const [r, g, b] = [px[i * 4]!, px[i * 4 + 1]!, px[i * 4 + 2]!];
-    const vals = im.channels === 1 ? [(0.299 * r + 0.587 * g + 0.114 * b) / 255] : [r / 255, g / 255, b / 255];
-    vals.forEach((v, c) => {
-      const norm = im.normalize && im.normalize !== 'unit' ? (v - im.normalize.mean[c]!) / im.normalize.std[c]! : v;
-      out[i * im.channels + c] = norm; // HWC, as the server's decoder gives
-    });
-  }
-  return out;
-}
-
-function top(scores: Float32Array, labels: string[] | undefined, k = 3): Array<{ index: number; label: string; score: number }> {
-  // raw logits become probabilities (as the server does for rows that are not already a distribution)
-  const max = Math.max(...scores);
-  const sum = scores.reduce((s, v) => s + Math.exp(v - max), 0);
-  const isDist = scores.every((v) => v >= 0 && v <= 1) && Math.abs(scores.reduce((s, v) => s + v, 0) - 1) < 1e-3;
-  const p = Array.from(scores, (v) => (isDist ? v : Math.exp(v - max) / sum));
-  return p.map((score, index) => ({ index, label: labels?.[index] ?? String(index), score })).sort((a, b) => b.score - a.score).slice(0, k);
-}
 
 export function Playground(props: { initial: string }) {
   const [deps] = usePoll(() => api<{ deployments: Deployment[] }>('GET', 'api/v1/deployments'), 10_000);
@@ -111,7 +65,7 @@ export function Playground(props: { initial: string }) {
       setServer({ ...p, ms, replica: r.headers.get('x-lepton-replica') ?? '?' });
       if (inBrowser) {
         const { runInBrowser } = await import('../ort-runner.js');
-        const out = await runInBrowser(loaded!.ref, loaded!.model, { name: loaded!.manifest.inputs[0]!.name, dims: x.dims, data: x.data });
+        const out = await runInBrowser(new URL('ui/ort/', document.baseURI).href, loaded!.ref, loaded!.model, { name: loaded!.manifest.inputs[0]!.name, dims: x.dims, data: x.data });
         setLocal({ top: top(out.scores, loaded!.manifest.labels), ms: out.ms });
       }
     } catch (e) {

@@ -79,3 +79,13 @@ test('console session: cookie flags, CSRF, logout, page and JSON at /, history',
     await p.dispose();
   }
 });
+
+test('console session: with --insecure-local, loopback needs no login and acts as the local admin', { timeout: 30_000 }, async () => {
+  const p = await startTestPlatform({ security: { insecureLocal: true } });
+  try {
+    const me = (await (await fetch(`${p.url}/api/v1/session`)).json()) as { name: string; scopes: string[] };
+    assert.deepEqual(me, { name: 'local', scopes: ['admin'] });
+  } finally {
+    await p.dispose();
+  }
+});

@@ -53,6 +53,7 @@ export function DeploymentPage(props: { me: Me; name: string }) {
   const [reps] = usePoll(() => api<{ replicas: Replica[] }>('GET', `api/v1/deployments/${enc}/replicas`), 3000, [props.name]);
   const [events] = usePoll(() => api<{ events: Array<{ id: number; ts: string; type: string; message: string; replica: string | null }> }>('GET', `api/v1/events?deployment=${enc}&limit=200`), 5000, [props.name]);
   const [logs] = usePoll(() => api<{ logs: Array<{ replica: string; text: string }> }>('GET', `api/v1/deployments/${enc}/logs?limit=2048`), 4000, [props.name]);
+  const [hist] = usePoll(() => api<{ replicas: Record<string, Array<{ rps: number; p50: number | null; p99: number | null }>> }>('GET', `api/v1/deployments/${enc}/history`), 2000, [props.name]);
   const pts = points(props.name);
   const t = pts.map((p) => p.t);
   if (err) return <p class="error">{err}</p>;
@@ -84,9 +85,9 @@ export function DeploymentPage(props: { me: Me; name: string }) {
       </div>
       <h3>Replicas</h3>
       <table data-testid="replicas">
-        <thead><tr><th>id</th><th>state</th><th>routed</th><th>in flight</th><th>restarts</th><th>pid</th><th>started</th></tr></thead>
+        <thead><tr><th>id</th><th>state</th><th>routed</th><th>in flight</th><th>req/s</th><th>p50 ms</th><th>p99 ms</th><th>restarts</th><th>pid</th><th>started</th></tr></thead>
         <tbody>{(reps?.replicas ?? []).map((r) => (
-          <tr key={r.id}><td>{r.id}</td><td>{r.state}</td><td>{r.routed ? 'yes' : 'no'}</td><td>{r.inFlight ?? 0}</td><td>{r.restarts}</td><td>{r.pid ?? ''}</td><td>{r.startedAt ?? ''}</td></tr>
+          <tr key={r.id}><td>{r.id}</td><td>{r.state}</td><td>{r.routed ? 'yes' : 'no'}</td><td>{r.inFlight ?? 0}</td><td>{hist?.replicas[r.id]?.at(-1)?.rps ?? 0}</td><td>{hist?.replicas[r.id]?.at(-1)?.p50 ?? '–'}</td><td>{hist?.replicas[r.id]?.at(-1)?.p99 ?? '–'}</td><td>{r.restarts}</td><td>{r.pid ?? ''}</td><td>{r.startedAt ?? ''}</td></tr>
         ))}</tbody>
       </table>
       <h3>Recent events</h3>

@@ -9,6 +9,7 @@ export { DecisionTreeClassifier, DecisionTreeRegressor, type TreeOptions } from 
 export { exportText, type ExportTextOptions } from './tree/export-text.js';
 export type { TreeArrays, Criterion } from './tree/cart.js';
 export { PCA, type PCAOptions } from './pca.js';
+export { LinearDiscriminantAnalysis, type LDAOptions } from './lda.js';
 export { symmetricEigen, type Eigen } from './eigen.js';
 export { StandardScaler, MinMaxScaler } from './preprocessing.js';
 export { trainTestSplit, splitIndices, kFold, type SplitOptions, type Split } from './model-selection.js';

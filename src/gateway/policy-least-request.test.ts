@@ -1,9 +1,11 @@
-// Least-request specifics beyond the shared suite: the latency charge, with costs computed by hand.
+// Least-request specifics beyond the shared suite: the latency charge, shunning a latency outlier,
+// and its bounded probes, with costs computed by hand and routing checked on a simulated clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.js';
-import { LeastRequestPolicy } from './policy-least-request.js';
+import { LeastRequestPolicy, PROBE_INTERVAL_MS, PROBE_SHARE, SPILL_DEPTH } from './policy-least-request.js';
 import { makeReplicas } from './policy-conformance.js';
+import { simulate } from './policy-sim.js';
 
 function share(p: LeastRequestPolicy, rs: ReturnType<typeof makeReplicas>, id: string, n = 1000): number {
   let hits = 0;
@@ -11,47 +13,89 @@ function share(p: LeastRequestPolicy, rs: ReturnType<typeof makeReplicas>, id: s
   return hits / n;
 }
 
-test('at equal depth, a replica that answers slower gets no new work', () => {
-  let t = 0;
-  const p = new LeastRequestPolicy(new Rng(1), () => t);
+test('a replica under twice its rival’s latency is costed: (inFlight+1) × latency', () => {
+  const p = new LeastRequestPolicy(new Rng(1), () => 0);
   const [fast, slow] = makeReplicas(2);
-  p.onDone(fast!, { ok: true, latencyMs: 5 });
-  p.onDone(slow!, { ok: true, latencyMs: 25 });
-  assert.equal(share(p, [fast!, slow!], 'r0'), 1);
-  // cost (inFlight+1)×latency: 5×(4+1)=25 ties 25×(0+1); at 5 in flight the slow one is cheaper.
-  fast!.inFlight = 5;
+  p.onDone(fast!, { ok: true, latencyMs: 10 });
+  p.onDone(slow!, { ok: true, latencyMs: 15 });
+  assert.equal(share(p, [fast!, slow!], 'r0'), 1); // 1×10 < 1×15
+  fast!.inFlight = 1; // 2×10 = 20 > 1×15
   assert.equal(share(p, [fast!, slow!], 'r1'), 1);
 });
 
-test('the estimate follows a replica that slows down and recovers', () => {
-  let t = 0;
-  const p = new LeastRequestPolicy(new Rng(2), () => t);
-  const [a, b] = makeReplicas(2);
-  p.onDone(a!, { ok: true, latencyMs: 10 });
-  p.onDone(b!, { ok: true, latencyMs: 10 });
-  b!.inFlight = 1; // b costs 2×10 = 20 against a's 10
-  assert.equal(share(p, [a!, b!], 'r0'), 1);
-  t = 2500; // five time constants on: a's mean is now ≈ its new 40 ms (> 20)
-  p.onDone(a!, { ok: true, latencyMs: 40 });
-  p.onDone(b!, { ok: true, latencyMs: 10 });
-  assert.equal(share(p, [a!, b!], 'r1'), 1);
-  t = 5000; // fast again: ≈ 10.2 < 20
-  p.onDone(a!, { ok: true, latencyMs: 10 });
-  p.onDone(b!, { ok: true, latencyMs: 10 });
-  assert.equal(share(p, [a!, b!], 'r0'), 1);
+test('a latency outlier (≥ 2× its rival) is shunned whatever the rival’s depth, until the rival saturates', () => {
+  const p = new LeastRequestPolicy(new Rng(1), () => 0);
+  const [fast, slow] = makeReplicas(2);
+  p.onDone(fast!, { ok: true, latencyMs: 5 });
+  p.onDone(slow!, { ok: true, latencyMs: 25 });
+  fast!.inFlight = 5; // the old cost, 6×5 = 30 > 25, sent this to the slow one
+  assert.equal(share(p, [fast!, slow!], 'r0'), 1);
+  fast!.inFlight = SPILL_DEPTH; // saturated: the outlier takes overflow
+  assert.equal(share(p, [fast!, slow!], 'r1'), 1);
 });
 
-test('a replica shunned as slow drifts back toward its peer and is tried again', () => {
+test('time alone does not re-admit a shunned replica, and one fast answer moves it by at most 10%', () => {
   let t = 0;
   const p = new LeastRequestPolicy(new Rng(4), () => t);
   const [fast, slow] = makeReplicas(2);
   p.onDone(fast!, { ok: true, latencyMs: 5 });
   p.onDone(slow!, { ok: true, latencyMs: 25 });
-  fast!.inFlight = 1; // 2×5 = 10 < 25: the slow one is still avoided
-  assert.equal(share(p, [fast!, slow!], 'r0'), 1);
-  t = 30_000; // 30 s without a sample: the slow estimate is ≈ 5.05 < 10
+  t = 30_000; // 30 s unrefreshed: the old policy had drifted it to ≈ 5.05 and sent it everything
   p.onDone(fast!, { ok: true, latencyMs: 5 });
-  assert.equal(share(p, [fast!, slow!], 'r1'), 1);
+  fast!.inFlight = 1;
+  assert.ok(share(p, [fast!, slow!], 'r1') <= PROBE_SHARE);
+  p.onDone(slow!, { ok: true, latencyMs: 5 }); // 25 + (5 − 25) × 0.1 = 23 ≥ 2 × 5: still shunned
+  fast!.inFlight = 0;
+  assert.equal(share(p, [fast!, slow!], 'r0'), 1);
+});
+
+test('probes: only an idle shunned replica, at most one per interval and PROBE_SHARE of picks', () => {
+  let t = 0;
+  const p = new LeastRequestPolicy(new Rng(5), () => t);
+  const [fast, slow] = makeReplicas(2);
+  p.onDone(fast!, { ok: true, latencyMs: 5 });
+  p.onDone(slow!, { ok: true, latencyMs: 50 });
+  t = PROBE_INTERVAL_MS; // due now
+  const picks: string[] = [];
+  for (let i = 0; i < 200; i++) picks.push(p.pick({ headers: {} }, [fast!, slow!])!.id);
+  // Credit 0.02 per pick reaches 1 at pick 50; one probe, then the interval blocks the rest.
+  assert.deepEqual(picks.flatMap((id, i) => (id === 'r1' ? [i] : [])), [49]);
+  t += PROBE_INTERVAL_MS;
+  slow!.inFlight = 1; // a probe still out: no second one
+  assert.equal(share(p, [fast!, slow!], 'r1', 200), 0);
+});
+
+const slowFiveTimes = { ratePerSec: 200, durationMs: 6000, warmupMs: 1000, overheadMs: 0.3 };
+
+test('simulated: a replica 5× slower gets no more than the probe share of 1000 picks', () => {
+  for (const seed of [1, 2, 3]) {
+    const clock = { t: 0 };
+    const p = new LeastRequestPolicy(new Rng(seed), () => clock.t);
+    const r = simulate(p, clock, { ...slowFiveTimes, seed, replicas: [{ serviceMs: 2 }, { serviceMs: 2, extraMs: () => 8 }] });
+    assert.ok(r.requests >= 900, `requests ${r.requests}`);
+    // One banked probe credit may fall inside the counted window: PROBE_SHARE + 1 pick.
+    assert.ok(r.share[1]! <= PROBE_SHARE + 1 / r.requests, `seed ${seed}: slow share ${r.share[1]}`);
+  }
+});
+
+test('simulated: a replica that recovers regains its share within a bounded time', () => {
+  // B is +40 ms until 3 s, then as fast as A. From ≈ 42 ms to under 2 × A's ≈ 1.5 ms takes
+  // ln(42/3)/ln(1/0.9) ≈ 25 probes at min(1 per 100 ms, 0.02 × 300/s) = 6/s: ≈ 4.2 s, then P2C
+  // evens out on a 500 ms decay; so from 6 s after it recovered (window 9 s on) B has a fair share.
+  for (const seed of [9, 10, 11]) {
+    const clock = { t: 0 };
+    const p = new LeastRequestPolicy(new Rng(seed), () => clock.t);
+    const r = simulate(p, clock, {
+      ratePerSec: 300,
+      durationMs: 12_000,
+      seed,
+      replicas: [{ serviceMs: 1 }, { serviceMs: 1, extraMs: (_u, now) => (now < 3000 ? 40 : 0) }],
+    });
+    const bShare = (w: number[]): number => w[1]! / (w[0]! + w[1]!);
+    assert.ok(bShare(r.windows[2]!) <= PROBE_SHARE + 0.005, `seed ${seed} while slow: ${bShare(r.windows[2]!)}`);
+    const late = r.windows.slice(9, 12).map(bShare);
+    assert.ok(late.every((s) => s >= 0.25), `seed ${seed} shares 9–12 s: ${late.join(', ')}`);
+  }
 });
 
 test('failed attempts do not make a replica look fast; a new replica is charged its peer’s latency', () => {

@@ -1,6 +1,6 @@
 // Runs every *.test.ts under src/ and test/ with node:test through tsx.
 // Node 20's runner takes no globs, so the files are listed here. Pass paths or substrings to filter.
-// It first brings dist/ up to date (`tsc -b`, about a second when nothing changed): tests that
+// It first brings dist/ up to date (scripts/build-dist.mjs: `tsc -b`, about a second when nothing changed): tests that
 // spawn bin/lep.js run the compiled CLI, and must never run a stale one.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,8 +23,8 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
-if (build.status !== 0) console.error('run-tests: `tsc -b tsconfig.build.json` reported errors; dist/ was still written, the tests go on');
+const build = spawnSync(process.execPath, [join(root, 'scripts/build-dist.mjs')], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) console.error('run-tests: the dist/ build (tsc -b tsconfig.build.json) reported errors; dist/ was still written, the tests go on');
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...chosen];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, LEPTON_LOG_LEVEL: process.env.LEPTON_LOG_LEVEL ?? 'silent' } });
 process.exit(r.status ?? 1);

@@ -94,7 +94,6 @@ test('the web console in chromium: login, overview, live chart, playground, read
 
     // overview: the deployment with 2 of 2 replicas ready
     await page.waitForSelector('[data-testid=ready-mnist]:has-text("2 / 2")', { timeout: 15_000 });
-    await page.screenshot({ path: `${SHOTS}overview.png` });
 
     // the deployment under load: requests/s shows non-zero values that change
     await page.click('a[href="#/deployment/mnist"]');
@@ -107,6 +106,9 @@ test('the web console in chromium: login, overview, live chart, playground, read
     assert.ok(nonZero.length >= 2 && new Set(nonZero).size >= 2, `requests/s should be non-zero and change under load: ${values.join(',')}`);
     await page.screenshot({ path: `${SHOTS}deployment.png` });
     assert.equal(await page.locator('[data-testid=scale]').count(), 1, 'an admin sees the scale button');
+    await page.click('a[href="#/"]');
+    await page.waitForSelector('[data-testid=ready-mnist]:has-text("2 / 2")');
+    await page.screenshot({ path: `${SHOTS}overview.png` });
 
     // playground: the sample digit on the server and in this browser, same top class
     bytes = 0;

@@ -19,7 +19,8 @@ export function Chart(props: { title: string; times: number[]; lines: Line[]; he
       cursor: { show: !spark },
       axes: spark ? [{ show: false }, { show: false }] : [{}, { size: 50 }],
       scales: { x: { time: true } },
-      series: [{}, ...props.lines.map((l) => ({ label: l.label, stroke: l.color, width: spark ? 1.5 : 2, spanGaps: false }))],
+      ...(spark ? { padding: [4, 2, 4, 2] as uPlot.Padding } : {}),
+      series: [{}, ...props.lines.map((l) => ({ label: l.label, stroke: l.color, width: spark ? 1.5 : 2, spanGaps: false, points: { show: !spark } }))],
     };
     plot.current = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(80, el.clientWidth), height: opts.height }));

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,18 @@ test('each table entry matches the command its module registers', async () => {
     assert.equal(c.name(), entry.name);
     assert.deepEqual(c.aliases(), [...(entry.aliases ?? [])], `${entry.name} aliases`);
     assert.equal(c.description(), entry.summary, `${entry.name} summary`);
+  }
+});
+
+test('every command file in commands/ is in the table (a new one must be added there, or lep never loads it)', async () => {
+  const dir = new URL('./commands/', import.meta.url);
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(ext) && !n.includes('.test.'))) {
+    const mod = (await import(new URL(f, dir).href)) as { register?: (p: Command) => void };
+    if (typeof mod.register !== 'function') continue;
+    const program = new Command();
+    mod.register(program);
+    for (const c of program.commands) assert.ok(findCommand(c.name()), `commands/${f} registers '${c.name()}', which COMMANDS in command-index.ts lacks`);
   }
 });
 

@@ -4,7 +4,7 @@
 // the admin token (a bad one is refused), sees the deployment with 2 ready replicas, watches the
 // requests/s chart move under generated load, predicts the sample digit on the server and in the
 // browser (onnxruntime-web) with the same top class, checks that a read token cannot scale, and
-// logs out; the edge export (a static folder) predicts the same class from a plain file server. It saves a screenshot of each page under docs/console/ and reports the page weight.
+// logs out; the jobs page compares two runs by the setting that differs; the edge export (a static folder) predicts the same class from a plain file server. It saves a screenshot of each page under docs/console/ and reports the page weight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { WEB_DIST } from '../src/deploy/console-routes.js';
 import { exportWeb } from '../src/photon/web-export.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 import { api, authHeaders, startTestPlatform, type TestPlatform } from './platform-helpers.js';
+import { ended, fakeLauncher, submit, waitJob } from './jobs-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = new URL('../docs/console/', import.meta.url).pathname;
@@ -51,7 +52,7 @@ test('the web console in chromium: login, overview, live chart, playground, read
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y --no-install-recommends chromium); .ci/run does this`);
   assert.ok(existsSync(`${WEB_DIST}index.html`), 'web/dist is missing: run node scripts/build-web.mjs (npm install runs it)');
   mkdirSync(SHOTS, { recursive: true });
-  const p = await startTestPlatform();
+  const p = await startTestPlatform({ jobs: { launcher: fakeLauncher, killGraceMs: 1000 } });
   let browser: Browser | undefined;
   try {
     const labels = Array.from({ length: 10 }, (_, i) => String(i));
@@ -60,6 +61,9 @@ test('the web console in chromium: login, overview, live chart, playground, read
     assert.equal((await api(p, 'POST', '/deployments', { name: 'mnist', photon: 'digits', replicas: 2 })).status, 201);
     const viewer = (await api(p, 'POST', '/tokens', { name: 'viewer', scopes: ['read'] })).json['token'] as string;
     await p.controlPlane.waitReady('mnist', 30_000);
+    // two short train runs (a stand-in trainer) that differ in one setting, for the jobs page
+    const runs = [await submit(p, 'train', ['--dataset', 'mnist-small', '--seed', '1', '--epochs', '2']), await submit(p, 'train', ['--dataset', 'mnist-small', '--seed', '1', '--epochs', '3'])];
+    for (const r of runs) await waitJob(p, r.id, ended, 20_000);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -154,6 +158,14 @@ test('the web console in chromium: login, overview, live chart, playground, read
     } finally {
       await new Promise((r) => files.close(r));
     }
+
+    // jobs: two runs compared show only the setting that differs; one job shows its log
+    await page.goto(`${p.url}/#/jobs`);
+    for (const r of runs) await page.check(`tr:has-text("${r.id}") input[type=checkbox]`);
+    const compare = (await page.textContent('[data-testid=compare]')) ?? '';
+    assert.ok(compare.includes('--epochs') && !compare.includes('--dataset') && !compare.includes('--seed'), compare);
+    await page.click(`a:has-text("${runs[1]!.id}")`);
+    await page.waitForSelector('pre.log:has-text("epoch")');
 
     // a read token: no scale button, and a forced change is refused
     const ro = await browser.newContext({ viewport: { width: 390, height: 800 } });

@@ -5,10 +5,11 @@ import uPlot from 'uplot';
 
 export interface Line { label: string; values: Array<number | null>; color: string }
 
-export function Chart(props: { title: string; times: number[]; lines: Line[]; height?: number; spark?: boolean; testId?: string }) {
+export function Chart(props: { title: string; times: number[]; lines: Line[]; height?: number; spark?: boolean; testId?: string; xIsTime?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const data = [props.times.map((t) => t / 1000), ...props.lines.map((l) => l.values)] as uPlot.AlignedData;
+  const isTime = props.xIsTime !== false;
+  const data = [props.times.map((t) => (isTime ? t / 1000 : t)), ...props.lines.map((l) => l.values)] as uPlot.AlignedData;
   useEffect(() => {
     const el = box.current!;
     const spark = props.spark === true;
@@ -18,7 +19,7 @@ export function Chart(props: { title: string; times: number[]; lines: Line[]; he
       legend: { show: !spark },
       cursor: { show: !spark },
       axes: spark ? [{ show: false }, { show: false }] : [{}, { size: 50 }],
-      scales: { x: { time: true } },
+      scales: { x: { time: isTime } },
       ...(spark ? { padding: [4, 2, 4, 2] as uPlot.Padding } : {}),
       series: [{}, ...props.lines.map((l) => ({ label: l.label, stroke: l.color, width: spark ? 1.5 : 2, spanGaps: false, points: { show: !spark } }))],
     };

@@ -9,6 +9,7 @@ import { DeploymentPage } from './pages/deployment.js';
 import { Photons } from './pages/photons.js';
 import { Playground } from './pages/playground.js';
 import { Tokens } from './pages/tokens.js';
+import { Jobs } from './pages/jobs.js';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -74,6 +75,7 @@ function App() {
   else if (page === 'photons') view = <Photons />;
   else if (page === 'playground') view = <Playground initial={name} />;
   else if (page === 'tokens') view = <Tokens />;
+  else if (page === 'jobs') view = <Jobs me={me} />;
   else view = <Overview />;
   const link = (href: string, label: string, current: boolean) => <a href={href} class={current ? 'current' : ''}>{label}</a>;
   return (
@@ -84,6 +86,7 @@ function App() {
           {link('#/', 'Overview', !page)}
           {link('#/photons', 'Photons', page === 'photons')}
           {link('#/playground', 'Playground', page === 'playground')}
+          {link('#/jobs', 'Jobs', page === 'jobs')}
           {me.scopes.includes('admin') ? link('#/tokens', 'Tokens', page === 'tokens') : null}
         </nav>
         <span class="who" data-testid="who">{me.name} · {me.scopes.join(', ')}</span>

@@ -8,7 +8,8 @@
  * definite. Transform axes carry an arbitrary sign, as sklearn's do; everything else is sign-free.
  */
 import { invalidArgument } from '../core/errors.js';
-import { type MatrixLike, type Labels, toMatrix, toLabels, encodeClasses, checkCols, notFitted } from './matrix.js';
+import { type MatrixLike, type Labels, toMatrix, toLabels, encodeClasses, checkCols, notFitted, checkKind } from './matrix.js';
+import { f64ToB64, b64ToF64, num, numArray } from './serialize.js';
 import { symmetricEigen } from './eigen.js';
 
 export interface LDAOptions {
@@ -303,5 +304,44 @@ export class LinearDiscriminantAnalysis {
       for (let c = 1; c < K; c++) if (dec[i * K + c]! > dec[i * K + best]!) best = c;
       return this.classes[best]!;
     });
+  }
+
+  toJSON(): Record<string, unknown> {
+    if (this.nFeatures === 0) throw notFitted('LinearDiscriminantAnalysis');
+    return {
+      kind: 'LinearDiscriminantAnalysis',
+      solver: this.solver,
+      nComponents: this.nComponents,
+      nFeatures: this.nFeatures,
+      nAxes: this.nAxes,
+      classes: this.classes,
+      priors: f64ToB64(this.priors),
+      means: f64ToB64(this.means),
+      xbar: f64ToB64(this.xbar),
+      scalings: f64ToB64(this.scalings),
+      coef: f64ToB64(this.coef),
+      intercept: f64ToB64(this.intercept),
+      explainedVarianceRatio: f64ToB64(this.explainedVarianceRatio),
+    };
+  }
+
+  static fromJSON(json: unknown): LinearDiscriminantAnalysis {
+    const o = checkKind(json, 'LinearDiscriminantAnalysis');
+    const m = new LinearDiscriminantAnalysis({ solver: o['solver'] === 'eigen' ? 'eigen' : 'svd' });
+    const d = num(o, 'nFeatures');
+    const a = num(o, 'nAxes');
+    m.classes = numArray(o, 'classes');
+    const K = m.classes.length;
+    m.nFeatures = d;
+    m.nAxes = a;
+    m.nComponents = num(o, 'nComponents');
+    m.priors = b64ToF64(o['priors'], 'priors', K);
+    m.means = b64ToF64(o['means'], 'means', K * d);
+    m.xbar = b64ToF64(o['xbar'], 'xbar', d);
+    m.scalings = b64ToF64(o['scalings'], 'scalings', d * a);
+    m.coef = b64ToF64(o['coef'], 'coef', K * d);
+    m.intercept = b64ToF64(o['intercept'], 'intercept', K);
+    m.explainedVarianceRatio = b64ToF64(o['explainedVarianceRatio'], 'explainedVarianceRatio');
+    return m;
   }
 }

@@ -1,12 +1,15 @@
 /**
  * FeatureCodec: image → compact code of at most `bytes` bytes (default 256). HOG describes shape,
- * PCA keeps the `dims` directions that carry most of its variance, and int8 quantisation stores
- * one byte per direction. The size is asserted when the codec is built, not trusted.
+ * a linear reduction keeps `dims` directions, and int8 quantisation stores one byte per direction.
+ * The reduction is PCA (the directions of most variance; no labels needed) or LDA (`reduce: 'lda'`,
+ * with labels: the directions that best separate the classes, at most classes − 1 of them, so
+ * the code is far below the budget). The size is asserted when the codec is built, not trusted.
  */
 import { Rng } from '../core/rng.js';
 import { LeptonError, invalidArgument } from '../core/errors.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { PCA } from '../ml/pca.js';
+import { LinearDiscriminantAnalysis } from '../ml/lda.js';
 import { b64ToF32, f32ToB64 } from '../ml/serialize.js';
 import { hog, hogShape, loadGray, type HogOptions } from './hog.js';
 import { dequantize, fitQuantizer, quantize, type Quantizer } from './quantizer.js';
@@ -20,12 +23,26 @@ export interface CodecOptions {
   hog?: HogOptions;
   /** Byte budget per image. Default 256. */
   bytes?: number;
-  /** PCA dimensions kept (one byte each). Default = bytes. */
+  /** Dimensions kept (one byte each). Default = bytes for PCA, classes − 1 for LDA (its maximum). */
   dims?: number;
+  /** 'pca' (default) or 'lda' (needs `labels`). */
+  reduce?: ReduceKind;
+  /** Class of each of the n images, for LDA. */
+  labels?: ArrayLike<number>;
   /** Images used to fit PCA and the quantiser. Default 10000. */
   fitSamples?: number;
   seed?: number;
   progress?: ProgressSink;
+}
+
+export type ReduceKind = 'pca' | 'lda';
+export const REDUCE_KINDS: readonly ReduceKind[] = ['pca', 'lda'];
+
+type Reducer = PCA | LinearDiscriminantAnalysis;
+
+function reduceRows(r: Reducer, data: Float32Array, rows: number, cols: number): Float32Array {
+  const m = { data, rows, cols };
+  return r instanceof PCA ? r.transform(m).data : r.transform(m);
 }
 
 export class FeatureCodec {
@@ -34,7 +51,7 @@ export class FeatureCodec {
     readonly height: number,
     readonly hogOptions: HogOptions,
     readonly budget: number,
-    readonly pca: PCA,
+    readonly reducer: Reducer,
     readonly quantizer: Quantizer,
   ) {
     if (this.codeBytes > budget) {
@@ -57,8 +74,13 @@ export class FeatureCodec {
     const height = o.height ?? 28;
     const bytes = o.bytes ?? DEFAULT_CODE_BYTES;
     if (!Number.isInteger(bytes) || bytes < 1) throw invalidArgument(`bytes must be a positive integer, got ${bytes}`);
-    const dims = o.dims ?? bytes;
+    const reduce = o.reduce ?? 'pca';
+    if (!REDUCE_KINDS.includes(reduce)) throw invalidArgument(`reduce must be ${REDUCE_KINDS.join(' or ')}, got ${String(reduce)}`);
+    if (reduce === 'lda' && o.labels?.length !== n) throw invalidArgument(`reduce 'lda' needs one label per image (${n})`);
+    const classes = reduce === 'lda' ? new Set(Array.from(o.labels!)).size : 0;
+    const dims = o.dims ?? (reduce === 'lda' ? Math.min(bytes, classes - 1) : bytes);
     if (!Number.isInteger(dims) || dims < 1 || dims > bytes) throw invalidArgument(`dims must be an integer in [1, ${bytes}] (one byte each), got ${dims}`);
+    if (reduce === 'lda' && dims > classes - 1) throw invalidArgument(`LDA keeps at most classes − 1 = ${classes - 1} dimensions, asked for ${dims}`);
     if (x.length !== n * width * height) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `images: ${x.length} values, expected ${n}×${height}×${width}`);
     const hogOptions = o.hog ?? {};
     const L = hogShape(height, width, hogOptions).length;
@@ -71,11 +93,15 @@ export class FeatureCodec {
     const px = width * height;
     pick.forEach((i, r) => {
       hog(x.subarray(i * px, (i + 1) * px), height, width, hogOptions, feats.subarray(r * L, (r + 1) * L));
-      if (r % 2000 === 0) progress.update(r, m, 'HOG for PCA');
+      if (r % 2000 === 0) progress.update(r, m, `HOG for ${reduce.toUpperCase()}`);
     });
-    const pca = new PCA({ nComponents: dims, solver: 'full' }).fit({ data: feats, rows: m, cols: L });
-    const z = pca.transform({ data: feats, rows: m, cols: L }).data;
-    return new FeatureCodec(width, height, hogOptions, bytes, pca, fitQuantizer(z, m, dims));
+    const fitData = { data: feats, rows: m, cols: L };
+    const reducer: Reducer =
+      reduce === 'lda'
+        ? new LinearDiscriminantAnalysis({ nComponents: dims }).fit(fitData, Array.from(pick, (i) => o.labels![i]!))
+        : new PCA({ nComponents: dims, solver: 'full' }).fit(fitData);
+    const z = reduceRows(reducer, feats, m, L);
+    return new FeatureCodec(width, height, hogOptions, bytes, reducer, fitQuantizer(z, m, dims));
   }
 
   /** HOG of images x [n, h·w]: [n, L]. */
@@ -94,7 +120,7 @@ export class FeatureCodec {
   /** Unquantised embeddings [n, dims]: the query side of asymmetric search. */
   embed(x: Float32Array, n: number, progress?: ProgressSink): Float32Array {
     const f = this.hogFeatures(x, n, progress);
-    return this.pca.transform({ data: f, rows: n, cols: f.length / n }).data;
+    return reduceRows(this.reducer, f, n, f.length / n);
   }
 
   /** Codes [n, dims] (int8, `codeBytes` bytes per image). */
@@ -119,7 +145,7 @@ export class FeatureCodec {
       height: this.height,
       hog: this.hogOptions,
       budget: this.budget,
-      pca: this.pca.toJSON(),
+      ...(this.reducer instanceof PCA ? { pca: this.reducer.toJSON() } : { lda: this.reducer.toJSON() }),
       scale: f32ToB64(this.quantizer.scale),
       offset: f32ToB64(this.quantizer.offset),
     };
@@ -134,13 +160,13 @@ export class FeatureCodec {
     if (![width, height, budget].every((v) => typeof v === 'number' && Number.isInteger(v) && v > 0)) {
       throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', 'FeatureCodec: width, height and budget must be positive integers');
     }
-    const pca = PCA.fromJSON(o['pca']);
-    const dims = pca.nComponents;
+    const reducer: Reducer = o['lda'] !== undefined ? LinearDiscriminantAnalysis.fromJSON(o['lda']) : PCA.fromJSON(o['pca']);
+    const dims = reducer.nComponents;
     const hogOptions = (o['hog'] ?? {}) as HogOptions;
-    if (hogShape(height as number, width as number, hogOptions).length !== pca.nFeatures) {
-      throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', 'FeatureCodec: PCA input size does not match the HOG settings');
+    if (hogShape(height as number, width as number, hogOptions).length !== reducer.nFeatures) {
+      throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', 'FeatureCodec: reduction input size does not match the HOG settings');
     }
     const q: Quantizer = { dims, scale: b64ToF32(o['scale'], 'scale', dims), offset: b64ToF32(o['offset'], 'offset', dims) };
-    return new FeatureCodec(width as number, height as number, hogOptions, budget as number, pca, q);
+    return new FeatureCodec(width as number, height as number, hogOptions, budget as number, reducer, q);
   }
 }

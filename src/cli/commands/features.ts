@@ -7,12 +7,14 @@ import { type Command } from 'commander';
 import { invalidArgument, LeptonError } from '../../core/errors.js';
 import { StreamProgress } from '../../core/progress.js';
 import { loadDataset } from '../../data/index.js';
-import { FeatureCodec, VectorIndex } from '../../vision/index.js';
+import { FeatureCodec, VectorIndex, REDUCE_KINDS, type ReduceKind } from '../../vision/index.js';
 import { out, runCommand } from '../output.js';
 import { parsePosInt } from '../options.js';
 
-async function build(f: { dataset: string; bytes: string; out: string; limit?: string; fitSamples?: string; seed: string }): Promise<void> {
+async function build(f: { dataset: string; bytes: string; out: string; limit?: string; fitSamples?: string; seed: string; reduce: string }): Promise<void> {
   const bytes = parsePosInt(f.bytes, '--bytes') as number;
+  if (!(REDUCE_KINDS as readonly string[]).includes(f.reduce)) throw invalidArgument(`--reduce must be ${REDUCE_KINDS.join(' or ')}, got ${JSON.stringify(f.reduce)}`);
+  const reduce = f.reduce as ReduceKind;
   const limit = parsePosInt(f.limit, '--limit');
   const t0 = performance.now();
   const { train } = loadDataset(f.dataset, limit === undefined ? {} : { limitTrain: limit });
@@ -21,7 +23,7 @@ async function build(f: { dataset: string; bytes: string; out: string; limit?: s
   const progress = new StreamProgress(process.stderr);
   progress.setLabel('features');
   const fitSamples = parsePosInt(f.fitSamples, '--fit-samples');
-  const codec = FeatureCodec.fit(train.x, train.n, { width: w, height: h, bytes, seed: Number(f.seed) || 0, progress, ...(fitSamples && { fitSamples }) });
+  const codec = FeatureCodec.fit(train.x, train.n, { width: w, height: h, bytes, reduce, ...(reduce === 'lda' && { labels: train.y }), seed: Number(f.seed) || 0, progress, ...(fitSamples && { fitSamples }) });
   const codes = codec.encode(train.x, train.n, progress);
   progress.finish(`encoded ${train.n} images`);
   const index = new VectorIndex(codec.quantizer, { codec: codec.toJSON(), dataset: f.dataset, labels: Array.from(train.y), classNames: train.labels });
@@ -31,6 +33,7 @@ async function build(f: { dataset: string; bytes: string; out: string; limit?: s
     index: f.out,
     dataset: f.dataset,
     images: index.size,
+    reduce,
     bytesPerImage: codec.codeBytes,
     budget: bytes,
     dims: codec.dims,
@@ -64,7 +67,7 @@ async function search(f: { index: string; image: string; k: string }): Promise<v
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('features').description('compact image features (≤ 256 bytes: HOG → PCA → int8) and similarity search');
+  const cmd = program.command('features').description('compact image features (≤ 256 bytes: HOG → PCA or LDA → int8) and similarity search');
   cmd
     .command('build')
     .description('fit the codec on a dataset, encode every training image and save a vector index')
@@ -72,7 +75,8 @@ export function register(program: Command): void {
     .option('--bytes <n>', 'byte budget per image', '256')
     .requiredOption('--out <file>', 'index file to write')
     .option('--limit <n>', 'index only the first N training images')
-    .option('--fit-samples <n>', 'images used to fit PCA and the quantiser (default 10000)')
+    .option('--fit-samples <n>', 'images used to fit the reduction and the quantiser (default 10000)')
+    .option('--reduce <kind>', 'pca (directions of most variance, up to --bytes) | lda (class-separating directions, at most classes − 1 bytes)', 'pca')
     .option('--seed <n>', 'sampling seed', '0')
     .action((flags) => runCommand(() => build(flags)));
   cmd

@@ -89,3 +89,23 @@ test('console session: with --insecure-local, loopback needs no login and acts a
     await p.dispose();
   }
 });
+
+test('console stream: server-sent samples, and an open stream does not hold up the platform closing', { timeout: 30_000 }, async () => {
+  const p = await startTestPlatform();
+  let closed = false;
+  try {
+    const res = await fetch(`${p.url}/api/v1/stream`, { headers: authHeaders(p) });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /^event: sample\ndata: \{"t":\d+,"deployments":\{\}\}\n\n/);
+    const t0 = Date.now();
+    await p.dispose();
+    closed = true;
+    assert.ok(Date.now() - t0 < 1500, `closing took ${Date.now() - t0} ms with a stream open`);
+    assert.equal((await reader.read()).done, true, 'the stream ended');
+  } finally {
+    if (!closed) await p.dispose();
+  }
+});

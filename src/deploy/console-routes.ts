@@ -137,28 +137,26 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     return { deployment: d.spec.name, intervalMs: 1000, points: h?.points ?? [], replicas: h?.replicas ?? {} };
   });
 
-  const streams = new Set<() => void>();
   app.get('/api/v1/stream', { ...scoped('read'), schema: hide }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'keep-alive' });
     const send = (s: HistorySample): void => void res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`);
     send(history.latest());
-    const unsubscribe = history.subscribe(send);
-    // a comment line now and then keeps proxies from closing an idle stream
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    let ended = false;
     const end = (): void => {
+      if (ended) return;
+      ended = true;
       clearInterval(beat);
       unsubscribe();
-      streams.delete(end);
       res.end();
     };
-    streams.add(end);
+    // the stream ends with the history (the front door stops it before closing its server)
+    const unsubscribe = history.subscribe(send, end);
+    // a comment line now and then keeps proxies from closing an idle stream
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.raw.on('close', end);
   });
-  app.addHook('onClose', async () => {
-    for (const end of [...streams]) end();
-    history.stop();
-  });
+  app.addHook('onClose', async () => history.stop());
   return history;
 }

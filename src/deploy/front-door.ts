@@ -119,6 +119,8 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontD
       return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     },
     async close() {
+      // open console event streams end first, or they would hold the server's close for 2 s
+      history.stop();
       // We listened on the server ourselves (not app.listen), so fastify will not close it.
       const closed = srv.listening ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve();
       srv.closeIdleConnections();

@@ -107,6 +107,7 @@ export class MetricsHistory {
   private readonly clock: () => number;
   private readonly series = new Map<string, DeploymentHistory>();
   private readonly listeners = new Set<(s: HistorySample) => void>();
+  private readonly enders = new Map<(s: HistorySample) => void, () => void>();
   private readonly requestDeltas = new Deltas();
   private readonly bucketDeltas = new Deltas();
   private timer: NodeJS.Timeout | undefined;
@@ -125,16 +126,24 @@ export class MetricsHistory {
     this.timer.unref();
   }
 
+  /** Stop sampling and end every subscription (an open event stream must not hold the server's close). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    const ends = [...this.enders.values()];
     this.listeners.clear();
+    this.enders.clear();
+    for (const end of ends) end();
   }
 
-  /** Call `fn` with every new sample; returns the unsubscribe function. */
-  subscribe(fn: (s: HistorySample) => void): () => void {
+  /** Call `fn` with every new sample, and `onStop` when sampling stops; returns the unsubscribe function. */
+  subscribe(fn: (s: HistorySample) => void, onStop?: () => void): () => void {
     this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    if (onStop) this.enders.set(fn, onStop);
+    return () => {
+      this.listeners.delete(fn);
+      this.enders.delete(fn);
+    };
   }
 
   deployment(name: string): DeploymentHistory | undefined {

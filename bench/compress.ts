@@ -3,6 +3,7 @@
 // dynamic int8 on the same weights as the peer, and the navigator's pick for --p99-ms 10 --min-accuracy 0.88
 // against the naive default (fp32, 1 replica, no batching).
 // Run: npx tsx bench/compress.ts [model.onnx] [--skip-navigator]   (needs dataset-fashion-mnist, python3-torch)
+import { record } from './lib/report.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ if (gemms.every((n) => n.opType === 'Gemm')) {
 }
 
 const rows: string[][] = [];
+const fileSafe = (m: string): string => m.replace(/[^a-z0-9]+/gi, '-');
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 let base: { acc: number; size: number; p50: number; thr: number } | null = null;
 for (const method of ['int8-dynamic', 'int8-static', 'fp16', 'prune:0.5', 'prune-structured:0.5', 'distill:mlp-64']) {
@@ -62,6 +64,9 @@ for (const method of ['int8-dynamic', 'int8-static', 'fp16', 'prune:0.5', 'prune
     rows.push(['fp32 (ours, ORT)', `${(o.sizeBytes / 1024).toFixed(1)} KB`, '1.000', pct(o.accuracy), '—', o.p50Ms.toFixed(4), '1.00', Math.round(o.throughputB64).toString(), '1.00']);
   }
   rows.push([method, `${(v.sizeBytes / 1024).toFixed(1)} KB`, r.size.toFixed(3), pct(v.accuracy), r.accuracyDropPoints.toFixed(2), v.p50Ms.toFixed(4), r.p50.toFixed(2), Math.round(v.throughputB64).toString(), r.throughputB64.toFixed(2)]);
+  const int8 = method.startsWith('int8');
+  record({ id: `${fileSafe(method)}-p50-b1-vs-fp32`, what: `${method}: p50 latency at batch 1`, ours: v.p50Ms, peer: o.p50Ms, peerName: 'our fp32 (ORT)', ratio: r.p50, unit: 'ms', target: int8 ? 0.7 : null });
+  record({ id: `${fileSafe(method)}-size-vs-fp32`, what: `${method}: model size`, ours: v.sizeBytes, peer: o.sizeBytes, peerName: 'our fp32', ratio: r.size, unit: 'bytes', target: int8 ? 0.27 : null });
   console.log(`done ${method}`);
 }
 if (peer) {

@@ -1,6 +1,7 @@
 // Data-layer benchmark, NumPy first then ours in one run: load Fashion-MNIST (gzipped IDX → float32)
 // and gather one shuffled epoch of batch-128 copies; also our augmentation and decodeImage rates.
 // Run: npx tsx bench/data.ts   (needs dataset-fashion-mnist and python3-numpy, see bench/setup.sh)
+import { record } from './lib/report.js';
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../src/core/rng.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../src/data/fashion-mnist.js';
@@ -36,6 +37,8 @@ t = performance.now();
 for (let i = 0; i < 200; i++) await decodeImage(png, { width: 28, height: 28, channels: 1, normalize: 'unit' });
 const decodeMs = (performance.now() - t) / 200;
 
+record({ id: 'load-idx-vs-numpy', what: 'load 60k gz IDX → float32', ours: loadS, peer: np.load_s, peerName: 'numpy', unit: 's' });
+record({ id: 'epoch-gather-vs-numpy', what: 'shuffled epoch, batch 128 gather', ours: epochS, peer: np.epoch_s, peerName: 'numpy', unit: 's' });
 const r = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 console.log(`fashion-mnist train: ${train.n} images (check ${check.toFixed(1)})`);
 console.log('| task | numpy | lepton | lepton/numpy |');

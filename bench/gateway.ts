@@ -13,6 +13,7 @@ import { createPhoton } from '../src/photon/create.js';
 import { PhotonRegistry } from '../src/photon/registry.js';
 import { mlpModel, mlpWeights, randomInput } from '../test/fixtures/models.js';
 import { haproxyConf, nginxConf } from './gateway-peers/configs.js';
+import { record } from './lib/report.js';
 import { freePort, numFlag, parseWrk, runWrk, type LoadResult } from './lib/wrk.js';
 
 const DURATION = numFlag('duration', 10);
@@ -206,6 +207,12 @@ async function main(): Promise<void> {
       rows.push(await measure('lepton gateway affinity (1000 keys)', `${even.ours}/deployments/affinity/predict`, bodyFile, 'session.lua'));
     }
     if (rows.length > 0) table(`Even replicas (wrk -t2 -c${CONNECTIONS} -d${DURATION}s, 784-float JSON, 2 × lep photon run --threads 1; 1 worker per balancer)`, rows, rows[1]!);
+    const lr = rows.find((r) => r.name === 'lepton gateway least-request');
+    const hap = rows.find((r) => r.name === 'HAProxy leastconn');
+    if (lr && hap) {
+      record({ id: 'even-rps-vs-haproxy', what: 'gateway req/s, 2 even replicas, least-request', ours: lr.rps, peer: hap.rps, peerName: 'HAProxy leastconn', unit: 'req/s', better: 'higher', target: 0.75 });
+      record({ id: 'even-p99-vs-haproxy', what: 'gateway p99, 2 even replicas, least-request', ours: lr.p99, peer: hap.p99, peerName: 'HAProxy leastconn', unit: 'ms', target: 1 });
+    }
     const slow: LoadResult[] = [];
     if (!SKIP.has('slow')) {
       const shimPort = await freePort();
@@ -229,6 +236,10 @@ async function main(): Promise<void> {
       }
       for (const [n] of setups) slow.push(median(n, runs.get(n)!));
       const nginxRrSlow = slow[0]!;
+      const ours = runs.get('lepton gateway least-request')!;
+      const rr = runs.get('nginx round-robin')!;
+      const oursMed = slow.find((r) => r.name === 'lepton gateway least-request')!;
+      record({ id: 'slow-replica-p99-vs-nginx-rr', what: `gateway p99, one slow replica, paced ${RATE} req/s, least-request`, ours: oursMed.p99, peer: nginxRrSlow.p99, peerName: 'nginx round-robin', unit: 'ms', target: 0.5, rounds: ours.map((o, k) => o.p99 / rr[k]!.p99), notes: `median of ${ROUNDS} interleaved rounds` });
       table(`One slow replica (+20 ms on half of replica B's requests; wrk -c${CONNECTIONS} paced to ~${RATE} req/s with exponential think times, median of ${ROUNDS} interleaved ${DURATION}s rounds)`, slow, nginxRrSlow);
     }
     cleanup();

@@ -1,6 +1,7 @@
 // Kernel backends side by side on the shapes training uses: GEMM GFLOP/s, then whole-batch conv,
 // relu and pooling passes in ms; the JS reference against WebAssembly SIMD on one thread and on
 // two. Run: npx tsx bench/kernels.ts [--quick]
+import { record } from './lib/report.js';
 import { jsKernels, type Kernels } from '../src/tensor/kernels/index.js';
 import { createWasmKernels } from '../src/tensor/kernels/wasm.js';
 import { loadWasmKernels } from '../src/tensor/wasm/loader.js';
@@ -53,6 +54,7 @@ console.log(`|${head.map(() => '---').join('|')}|`);
 for (const s of shapes) {
   const g = backends.map(([, k]) => measure(k, s));
   const dims = `${s.label} ${s.m}x${s.n}x${s.k}${s.tA ? ' tA' : ''}${s.tB ? ' tB' : ''}`;
+  record({ id: `gemm-${dims.replace(/[^a-z0-9]+/gi, '-')}-wasm2T-vs-js`, what: `GEMM ${dims}`, ours: g[2]!, peer: g[0]!, peerName: `${backends[0]![0]} kernels`, unit: 'MFLOP/s', better: 'higher' });
   console.log(`| ${dims} | ${g.map((v) => v.toFixed(1)).join(' | ')} | ${(g[1]! / g[0]!).toFixed(1)}x | ${(g[2]! / g[0]!).toFixed(1)}x |`);
 }
 
@@ -98,6 +100,7 @@ console.log(`| pass | ${backends.map(([n]) => n).join(' | ')} | js/wasm2T |`);
 console.log(`|---|${backends.map(() => '---').join('|')}|---|`);
 for (const [label, f] of passes) {
   const t = backends.map(([, k]) => ms(k, f));
+  record({ id: `pass-${label.replace(/[^a-z0-9]+/gi, '-')}-wasm2T-vs-js`, what: `${label}, batch ${N}`, ours: t[2]!, peer: t[0]!, peerName: `${backends[0]![0]} kernels`, unit: 'ms' });
   console.log(`| ${label} | ${t.map((v) => v.toFixed(2)).join(' | ')} | ${(t[0]! / t[2]!).toFixed(1)}x |`);
 }
 console.log(`helper thread: ${JSON.stringify(wasm2.stats())}`);

@@ -4,6 +4,7 @@
  * depth-12 decision tree and k-means k=10. Prints accuracy/ARI, fit and predict seconds and ratios,
  * plus single-query latency over the 60k-image code index. Run: npx tsx bench/ml.ts
  */
+import { record } from './lib/report.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadDataset } from '../src/data/index.js';
@@ -102,6 +103,9 @@ for (const [name, a, b] of rows) {
   const sp = p.acc ?? p.ari;
   const delta = so !== undefined && sp !== undefined ? ((so - sp) * 100).toFixed(2) : '—';
   const fmt = o.acc !== undefined ? pct : (v?: number) => (v === undefined ? '—' : v.toFixed(4));
+  // Issue 20's targets: k-means fit ≤ 1.5× scikit-learn; the rest are recorded without one.
+  record({ id: `${a}-fit-vs-sklearn`, what: `${name}: fit`, ours: o.fit, peer: p.fit, peerName: 'scikit-learn (n_jobs=1)', unit: 's', target: a === 'kmeans' ? 1.5 : null });
+  if (o.predict !== undefined && p.predict !== undefined) record({ id: `${a}-predict-vs-sklearn`, what: `${name}: predict`, ours: o.predict, peer: p.predict, peerName: 'scikit-learn (n_jobs=1)', unit: 's' });
   console.log(`| ${name} | ${fmt(so)} | ${fmt(sp)} | ${delta} | ${s(o.fit)} | ${s(p.fit)} | ${(o.fit / p.fit).toFixed(2)}× | ${s(o.predict)} | ${s(p.predict)} | ${(o.predict / p.predict).toFixed(2)}× |`);
 }
 console.log(`\n${codeBytes}-byte code search, one query over ${train.n} codes: ${latencyMs.toFixed(2)} ms/query (exact scan, top-5)`);

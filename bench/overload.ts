@@ -8,6 +8,7 @@
 // Targets: no timeouts, p99 admitted ≤ 500 ms, successful throughput ≥ 80% of the baseline.
 // Usage: npx tsx bench/overload.ts [--connections 2000] [--duration 15] [--baseline 10] [--per-worker 500] [--smoke]
 //        (--smoke: 3 s runs, for a quick check on a busy machine)
+import { record } from './lib/report.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
     const rejected = [...metrics.matchAll(/lepton_gateway_rejected_total\{deployment="mnist",reason="([^"]+)"\} (\d+)/g)].map((m) => `${m[1]} ${m[2]}`).join(', ');
     const alive = up.exitCode === null && (await fetch(`${base}/healthz`)).ok;
     const share = over.okRps / baseline.okRps;
+    record({ id: 'overload-throughput-share', what: `successful req/s at ${CONNECTIONS} connections vs 64`, ours: over.okRps, peer: baseline.okRps, peerName: 'same deployment at 64 connections', unit: 'req/s', better: 'higher', target: 0.8, notes: `client timeouts ${heavy.timeouts}; admitted p99 ${over.p99.toFixed(1)} ms` });
     console.log(`  lep up alive after the run: ${alive ? 'yes' : 'NO'}; peak RSS lep up ${(peakUp / 2 ** 20).toFixed(0)} MiB, with its replicas ${(peakAll / 2 ** 20).toFixed(0)} MiB`);
     console.log(`  gateway shed (lepton_gateway_rejected_total): ${rejected || 'none'}`);
     console.log(`  targets: client timeouts 0 → ${heavy.timeouts}; admitted p99 ≤ 500 ms → ${over.p99.toFixed(1)} ms; successful throughput ≥ 80% of 64-connection → ${(share * 100).toFixed(0)}%`);

@@ -8,6 +8,7 @@
  * Usage: npx tsx bench/parallel.ts [--images 60000] [--sizes-mb 1,16,64] [--reps 5] [--skip-torch]
  * A quick check: --images 256 --sizes-mb 1 --reps 2 (numbers meaningless, every path exercised).
  */
+import { record } from './lib/report.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -155,6 +156,7 @@ for (const e of epochs) {
   console.log(`| ${e.label} | ${fmt(e.seconds)} | ${ratio} | ${e.accuracy === null ? (e.error ?? 'n/a') : e.accuracy.toFixed(4)} |`);
 }
 const w2 = epochs[2]!.seconds;
+if (w2 && base) record({ id: 'cnn-workers2-speedup', what: `CNN epoch, --workers 2 vs 1 process, global batch 128`, ours: w2, peer: base, peerName: 'lepton-ts, 1 process', ratio: base / w2, unit: 's/epoch', better: 'higher', target: 1.6, notes: 'ratio is the speed-up (peer ÷ ours)' });
 if (w2 && base) console.log(`speed-up of --workers 2 over 1 process: ${(base / w2).toFixed(2)}× (target ≥ 1.6×)`);
 
 const threads = await allReduceThreads();

@@ -2,6 +2,7 @@
 // fastify echo floor, naive fastify+ORT, Flask+PyTorch (the seed), and `lep photon run`;
 // plus PNG uploads/s and binary-body req/s for lep. Prints req/s, p50, p99 and the ratios.
 // Usage: npx tsx bench/serve.ts [--duration 10] [--connections 64]
+import { record } from './lib/report.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,9 @@ try {
     ['lep / echo floor', lep.rps / by('fastify echo (floor)').rps, '≥ 0.70', lep.rps / by('fastify echo (floor)').rps >= 0.7],
     ['lep p99 (ms)', lep.p99, '< 50', lep.p99 < 50],
   ];
+  for (const [peer, target] of [['Flask+PyTorch', 5], ['naive fastify+ORT', 1.5], ['fastify echo (floor)', 0.85]] as const) {
+    record({ id: `photon-run-rps-vs-${peer.replace(/[^a-zA-Z0-9]+/g, '-').toLowerCase().replace(/-$/, '')}`, what: `lep photon run req/s, JSON body, ${CONNECTIONS} connections`, ours: lep.rps, peer: by(peer).rps, peerName: peer, unit: 'req/s', better: 'higher', target });
+  }
   for (const [n, v, goal, ok] of rows) console.log(`| ${n} | ${v.toFixed(2)} | ${goal} | ${ok ? 'yes' : 'NO'} |`);
   console.log(`\nbinary f32 body vs JSON: ${ratio(by('lep photon run (binary f32)'), lep)}×; PNG uploads/s: ${by('lep photon run (PNG upload)').rps.toFixed(0)}`);
 } finally {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { record } from './lib/report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const arg = (name: string, def: string): string => {
@@ -89,6 +90,8 @@ if (!skipRnn) {
   }
 }
 
+/** Issue 20's targets, ours ÷ PyTorch (1 thread) time per epoch at batch 128. */
+const TRAIN_TARGETS: Record<string, number> = { mlp: 1.0, cnn: 1.5, lstm: 1.5, gru: 1.5 };
 const fmt = (v: number | null, d = 2) => (v === null ? 'n/a' : v.toFixed(d));
 console.log(`\ntraining benchmark, fashion-mnist, batch 128, Adam(1e-3); MLP ${mlpEpochs} epoch(s) on 60k images; CNN timed on ${cnnImages} images, extrapolated to 60k (accuracy after those images only); LSTM/GRU-${rnnHidden} 1 epoch on ${rnnImages} row-sequential images`);
 console.log('model | runner              | s/epoch | accuracy | ours ÷ runner (time)');
@@ -97,6 +100,10 @@ for (const [model, who, r] of rows) {
   const mine = rows.find(([m, w]) => m === model && w === 'lepton-ts')?.[2].seconds_per_epoch ?? null;
   const ratio = who === 'lepton-ts' || mine === null || r.seconds_per_epoch === null ? '' : `${(mine / r.seconds_per_epoch).toFixed(2)}×`;
   const note = r.error ? ` (${r.error.slice(0, 70)})` : r.extrapolated ? ' (extrapolated)' : '';
+  if (ratio !== '' && mine !== null && r.seconds_per_epoch !== null) {
+    const target = who === 'pytorch (1 thread)' ? TRAIN_TARGETS[model] ?? null : null;
+    record({ id: `${model}-b128-epoch-vs-${who.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}`, what: `${model.toUpperCase()} epoch, batch 128, fashion-mnist`, ours: mine, peer: r.seconds_per_epoch, peerName: who, unit: 's/epoch', target, notes: r.extrapolated ? 'extrapolated to 60k' : undefined });
+  }
   console.log(`${model.padEnd(5)} | ${who.padEnd(19)} | ${fmt(r.seconds_per_epoch).padStart(7)} | ${r.accuracy === null ? '     n/a' : `${(r.accuracy * 100).toFixed(2)}%`.padStart(8)} | ${ratio}${note}`);
 }
 console.log('(ratio < 1 means lepton-ts is faster; the machine has 2 shared cores, so figures are noisy)');

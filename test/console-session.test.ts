@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAuditLog } from '../src/secure/audit.js';
 import { WEB_DIST } from '../src/deploy/console-routes.js';
 import { addTinyPhoton, api, authHeaders, startTestPlatform, TINY_BODY } from './platform-helpers.js';
 
@@ -75,6 +77,9 @@ test('console session: cookie flags, CSRF, logout, page and JSON at /, history',
     assert.equal(out.status, 204);
     assert.match(out.headers.get('set-cookie') ?? '', /^lepton_session=; .*Max-Age=0/);
     assert.equal((await fetch(`${p.url}/api/v1/deployments`, { headers: { cookie } })).status, 401);
+    // logins, refused logins and logouts are in the audit log
+    const audit = readAuditLog(join(p.home, 'audit.log')).filter((e) => e.action.startsWith('session.'));
+    assert.deepEqual(audit.map((e) => [e.action, e.actor, e.result]), [['session.create', 'anonymous', 'denied'], ['session.create', 'admin', 'ok'], ['session.remove', 'admin', 'ok']]);
   } finally {
     await p.dispose();
   }

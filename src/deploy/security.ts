@@ -211,6 +211,13 @@ export class PlatformSecurity {
       verify: (token) => verifyBearer(`Bearer ${token}`, this.tokens),
       principalOf: (req) => principals.get(req),
       tls: this.options.tls === true,
+      audit: (req, action, actor, ok) => {
+        try {
+          this.audit.append({ actor: actor ?? 'anonymous', action, result: ok ? 'ok' : 'denied', ...(ok ? {} : { code: '401' }), remote: req.socket.remoteAddress ?? '' });
+        } catch (err) {
+          req.log.error({ err }, 'audit log write failed');
+        }
+      },
     };
   }
 

@@ -22,6 +22,8 @@ export interface Session {
   csrf: string;
   /** The token the session was opened with (memory only; never sent back to the browser). */
   token: string;
+  /** The token's name, for the audit log. */
+  name: string;
   expiresAt: number;
 }
 
@@ -53,11 +55,11 @@ export class SessionStore {
 
   constructor(private readonly ttlMs = SESSION_TTL_MS, private readonly clock: () => number = Date.now) {}
 
-  open(token: string): Session {
+  open(token: string, name: string): Session {
     this.sweep();
     // the oldest session goes first when a flood of logins would grow the map without bound
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    const s: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(24).toString('base64url'), token, expiresAt: this.clock() + this.ttlMs };
+    const s: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(24).toString('base64url'), token, name, expiresAt: this.clock() + this.ttlMs };
     this.sessions.set(s.id, s);
     return s;
   }
@@ -110,6 +112,8 @@ export interface SessionApiOptions {
   principalOf(req: FastifyRequest): { name: string; scopes: string[] } | undefined;
   /** Served over TLS: the cookie is Secure. */
   tls: boolean;
+  /** Record a login or logout in the audit log. */
+  audit(req: FastifyRequest, action: 'session.create' | 'session.remove', actor: string | undefined, ok: boolean): void;
 }
 
 /**
@@ -124,8 +128,15 @@ export function registerSessionApi(app: FastifyInstance, o: SessionApiOptions): 
     schema: { ...hide, body: { type: 'object', properties: { token: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['token'], additionalProperties: false } },
   }, async (req, reply) => {
     const { token } = req.body as { token: string };
-    const who = await o.verify(token.trim());
-    const s = o.sessions.open(token.trim());
+    let who: { name: string; scopes: string[] };
+    try {
+      who = await o.verify(token.trim());
+    } catch (err) {
+      o.audit(req, 'session.create', undefined, false);
+      throw err;
+    }
+    o.audit(req, 'session.create', who.name, true);
+    const s = o.sessions.open(token.trim(), who.name);
     void reply.header('set-cookie', o.sessions.cookie(s, o.tls));
     return { name: who.name, scopes: who.scopes, csrf: s.csrf, expiresAt: new Date(s.expiresAt).toISOString() };
   });
@@ -139,6 +150,7 @@ export function registerSessionApi(app: FastifyInstance, o: SessionApiOptions): 
     if (s) {
       if (!o.sessions.csrfOk(s, req.headers[CSRF_HEADER])) throw new LeptonError('LEPTON_ERR_FORBIDDEN', `logout needs the ${CSRF_HEADER} header from login`);
       o.sessions.close(s.id);
+      o.audit(req, 'session.remove', s.name, true);
     }
     return reply.code(204).header('set-cookie', SessionStore.clearCookie(o.tls)).send();
   });

@@ -136,3 +136,19 @@ test('int8 (dynamic, weight-only and ConvInteger) keeps grouped convs: both engi
     for (let i = 0; i < ours.size; i++) assert.ok(Math.abs(outs[0]![i]! - ours.data[i]!) < 0.5, `${conv} int8 vs float, logit ${i}`);
   }
 });
+
+test('a grouped conv2d layer exports its group and onnxruntime agrees; a dense one carries no group attribute', async () => {
+  const model = buildModule({ type: 'sequential', layers: [{ type: 'conv2d', inChannels: 4, outChannels: 6, kernelSize: 3, padding: 1, groups: 2 }, { type: 'conv2d', inChannels: 6, outChannels: 2, kernelSize: 1 }] }, { rng: new Rng(11) });
+  const bytes = exportOnnx(model, { inputShape: [4, 5, 5] });
+  const convs = readModel(bytes).graph.nodes.filter((n) => n.opType === 'Conv');
+  assert.deepEqual(convs.map((n) => (n.attrs['group'] as { value: number } | undefined)?.value), [2, undefined]);
+  const x = Tensor.uniform([2, 4, 5, 5], new Rng(12), -1, 1);
+  const ours = noGrad(() => model.forward(x));
+  const session = await ortEngine.load(bytes);
+  try {
+    const out = (await session.run({ input: { data: x.data, dims: [...x.shape] } }))['logits']!;
+    for (let i = 0; i < out.data.length; i++) assert.ok(Math.abs(out.data[i]! - ours.data[i]!) < 1e-4, `element ${i}`);
+  } finally {
+    await session.close();
+  }
+});

@@ -58,7 +58,9 @@ export const LAYER_EXPORTERS: ExportRegistry = {
     ops: ['Conv'],
     emit(l, s) {
       const inputs = [s.input, s.weight('weight'), ...(l.bias === false ? [] : [s.weight('bias')])];
-      return s.g.node('Conv', inputs, { ...window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0), group: attr.int(l.groups ?? 1) }, s.outputs);
+      // group only when grouped: dense convs export byte-for-byte as before (the golden files pin them).
+      const group = (l.groups ?? 1) !== 1 ? { group: attr.int(l.groups!) } : {};
+      return s.g.node('Conv', inputs, { ...window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0), ...group }, s.outputs);
     },
   },
   maxpool2d: {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { Agent, request } from 'undici';
@@ -21,7 +22,8 @@ import { api, authHeaders, startTestPlatform, type TestPlatform } from './platfo
 import { ended, fakeLauncher, submit, waitJob } from './jobs-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = new URL('../docs/console/', import.meta.url).pathname;
+// Screenshots go to a temp folder; LEPTON_UPDATE_SCREENSHOTS=1 writes the README's, under docs/console/.
+const SHOTS = process.env['LEPTON_UPDATE_SCREENSHOTS'] === '1' ? new URL('../docs/console/', import.meta.url).pathname : join(tmpdir(), 'lepton-console-shots/');
 const EDGE_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 async function login(page: Page, url: string, token: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { LeptonError } from '../core/errors.js';
 import { type AnySpec, type LayerSpec, type LayerType } from '../nn/index.js';
-import { attr, type GraphBuilder } from './builder.js';
+import { attr, type AttrValue, type GraphBuilder } from './builder.js';
 import { recurrentExporter, lastStepExporter, embeddingExporter } from './export-recurrent.js';
 import { convBnActExporter, invertedResidualExporter, emitRelu6, emitHardswish } from './export-light.js';
 
@@ -59,8 +59,9 @@ export const LAYER_EXPORTERS: ExportRegistry = {
     emit(l, s) {
       const inputs = [s.input, s.weight('weight'), ...(l.bias === false ? [] : [s.weight('bias')])];
       // group only when grouped: dense convs export byte-for-byte as before (the golden files pin them).
-      const group = (l.groups ?? 1) !== 1 ? { group: attr.int(l.groups!) } : {};
-      return s.g.node('Conv', inputs, { ...window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0), ...group }, s.outputs);
+      const attrs: Record<string, AttrValue> = window2d(l.kernelSize, l.stride ?? 1, l.padding ?? 0);
+      if ((l.groups ?? 1) !== 1) attrs['group'] = attr.int(l.groups!);
+      return s.g.node('Conv', inputs, attrs, s.outputs);
     },
   },
   maxpool2d: {

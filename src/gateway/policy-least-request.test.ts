@@ -98,6 +98,14 @@ test('simulated: a replica that recovers regains its share within a bounded time
   }
 });
 
+test('simulated: even replicas near saturation keep an even split (shunning does not trip on queueing noise)', () => {
+  // Each replica at ρ = 0.75 (3000 req/s × 0.5 ms over two), one of them +5 ms on 1% of answers.
+  const clock = { t: 0 };
+  const p = new LeastRequestPolicy(new Rng(3), () => clock.t);
+  const r = simulate(p, clock, { ratePerSec: 3000, durationMs: 3000, warmupMs: 500, seed: 3, replicas: [{ serviceMs: 0.5 }, { serviceMs: 0.5, extraMs: (u) => (u < 0.01 ? 5 : 0) }] });
+  assert.ok(r.share[1]! > 0.4 && r.share[1]! < 0.6, `share ${r.share[1]}`);
+});
+
 test('failed attempts do not make a replica look fast; a new replica is charged its peer’s latency', () => {
   const p = new LeastRequestPolicy(new Rng(3), () => 0);
   const [a, b] = makeReplicas(2);

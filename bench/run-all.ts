@@ -28,7 +28,7 @@ export const BENCHES: ReadonlyArray<{ name: string; smoke: string[] }> = [
   { name: 'train', smoke: ['--skip-cnn', '--skip-rnn'] },
   { name: 'parallel', smoke: ['--images', '256', '--sizes-mb', '1', '--reps', '2', '--skip-torch'] },
   { name: 'federated', smoke: ['--smoke'] },
-  { name: 'light', smoke: ['--smoke'] },
+  { name: 'light', smoke: ['--tiny'] },
 ];
 
 const argv = process.argv.slice(2);

@@ -115,7 +115,7 @@ test('a queued request that cannot be served by its deadline is refused at once;
   const { Registry } = await import('prom-client');
   const { createServer } = await import('node:http');
   const { Gateway } = await import('../src/gateway/gateway.js');
-  const { startFakeReplica } = await import('../src/gateway/test-replicas.js');
+  const { startFakeReplica } = await import('../src/gateway/test-replicas.fixture.js');
   const gw = new Gateway({ registry: new Registry(), defaults: { replicaCapacity: 1 } });
   const server = createServer((req, res) => gw.handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

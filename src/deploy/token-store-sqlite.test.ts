@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTokenStore } from '../secure/token-store-conformance.js';
+import { checkTokenStore } from '../secure/token-store.conformance.js';
 import { issueToken, verifyBearer } from '../secure/tokens.js';
 import { Store } from './store.js';
 import { SqliteTokenStore } from './token-store-sqlite.js';

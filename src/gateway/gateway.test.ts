@@ -7,7 +7,7 @@ import { type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { request } from 'undici';
 import { Gateway, type GatewayOptions } from './gateway.js';
-import { deadOrigin, startFakeReplica, type FakeReplica } from './test-replicas.js';
+import { deadOrigin, startFakeReplica, type FakeReplica } from './test-replicas.fixture.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {

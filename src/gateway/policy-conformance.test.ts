@@ -1,5 +1,5 @@
 // Runs the shared policy conformance suite against every policy the gateway ships.
-import { policyConformance } from './policy-conformance.js';
+import { policyConformance } from './policy.conformance.js';
 import { createPolicy } from './policies.js';
 import { POLICY_NAMES, type PolicyName } from './types.js';
 

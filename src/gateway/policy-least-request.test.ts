@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.js';
 import { LeastRequestPolicy, PROBE_INTERVAL_MS, PROBE_SHARE, SPILL_DEPTH } from './policy-least-request.js';
-import { makeReplicas } from './policy-conformance.js';
+import { makeReplicas } from './policy.conformance.js';
 import { simulate } from './policy-sim.js';
 
 function share(p: LeastRequestPolicy, rs: ReturnType<typeof makeReplicas>, id: string, n = 1000): number {

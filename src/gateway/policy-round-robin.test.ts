@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoundRobinPolicy } from './policy-round-robin.js';
-import { makeReplicas } from './policy-conformance.js';
+import { makeReplicas } from './policy.conformance.js';
 
 test('rotates strictly over equal replicas', () => {
   const p = new RoundRobinPolicy();

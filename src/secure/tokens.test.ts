@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { LeptonError } from '../core/index.js';
 import { authorize, requireScope, parseScope, parseScopes, inferScope, isLoopbackAddress, type Scope } from './scopes.js';
 import { MemoryTokenStore } from './token-store.js';
-import { checkTokenStore } from './token-store-conformance.js';
+import { checkTokenStore } from './token-store.conformance.js';
 import {
   issueToken, verifyBearer, parseDuration, hashToken, revokeToken, ensureAdminToken, publicTokenView, TOKEN_PATTERN,
 } from './tokens.js';

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
-import { type ConformanceCase } from './conformance-cases.js';
+import { type ConformanceCase } from './engine-cases.conformance.js';
 
 function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = new Rng(seed);

@@ -5,8 +5,8 @@
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
 import { type EngineTensor } from './engine.js';
-import { recurrentCases } from './conformance-recurrent.js';
-import { lightCases } from './conformance-light.js';
+import { recurrentCases } from './engine-recurrent.conformance.js';
+import { lightCases } from './engine-light.conformance.js';
 
 export interface ConformanceCase {
   name: string;

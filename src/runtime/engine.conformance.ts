@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeptonError } from '../core/errors.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
-import { conformanceCases } from './conformance-cases.js';
+import { conformanceCases } from './engine-cases.conformance.js';
 import { type Engine, type EngineTensor } from './engine.js';
 
 function close(actual: EngineTensor | undefined, expected: EngineTensor, tol: number, label: string): void {

@@ -8,7 +8,7 @@
 import { Rng } from '../core/rng.js';
 import { GraphBuilder, attr } from '../onnx/builder.js';
 import { type EngineTensor } from './engine.js';
-import { type ConformanceCase } from './conformance-cases.js';
+import { type ConformanceCase } from './engine-cases.conformance.js';
 
 type Op = 'LSTM' | 'GRU' | 'RNN';
 

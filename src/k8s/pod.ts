@@ -20,7 +20,8 @@ export const RUN_AS = 10001;
 /** Key of the replica config in the revision's ConfigMap. */
 export const CONFIG_KEY = 'replica-config.json';
 
-const TSX = ['node', '--import', 'tsx'];
+// The image runs the compiled package (dist/, built by `npm run build`), not the TypeScript sources.
+const NODE = ['node'];
 
 /** Environment variable → Kubernetes Secret holding it (one Secret per platform secret, key `value`). */
 export function secretRefs(secrets: readonly string[] | undefined, name: (s: string) => string): RequiredSecret[] {
@@ -64,7 +65,7 @@ export function revisionDeployment(
   const fetch = {
     name: 'fetch-photon',
     image: o.image,
-    command: [...TSX, 'src/k8s/fetch-photon-main.ts'],
+    command: [...NODE, 'dist/k8s/fetch-photon-main.js'],
     env: [
       { name: 'LEPTON_HOME', value: POD_HOME },
       { name: 'LEPTON_CONTROL_PLANE', value: o.controlPlaneUrl },
@@ -83,7 +84,7 @@ export function revisionDeployment(
   const replica = {
     name: 'replica',
     image: o.image,
-    command: [...TSX, 'src/serve/replica-main.ts'],
+    command: [...NODE, 'dist/serve/replica-main.js'],
     ports: [{ name: 'http', containerPort: REPLICA_PORT, protocol: 'TCP' }],
     env: [
       { name: 'LEPTON_HOME', value: home },

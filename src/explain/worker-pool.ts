@@ -4,7 +4,8 @@
  * beyond that a request is refused at once with LEPTON_ERR_QUEUE_FULL (429, Retry-After), so a
  * burst of explanations can neither starve predictions nor pile up unbounded.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/worker.js';
 import { ERROR_STATUS, LeptonError, type ErrorCode } from '../core/errors.js';
 import { type ExplainOptions } from './index.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-entry.js';
@@ -18,24 +19,7 @@ export interface ExplainPoolOptions extends WorkerInit {
   retryAfter?: number;
 }
 
-// Workers are plain JS evaluated here: they register tsx (when this process runs TypeScript through
-// it) before importing the entry, since a worker does not inherit the parent's loader.
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-const go = async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-};
-go().catch((err) => setImmediate(() => { throw err; }));
-`;
 
-function tsxApi(): string | null {
-  try {
-    return import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
-  } catch {
-    return null;
-  }
-}
 
 type Pending = { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void };
 
@@ -88,7 +72,7 @@ export class ExplainPool {
   private start(): Worker {
     if (this.worker) return this.worker;
     const init: WorkerInit = { model: this.o.model, ...(this.o.image && { image: this.o.image }), ...(this.o.limitInputPixels !== undefined && { limitInputPixels: this.o.limitInputPixels }) };
-    const w = new Worker(BOOT, { eval: true, workerData: { ...init, tsx: tsxApi(), entry: new URL('./worker-entry.js', import.meta.url).href.replace(/\.js$/, import.meta.url.endsWith('.ts') ? '.ts' : '.js') } });
+    const w = startModuleWorker(new URL('./worker-entry.js', import.meta.url), { workerData: init });
     w.unref();
     w.on('message', (m: WorkerReply) => {
       const p = this.pending.get(m.id);

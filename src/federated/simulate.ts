@@ -7,7 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/worker.js';
 import { invalidArgument } from '../core/errors.js';
 import { ensureDir, writeFileAtomic } from '../core/fs.js';
 import { loadDataset } from '../data/index.js';
@@ -69,16 +70,9 @@ export function roundsToTarget(history: readonly RoundRecord[], target: number):
   return history.find((h) => (h.accuracy ?? 0) >= target)?.round ?? null;
 }
 
-/**
- * Start the worker. From TypeScript sources (run through tsx) Node 20 does not pass the parent's
- * `--import tsx` loader to workers, so the worker first registers tsx itself, then imports the file.
- */
+/** Start the worker (core/worker.ts handles running from the TypeScript sources). */
 function startWorker(data: SimWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sim-worker.js', import.meta.url), { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const file = new URL('./sim-worker.ts', import.meta.url).href;
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(file)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
+  return startModuleWorker(new URL('./sim-worker.js', import.meta.url), { workerData: data });
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {

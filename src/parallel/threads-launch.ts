@@ -4,7 +4,8 @@
  * group (ranks blocked in a collective stop at once) and the others are terminated, so a failure
  * surfaces as one error naming the rank that caused it, never as a hang.
  */
-import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { type Worker, parentPort, workerData } from 'node:worker_threads';
+import { startModuleWorker } from '../core/worker.js';
 import { LeptonError, type ErrorCode, ERROR_STATUS } from '../core/errors.js';
 import { ThreadGroup, abortThreadGroup, createThreadGroupShared, type ThreadGroupShared } from './thread-group.js';
 
@@ -30,24 +31,7 @@ interface RankData<D> {
 
 type FromRank = { kind: 'message'; message: unknown } | { kind: 'result'; value: unknown } | { kind: 'error'; code: string; message: string };
 
-// Workers are plain JS evaluated here: they register tsx (when this process runs TypeScript
-// through it) before importing the entry, since a worker does not inherit the parent's loader.
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-const go = async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-};
-go().catch((err) => setImmediate(() => { throw err; }));
-`;
 
-function tsxApi(): string | null {
-  try {
-    return import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
-  } catch {
-    return null;
-  }
-}
 
 function toError(rank: number, code: string, message: string): LeptonError {
   return Object.hasOwn(ERROR_STATUS, code) ? new LeptonError(code as ErrorCode, message) : new LeptonError('LEPTON_ERR_INTERNAL', `rank ${rank} failed: ${message}`);
@@ -63,7 +47,6 @@ export type RankOutcome<R> = { ok: true; value: R } | { ok: false; error: Lepton
  */
 export function launchThreadsSettled<D, R>(o: LaunchThreadsOptions<D> & { graceMs?: number }): Promise<{ outcomes: RankOutcome<R>[]; failedFirst: number | null }> {
   const shared = createThreadGroupShared(o.worldSize, o.capacity, o.timeoutMs);
-  const tsx = tsxApi();
   const outcomes = new Array<RankOutcome<R> | undefined>(o.worldSize);
   const workers: Worker[] = [];
   let failedFirst: number | null = null;
@@ -80,7 +63,7 @@ export function launchThreadsSettled<D, R>(o: LaunchThreadsOptions<D> & { graceM
     };
     for (let rank = 0; rank < o.worldSize; rank++) {
       const rankData: RankData<D> = { shared, rank, data: o.data };
-      const w = new Worker(BOOT, { eval: true, workerData: { ...rankData, tsx, entry: o.entry.href } });
+      const w = startModuleWorker(o.entry, { workerData: rankData });
       workers.push(w);
       w.on('message', (m: FromRank) => {
         if (m.kind === 'message') o.onMessage?.(rank, m.message);

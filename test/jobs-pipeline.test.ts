@@ -64,4 +64,15 @@ test('pipeline: a failed gate leaves the deployment untouched; a passing one reg
   const body = (await r.body.json()) as { predictions: Array<{ label: string }> };
   assert.equal(r.statusCode, 200, JSON.stringify(body));
   assert.match(body.predictions[0]!.label, /^[0-9]$/);
+
+  // with traffic splitting, --canary starts the new version next to the running one at that share
+  const canary = await submit(p, 'pipeline', ['--name', 'digits-model', '--train', TRAIN, '--min-accuracy', '0.5', '--deploy', 'digits', '--canary', '20']);
+  const split = await waitJob(p, canary.id, ended, 180_000);
+  assert.equal(split.state, 'succeeded', `${split.reason} ${JSON.stringify(split.steps)}`);
+  assert.equal(split.steps.at(-1)!.metrics['action'], 'canary');
+  const v = (await call(p, 'GET', '/deployments/digits')).json as unknown as View & { revisions?: Array<{ revision: string; photon: string; weight: number; readyReplicas: number }> };
+  assert.equal(v.spec.photon, 'digits-model@1', 'the stable revision keeps serving');
+  const rev = v.revisions?.find((r) => r.revision === 'canary');
+  assert.deepEqual([rev?.photon, rev?.weight], ['digits-model@2', 20]);
+  assert.ok((rev?.readyReplicas ?? 0) >= 1, JSON.stringify(v.revisions));
 });

@@ -66,9 +66,12 @@ export type JobLauncher = (argv: readonly string[]) => { command: string; args: 
 
 /** Where a pipeline deploys: implemented by the composition root with the control plane. */
 export interface DeployTarget {
-  /** Create deployment `name` serving `photonRef`, or roll it to that photon; returns what was done. */
-  createOrUpdate(name: string, photonRef: string, options: { replicas: number; canary?: number }): Promise<'created' | 'updated'>;
-  /** Resolve when the deployment serves `photonRef` on all its replicas (throws after `timeoutMs`, or when `signal` aborts). */
+  /**
+   * Create deployment `name` serving `photonRef`, or roll it to that photon, or (with `canary`, for a
+   * deployment that exists) start `photonRef` as its canary taking that percentage of requests.
+   */
+  createOrUpdate(name: string, photonRef: string, options: { replicas: number; canary?: number }): Promise<'created' | 'updated' | 'canary'>;
+  /** Resolve when the deployment (or its canary) serves `photonRef` on all its replicas (throws after `timeoutMs`, or when `signal` aborts). */
   waitReady(name: string, photonRef: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** The photon ref the deployment serves now, or undefined when it does not exist. */
   current(name: string): string | undefined;

@@ -55,7 +55,12 @@ export interface RouteOptions {
   maxQueueDelayMs: number;
   /** Default per-request deadline; `x-lepton-timeout-ms` may shorten it. Default 30000 ms. */
   requestTimeoutMs: number;
-  /** Gradient concurrency limit per deployment (adaptive-limit.ts); false: only the per-replica caps. Default on. */
+  /**
+   * Gradient concurrency limit per deployment (adaptive-limit.ts); false: only the per-replica caps.
+   * Default off: at 64 connections on 2 cores it cut throughput from 8,532 to 4,053 req/s
+   * (bench/gateway.ts, same run), and it did not keep admitted p99 under 500 ms at 2,000 connections
+   * either (bench/overload.ts). Deadline-aware queueing and the bounded queue still shed overload.
+   */
   adaptiveConcurrency: Partial<AdaptiveLimitOptions> | false;
   /** Attempts per request including the first. Default 3. */
   maxAttempts: number;
@@ -75,7 +80,7 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   queueTimeoutMs: 10_000,
   maxQueueDelayMs: 400,
   requestTimeoutMs: 30_000,
-  adaptiveConcurrency: {},
+  adaptiveConcurrency: false,
   maxAttempts: 3,
   maxBodyBytes: 16 * 1024 * 1024,
   health: { path: '/v2/health/ready', intervalMs: 5000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 3 },

@@ -123,6 +123,7 @@ export function register(program: Command): void {
           const view = await platform.controlPlane.waitReady('mnist', 180_000);
           const sample = writeSample(cfg.home);
           out.line(`ready: mnist (${view.spec.photon}) with ${view.status.readyReplicas} replicas, policy ${view.spec.policy}`);
+          out.line(`  console   ${platform.url}/ (open it in a browser; log in with the admin token)`);
           out.line(`  predict   ${platform.url}/deployments/mnist/predict`);
           out.line(`  API       ${platform.url}/api/v1/deployments`);
           out.line(`  metrics   ${platform.url}/metrics`);

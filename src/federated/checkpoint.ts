@@ -35,7 +35,7 @@ export function loadCheckpoint<H>(dir: string): FlCheckpoint<H> | undefined {
     const m = b.meta as { task?: unknown; strategy?: unknown; round?: unknown; history?: unknown };
     const global = b.arrays.find((a) => a.name === 'global')?.data;
     if (typeof m.task !== 'string' || typeof m.strategy !== 'string' || !Number.isInteger(m.round) || !Array.isArray(m.history) || !(global instanceof Float32Array)) {
-      throw new Error('missing fields');
+      throw new LeptonError('LEPTON_ERR_CORRUPT_FILE', 'missing fields (task, strategy, round, history or global weights)');
     }
     const state: Record<string, Float32Array> = {};
     for (const a of b.arrays) if (a.name.startsWith('state.') && a.data instanceof Float32Array) state[a.name.slice(6)] = a.data;

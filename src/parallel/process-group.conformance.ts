@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { LeptonError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type ProcessGroup } from './process-group.js';
 
@@ -149,7 +150,7 @@ export const CASES: Case[] = [
   {
     name: 'a rank that fails makes every other rank fail its next collective with PEER_LOST naming it',
     run: async (pg) => {
-      if (pg.rank === 1) throw new Error('rank 1 gives up');
+      if (pg.rank === 1) throw new LeptonError('LEPTON_ERR_INTERNAL', 'rank 1 gives up');
       const v = input(pg.rank, 10);
       await pg.allReduce(v);
       return 'finished';
@@ -179,6 +180,6 @@ export function processGroupConformance(transport: string, launch: Launcher, wor
 /** The case named `name` (what each rank runs). */
 export function conformanceCase(name: string): Case {
   const c = CASES.find((x) => x.name === name);
-  if (!c) throw new Error(`no conformance case ${name}`);
+  if (!c) throw new LeptonError('LEPTON_ERR_NOT_FOUND', `no conformance case ${name}`);
   return c;
 }

@@ -21,7 +21,15 @@ const status = () => p.controlPlane.getDeployment('tiny').status;
 test('kill -9 of a replica under load: no failed request, and the replica comes back', { timeout: 90_000 }, async () => {
   const load = startLoad(`${p.url}/deployments/tiny/predict`, 8, authHeaders(p));
   await sleep(700);
-  const victim = status().replicas[0]!;
+  // Kill the replica carrying the traffic, so the kill lands on requests in flight: least-request may
+  // keep a replica that was slow to warm up on probes only for a while (policy-least-request.ts).
+  const inFlightSeen = new Map<string, number>();
+  for (let i = 0; i < 10; i++) {
+    for (const r of p.gateway.stats('tiny')?.replicas ?? []) inFlightSeen.set(r.id, (inFlightSeen.get(r.id) ?? 0) + r.inFlight);
+    await sleep(20);
+  }
+  const busiest = [...inFlightSeen].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const victim = status().replicas.find((r) => r.id === busiest) ?? status().replicas[0]!;
   assert.ok(victim.pid);
   process.kill(victim.pid, 'SIGKILL');
   await waitUntil(() => {

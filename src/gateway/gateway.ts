@@ -13,6 +13,7 @@ import { sendError } from '../core/http-errors.js';
 import { GatewayMetrics } from './metrics.js';
 import { type MemberSpec } from './member.js';
 import { proxy } from './proxy.js';
+import { RequestLog, type RequestRecord, type RequestTrace } from './request-log.js';
 import { RevisionSplit, RevisionWindow, type RevisionWeight, type WindowSummary } from './revisions.js';
 import { DEFAULT_ROUTE_OPTIONS, Route, type ReplicaOutlook, type RouteOptions } from './route.js';
 import { type PolicyName } from './types.js';
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   preHandlers?: PreHandler[];
   /** The scale-from-zero callback, when it exists before the gateway (else: setOnDemand). */
   onDemand?: OnDemand;
+  /** Requests kept per deployment for `recentRequests` (a ring buffer). Default 200; 0 keeps none. */
+  requestLogSize?: number;
 }
 
 export interface ReplicaStats {
@@ -67,6 +70,8 @@ export class Gateway {
   readonly preHandlers: PreHandler[];
   private readonly routes = new Map<string, Route>();
   private readonly splits = new Map<string, Split>();
+  private readonly requestLogs = new Map<string, RequestLog>();
+  private readonly requestLogSize: number;
   private readonly log: Logger;
   private readonly defaults: RouteOptions;
   private onDemand: OnDemand | undefined;
@@ -77,6 +82,12 @@ export class Gateway {
     this.defaults = mergeOptions(DEFAULT_ROUTE_OPTIONS, options.defaults ?? {});
     this.preHandlers = [...(options.preHandlers ?? [])];
     this.onDemand = options.onDemand;
+    this.requestLogSize = options.requestLogSize ?? 200;
+  }
+
+  /** The last requests to `deployment` (all its revisions), newest first. */
+  recentRequests(deployment: string, limit?: number): RequestRecord[] {
+    return this.requestLogs.get(deployment)?.list(limit) ?? [];
   }
 
   /** Register the scale-from-zero callback (the control plane does, once it exists); routes made earlier use it too. */
@@ -131,6 +142,7 @@ export class Gateway {
 
   async removeDeployment(name: string): Promise<void> {
     this.splits.delete(name);
+    this.requestLogs.delete(name);
     const r = this.routes.get(name);
     if (!r) return;
     this.routes.delete(name);
@@ -197,12 +209,13 @@ export class Gateway {
       sendError(res, new LeptonError('LEPTON_ERR_DEPLOYMENT_NOT_FOUND', `no deployment named '${name}'`));
       return;
     }
+    const trace = this.requestLogSize > 0 ? this.trace(name, route, req, res, path) : undefined;
     if (this.preHandlers.length === 0) {
-      void proxy(req, res, route, path, this.metrics);
+      void proxy(req, res, route, path, this.metrics, trace);
       return;
     }
     void this.runPreHandlers(req, name, path)
-      .then(() => proxy(req, res, route, path, this.metrics))
+      .then(() => proxy(req, res, route, path, this.metrics, trace))
       .catch((err: unknown) => {
         req.resume();
         sendError(res, err);
@@ -242,6 +255,22 @@ export class Gateway {
       res.once('finish', () => window.record(Date.now(), res.statusCode >= 500, performance.now() - t0));
     }
     return route;
+  }
+
+  /** Record this request in its deployment's ring buffer once the response closes; the proxy fills in the replica and batch. */
+  private trace(name: string, route: Route, req: IncomingMessage, res: ServerResponse, path: string): RequestTrace {
+    const log = this.requestLogs.get(name) ?? new RequestLog(this.requestLogSize);
+    this.requestLogs.set(name, log);
+    const trace: RequestTrace = { replica: null, batch: null };
+    const t = Date.now();
+    const t0 = performance.now();
+    const revision = route.name === name ? STABLE_REVISION : route.name.slice(name.length + 1);
+    const q = path.indexOf('?');
+    res.once('close', () => log.push({
+      t, method: req.method ?? 'GET', path: (q < 0 ? path : path.slice(0, q)).slice(0, 200), status: res.headersSent ? res.statusCode : 0,
+      ms: performance.now() - t0, replica: trace.replica, batch: trace.batch, revision, aborted: !res.writableFinished,
+    }));
+    return trace;
   }
 
   private async runPreHandlers(req: IncomingMessage, deployment: string, path: string): Promise<void> {

@@ -12,6 +12,7 @@ import { sendError } from '../core/http-errors.js';
 import { downstreamHeaders, readBody, upstreamHeaders } from './http-util.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type Member } from './member.js';
+import { BATCH_HEADER, parseBatchHeader, type RequestTrace } from './request-log.js';
 import { type Route } from './route.js';
 
 /** Error codes that mean the request never reached a replica's handler, so resending is safe. */
@@ -70,6 +71,7 @@ function attempt(
   options: Dispatcher.DispatchOptions,
   res: ServerResponse,
   mayRetry503: () => boolean,
+  trace: RequestTrace | undefined,
 ): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let status = 0;
@@ -87,6 +89,10 @@ function attempt(
         }
         started = true;
         serviceMs = serviceTimeMs(headers['server-timing']);
+        if (trace) {
+          trace.replica = member.id;
+          trace.batch = parseBatchHeader(headers[BATCH_HEADER]);
+        }
         if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
         res.writeHead(statusCode, downstreamHeaders(headers));
         res.once('close', () => {
@@ -120,6 +126,7 @@ export async function proxy(
   route: Route,
   path: string,
   metrics: GatewayMetrics,
+  trace?: RequestTrace,
 ): Promise<void> {
   const start = performance.now();
   const deployment = route.name;
@@ -158,6 +165,7 @@ export async function proxy(
       { method: req.method as 'POST', path, headers, body: body ?? null, headersTimeout: remaining, bodyTimeout: remaining },
       res,
       () => canRetry(attemptNo, route, deadline),
+      trace,
     );
     const latency = performance.now() - t0;
     if (outcome.kind === 'done') {

@@ -53,6 +53,8 @@ function split(out: EngineTensor, rowCounts: number[], totalRows: number): Engin
 export class ModelRunner {
   readonly batcher: Batcher<Feed, Outputs>;
   private readonly first: string;
+  /** Rows of the engine run each answer came from (keyed by the answer object, so nothing is kept once it is dropped). */
+  private readonly batchRows = new WeakMap<Outputs, number>();
 
   constructor(
     readonly session: Session,
@@ -76,6 +78,11 @@ export class ModelRunner {
     return this.batcher.submit(feed, timeoutMs);
   }
 
+  /** Rows in the batch that computed `outputs` (a `predict` answer), for the `x-lepton-batch-size` header. */
+  batchRowsOf(outputs: Outputs): number | undefined {
+    return this.batchRows.get(outputs);
+  }
+
   private async runBatch(feeds: Feed[]): Promise<Outputs[]> {
     const rowCounts = feeds.map((f) => f[this.first]!.dims[0]!);
     const totalRows = rowCounts.reduce((a, b) => a + b, 0);
@@ -86,6 +93,7 @@ export class ModelRunner {
     for (const [name, t] of Object.entries(out)) {
       split(t, rowCounts, totalRows).forEach((s, i) => (per[i]![name] = s));
     }
+    for (const p of per) this.batchRows.set(p, totalRows);
     return per;
   }
 }

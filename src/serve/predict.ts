@@ -15,6 +15,9 @@ export interface Prediction {
 /** The header a client (or the gateway, forwarding what is left of the budget) sets a shorter deadline with. */
 export const TIMEOUT_HEADER = 'x-lepton-timeout-ms';
 
+/** Set on every prediction: the rows of the engine run (the batch) that computed it; the gateway's request log shows it. */
+export const BATCH_HEADER = 'x-lepton-batch-size';
+
 /**
  * A request's deadline at the model server, ms: `x-lepton-timeout-ms` when given (a positive
  * integer, else 400), never more than the photon's own deadline `max` (the gateway's default budget

@@ -6,7 +6,7 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fa
 import { LeptonError } from '../core/errors.js';
 import { type ServeContext } from './context.js';
 import { type Feed } from './model-runner.js';
-import { requestTimeoutMs } from './predict.js';
+import { BATCH_HEADER, requestTimeoutMs } from './predict.js';
 import { ERROR_SCHEMA, OIP_TENSOR } from './schemas.js';
 
 const OIP_TYPES: Record<string, string> = {
@@ -97,11 +97,13 @@ export async function oipRoutes(app: FastifyInstance, ctx: ServeContext): Promis
     checkModel(req);
     return reply.code(ctx.state.ready ? 200 : 503).send({ name: m.name, ready: ctx.state.ready });
   };
-  const infer = async (req: FastifyRequest): Promise<unknown> => {
+  const infer = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     checkModel(req);
     const timeoutMs = requestTimeoutMs(req.headers, ctx.runner.batcher.defaultTimeoutMs);
     const feed = toFeed(ctx, req.body);
     const outputs = await ctx.runner.predict(feed, timeoutMs);
+    const rows = ctx.runner.batchRowsOf(outputs);
+    if (rows !== undefined) void reply.header(BATCH_HEADER, String(rows));
     const requested = (req.body as { outputs?: Array<{ name?: unknown }> }).outputs;
     const names = Array.isArray(requested) && requested.length > 0 ? requested.map((o) => String(o.name)) : ctx.runner.session.outputs.map((o) => o.name);
     const id = (req.body as { id?: unknown }).id;

@@ -11,7 +11,7 @@ import { type ServeContext } from './context.js';
 import { type HandlerContext, type PredictResult } from './handler.js';
 import { parsePredictBody, type PredictBody } from './json-tensor.js';
 import { type Feed } from './model-runner.js';
-import { feedFor, feedFromBinary, predictions, rawOutputs, requestTimeoutMs } from './predict.js';
+import { BATCH_HEADER, feedFor, feedFromBinary, predictions, rawOutputs, requestTimeoutMs } from './predict.js';
 import { ERROR_SCHEMA } from './schemas.js';
 
 const PREDICT_RESPONSE = {
@@ -82,7 +82,7 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext, han
           response: { ...(ctx.handler?.postprocess ? {} : { 200: PREDICT_RESPONSE }), '4xx': ERROR_SCHEMA, '5xx': ERROR_SCHEMA },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         if (ctx.runner.session.inputs.length !== 1) {
           throw new LeptonError('LEPTON_ERR_UNSUPPORTED', `this model has ${ctx.runner.session.inputs.length} inputs; use POST /v2/models/${ctx.manifest.name}/infer`);
         }
@@ -94,6 +94,8 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext, han
         else if (req.body && typeof req.body === 'object') feed = jsonFeed(ctx, req.body as PredictBody);
         else throw new LeptonError('LEPTON_ERR_INVALID_INPUT', 'empty body: send {"inputs": [[...]]}');
         const outputs = await ctx.runner.predict(feed, timeoutMs);
+        const rows = ctx.runner.batchRowsOf(outputs);
+        if (rows !== undefined) void reply.header(BATCH_HEADER, String(rows));
         const first = outputs[ctx.runner.session.outputs[0]!.name]!;
         let result: PredictResult = { predictions: predictions(first, ctx.manifest.labels), model: ctx.ref };
         const q = req.query as { raw?: string };

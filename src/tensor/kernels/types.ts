@@ -47,6 +47,72 @@ export interface Kernels {
    * maximum's flat index into x (first maximum on ties; -1 for a window wholly in the padding).
    */
   maxPool2d(x: Float32Array, g: PoolGeometry, planes: number, y: Float32Array, arg: Int32Array): void;
+  /**
+   * Optional: the forward time loop of one LSTM or GRU layer direction (recurrent GEMM and gate
+   * math per step) in one call. Returns false when the backend cannot take it (the op then runs its
+   * own loop); backends without it are used the same way.
+   */
+  recurrentForward?(p: RecurrentForward): boolean;
+  /**
+   * Optional: a depthwise 3×3 convolution of a batch (groups = channels, one output channel per
+   * input channel, padding 1, stride 1 or 2); y is overwritten. False when the backend cannot
+   * take it (the op then runs its own loop).
+   */
+  depthwise3x3Forward?(p: DepthwiseForward): boolean;
+  /** Optional: its gradients, accumulated into the non-null targets; false as above. */
+  depthwise3x3Backward?(p: DepthwiseBackward): boolean;
+}
+
+/** Geometry of a depthwise 3×3 batch: x [n, c, h, w] → y [n, c, oh, ow], weights [c, 9]. */
+export interface DepthwiseBatch {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  stride: 1 | 2;
+  oh: number;
+  ow: number;
+  x: Float32Array;
+  weights: Float32Array;
+}
+
+export interface DepthwiseForward extends DepthwiseBatch {
+  bias: Float32Array | null;
+  y: Float32Array;
+}
+
+export interface DepthwiseBackward extends DepthwiseBatch {
+  gy: Float32Array;
+  gx: Float32Array | null;
+  gw: Float32Array | null;
+  gb: Float32Array | null;
+}
+
+/** One layer direction's forward pass; shapes as in src/tensor/ops/recurrent.ts (G gates, GH = G·H). */
+export interface RecurrentForward {
+  cell: 'lstm' | 'gru';
+  T: number;
+  N: number;
+  H: number;
+  reverse: boolean;
+  /** Column offset of each gate's block: LSTM i, f, g, o; GRU r, z, n. */
+  offs: Int32Array;
+  /** [T, N, GH]: the input projection with biases folded in; overwritten by the gate values. */
+  xp: Float32Array;
+  /** [GH, H] recurrent weights. */
+  r: Float32Array;
+  /** [N, H] initial states, or null for zeros. */
+  h0: Float32Array | null;
+  c0: Float32Array | null;
+  /** GRU: bias_hh [GH] (its n block sits inside r⊙(…)), or null. */
+  bn: Float32Array | null;
+  /** Receives h_t by time index in rows 0..T−1 of [≥T, N, H]. */
+  out: Float32Array;
+  /** LSTM: c_t and tanh(c_t) [T, N, H]. */
+  cells: Float32Array | null;
+  tanhC: Float32Array | null;
+  /** GRU: R_n·h_{t−1} + b_hn [T, N, H] (the reset gate's gradient needs it). */
+  hn: Float32Array | null;
 }
 
 /** Pooling window geometry over one plane [h, w]. */

@@ -13,6 +13,8 @@ import type * as C from '../src/client/index.js';
 import type { DeploymentView } from '../src/deploy/control-plane.js';
 import { loadKeyRing } from '../src/deploy/keyring.js';
 import type { LogSlice } from '../src/deploy/logs.js';
+import type { DeploymentHistory, HistorySample } from '../src/deploy/history.js';
+import type { RequestRecord } from '../src/gateway/request-log.js';
 import type { DeploymentSpec, DeploymentStatus, ReplicaStatus } from '../src/deploy/spec.js';
 import type { EventRow, PhotonRow } from '../src/deploy/store.js';
 import { createPhoton } from '../src/photon/create.js';
@@ -31,10 +33,13 @@ const typesAgree: [
   Same<C.Photon, PhotonRow>,
   Same<C.PlatformEvent, EventRow>,
   Same<C.LogSlice, LogSlice & { replica: string }>,
+  Same<C.MetricsSample, HistorySample>,
+  Same<C.RequestRecord, RequestRecord>,
+  Same<Omit<C.DeploymentHistory, 'deployment' | 'intervalMs'>, DeploymentHistory>,
   // the server's scopes are a template-literal union: its tokens fit the client's string[]
   Fits<PublicTokenView, C.TokenInfo>,
   Same<Omit<C.TokenInfo, 'scopes'>, Omit<PublicTokenView, 'scopes'>>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 
 interface Doc {
   paths: Record<string, Record<string, { operationId?: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
@@ -88,7 +93,7 @@ test('the client, /api/v1/openapi.json and the API agree', { timeout: 90_000 }, 
         return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
       }) as typeof fetch,
     });
-    for (const ns of ['deployments', 'photons', 'tokens', 'secrets', 'keys', 'events'] as const) {
+    for (const ns of ['deployments', 'photons', 'tokens', 'secrets', 'keys', 'events', 'metrics'] as const) {
       const group = recorder[ns] as Record<string, (...a: unknown[]) => Promise<unknown>>;
       for (const [name, fn] of Object.entries(group)) {
         last = '';
@@ -123,6 +128,10 @@ test('the client, /api/v1/openapi.json and the API agree', { timeout: 90_000 }, 
     assert.equal((await c.deployments.update('c1', { policy: 'round-robin', autoscaling: null })).spec.policy, 'round-robin');
     assert.deepEqual(await c.deployments.replicas('c1'), []);
     assert.deepEqual(await c.deployments.logs('c1', { limit: 100 }), []);
+    const hist = await c.deployments.history('c1');
+    assert.deepEqual([hist.deployment, hist.intervalMs], ['c1', 1000]);
+    assert.deepEqual(await c.deployments.requests('c1', { limit: 5 }), [], 'no request reached c1 yet');
+    assert.equal(typeof (await c.metrics.sample()).t, 'number');
     assert.ok((await c.events.list({ deployment: 'c1', limit: 10 })).some((e) => e.type === 'created'));
     const tok = await c.tokens.create({ name: 'sdk', scopes: ['read'], rateLimit: 20, expires: '1d' });
     assert.deepEqual([tok.rateLimit, tok.rateLimitSource, tok.status], [20, 'token', 'active']);

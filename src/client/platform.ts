@@ -1,11 +1,13 @@
 /**
- * The typed client of the control-plane API (`/api/v1`): deployments, photons, tokens, secrets,
- * keys and events. Each method is one row of OPERATIONS, the table a test holds against the served
- * openapi.json, so the client and the document cannot drift apart unnoticed.
+ * The typed client of the control-plane API (`/api/v1`): deployments (and their metrics history
+ * and recent requests), photons, tokens, secrets, keys, events and the live metrics sample. Each
+ * method is one row of OPERATIONS, the table a test holds against the served openapi.json, so the client and the document cannot drift apart unnoticed.
  */
+import { LeptonError } from '../core/errors.js';
 import { HttpCore, type ClientOptions, type HttpMethod } from './http.js';
 import type {
-  CreatedToken, Deployment, DeploymentCreate, DeploymentUpdate, KeyRotation, LogSlice, Photon, PlatformEvent, ReplicaInfo, TokenCreate, TokenInfo,
+  CreatedToken, Deployment, DeploymentCreate, DeploymentHistory, DeploymentUpdate, KeyRotation, LogSlice, MetricsSample, Photon, PlatformEvent, ReplicaInfo,
+  RequestRecord, TokenCreate, TokenInfo,
 } from './types.js';
 
 /** Every control-plane operation the client calls: method and OpenAPI path template. */
@@ -17,6 +19,9 @@ export const OPERATIONS = {
   'deployments.remove': ['DELETE', '/api/v1/deployments/{name}'],
   'deployments.replicas': ['GET', '/api/v1/deployments/{name}/replicas'],
   'deployments.logs': ['GET', '/api/v1/deployments/{name}/logs'],
+  'deployments.history': ['GET', '/api/v1/deployments/{name}/history'],
+  'deployments.requests': ['GET', '/api/v1/deployments/{name}/requests'],
+  'metrics.sample': ['GET', '/api/v1/stream'],
   'photons.list': ['GET', '/api/v1/photons'],
   'photons.upload': ['POST', '/api/v1/photons'],
   'photons.archive': ['GET', '/api/v1/photons/{name}/{version}/archive'],
@@ -64,6 +69,21 @@ export class PlatformClient {
     /** Each replica's log from `offset` (default: the last `limit` bytes); `replica` picks one. */
     logs: async (name: string, q: { replica?: string; offset?: number; limit?: number } = {}): Promise<LogSlice[]> =>
       (await this.send<{ logs: LogSlice[] }>('deployments.logs', { params: { name }, query: q })).logs,
+    /** The console's metrics history: one point a second for the last 15 minutes, whole and per replica. */
+    history: (name: string): Promise<DeploymentHistory> => this.send('deployments.history', { params: { name } }),
+    /** The last requests (newest first): status, latency, replica, revision and the batch each rode in. */
+    requests: async (name: string, q: { limit?: number } = {}): Promise<RequestRecord[]> =>
+      (await this.send<{ requests: RequestRecord[] }>('deployments.requests', { params: { name }, query: q })).requests,
+  };
+
+  readonly metrics = {
+    /** The newest sample of the live stream (`/api/v1/stream?once=1`): every deployment's current point. */
+    sample: async (): Promise<MetricsSample> => {
+      const bytes = await this.send<Uint8Array>('metrics.sample', { query: { once: '1' }, binary: true });
+      const data = /^data: (.*)$/m.exec(new TextDecoder().decode(bytes))?.[1];
+      if (data === undefined) throw new LeptonError('LEPTON_ERR_UPSTREAM', 'the stream sent no sample');
+      return JSON.parse(data) as MetricsSample;
+    },
   };
 
   readonly photons = {

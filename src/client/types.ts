@@ -191,3 +191,58 @@ export interface KeyRotation {
   photons: number;
   secrets: number;
 }
+
+/** One second of a deployment in the console's metrics history (rates per second, latency in ms). */
+export interface HistoryPoint {
+  t: number;
+  rps: number;
+  errors4xx: number;
+  errors5xx: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  inFlight: number;
+  queued: number;
+  desired: number;
+  ready: number;
+}
+
+/** One second of one replica, as the gateway saw it. */
+export interface ReplicaPoint {
+  t: number;
+  rps: number;
+  errors5xx: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  inFlight: number;
+}
+
+/** `GET /deployments/{name}/history`: the last 15 minutes, one point a second, oldest first. */
+export interface DeploymentHistory {
+  deployment: string;
+  intervalMs: number;
+  points: HistoryPoint[];
+  replicas: Record<string, ReplicaPoint[]>;
+}
+
+/** One request in a deployment's recent-requests ring buffer. */
+export interface RequestRecord {
+  t: number;
+  method: string;
+  path: string;
+  /** 0 when the client left before an answer. */
+  status: number;
+  ms: number;
+  replica: string | null;
+  /** Rows of the engine batch that computed the answer; null when the replica did not say. */
+  batch: number | null;
+  revision: string;
+  aborted: boolean;
+}
+
+/** One sample of the live stream: the newest point of every deployment. */
+export interface MetricsSample {
+  t: number;
+  deployments: Record<string, HistoryPoint>;
+}

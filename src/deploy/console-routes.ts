@@ -17,6 +17,8 @@ import type { ControlPlane } from './control-plane.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { MetricsHistory, type HistorySample } from './history.js';
 import { scoped } from './route-scope.js';
+import { operation } from './openapi.js';
+import { HISTORY_RESPONSE, NAME_PARAMS, REQUESTS_QUERY, REQUESTS_RESPONSE, STREAM_QUERY, STREAM_RESPONSE } from './console-schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -130,19 +132,27 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     return reply.send(p.raw);
   });
 
-  const hide = { hide: true };
-  app.get<{ Params: { name: string } }>('/api/v1/deployments/:name/history', { ...scoped('read'), schema: hide }, async (req) => {
+  app.get<{ Params: { name: string } }>('/api/v1/deployments/:name/history', operation('read', 'deployments.history', 'deployments',
+    "The deployment's metrics history: one point a second for the last 15 minutes, whole and per replica", { params: NAME_PARAMS, response: HISTORY_RESPONSE }), async (req) => {
     const d = cp.getDeployment(req.params.name);
     const h = history.deployment(d.spec.name);
     return { deployment: d.spec.name, intervalMs: 1000, points: h?.points ?? [], replicas: h?.replicas ?? {} };
   });
 
-  app.get('/api/v1/stream', { ...scoped('read'), schema: hide }, (req, reply) => {
+  app.get<{ Params: { name: string }; Querystring: { limit?: number } }>('/api/v1/deployments/:name/requests', operation('read', 'deployments.requests', 'deployments',
+    'The last requests to the deployment, newest first: time, status, latency, replica, revision and the batch each rode in', { params: NAME_PARAMS, querystring: REQUESTS_QUERY, response: REQUESTS_RESPONSE }), async (req) => {
+    const d = cp.getDeployment(req.params.name);
+    return { deployment: d.spec.name, capacity: options.gateway.requestLogSize, requests: options.gateway.recentRequests(d.spec.name, req.query.limit) };
+  });
+
+  app.get<{ Querystring: { once?: string } }>('/api/v1/stream', operation('read', 'metrics.sample', 'deployments',
+    'Live metrics of every deployment as server-sent events, one sample a second; ?once=1 sends the newest and ends', { querystring: STREAM_QUERY, response: STREAM_RESPONSE }), (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'keep-alive' });
     const send = (s: HistorySample): void => void res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`);
     send(history.latest());
+    if (req.query.once !== undefined) return void res.end();
     let ended = false;
     const end = (): void => {
       if (ended) return;

@@ -71,7 +71,8 @@ export class Gateway {
   private readonly routes = new Map<string, Route>();
   private readonly splits = new Map<string, Split>();
   private readonly requestLogs = new Map<string, RequestLog>();
-  private readonly requestLogSize: number;
+  /** Requests kept per deployment (0: none). */
+  readonly requestLogSize: number;
   private readonly log: Logger;
   private readonly defaults: RouteOptions;
   private onDemand: OnDemand | undefined;

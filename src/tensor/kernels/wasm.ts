@@ -9,6 +9,7 @@ import { LeptonError } from '../../core/errors.js';
 import { Arena, align } from '../wasm/arena.js';
 import { type WasmContext } from '../wasm/context.js';
 import { conv2dBackward, conv2dForward } from '../wasm/conv-jobs.js';
+import { recurrentForward } from '../wasm/recurrent-jobs.js';
 import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
 import { JOB_GEMM } from '../wasm/wasm-api.js';
@@ -168,6 +169,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     conv2dBackward: (p) => (checkConv(p), conv2dBackward(ctx, p)),
     relu,
     reluBackward: jsKernels.reluBackward,
+    recurrentForward: (p) => recurrentForward(ctx, p),
     maxPool2d,
     stats: () => pool.stats(),
     close: () => pool.close(),

@@ -87,7 +87,9 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   const bn = gru && br ? br.data : null;
   // The previous step's h (and c): the initial state at the first step, else the row written before.
   const prevOf = (s: number): [number, number] => (s === 0 ? [-1, 0] : [rev ? T - s : s - 1, (rev ? T - s : s - 1) * NH]);
-  for (let s = 0; s < T; s++) {
+  // The backend's fused loop when it has one (wasm: SIMD gates, R packed once, no per-step copies).
+  const fused = (lstm || gru) && (K.recurrentForward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, xp, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn }) ?? false);
+  for (let s = 0; s < T && !fused; s++) {
     const t = rev ? T - 1 - s : s;
     const [pt, po] = prevOf(s);
     const hPrev = pt < 0 ? h0d : out;

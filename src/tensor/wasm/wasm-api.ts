@@ -34,6 +34,8 @@ export interface KernelExports {
   runTask(job: number, task: number, thread: number): void;
   convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
   addInto(dst: number, src: number, n: number): void;
+  lstmGates(a: number, cPrev: number, c: number, tanhC: number, h: number, n: number, hidden: number, gh: number, oi: number, of: number, og: number, oo: number): void;
+  gruGates(a: number, hp: number, bn: number, hPrev: number, hn: number, h: number, n: number, hidden: number, gh: number, or: number, oz: number, on: number): void;
   col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
 }
 

@@ -9,6 +9,7 @@ import { LeptonError } from '../../core/errors.js';
 import { Arena, align } from '../wasm/arena.js';
 import { type WasmContext } from '../wasm/context.js';
 import { conv2dBackward, conv2dForward } from '../wasm/conv-jobs.js';
+import { depthwiseBackward, depthwiseForward } from '../wasm/depthwise-jobs.js';
 import { recurrentForward } from '../wasm/recurrent-jobs.js';
 import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
@@ -171,6 +172,8 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     reluBackward: jsKernels.reluBackward,
     recurrentForward: (p) => recurrentForward(ctx, p),
     maxPool2d,
+    depthwise3x3Forward: (p) => depthwiseForward(ctx, p),
+    depthwise3x3Backward: (p) => depthwiseBackward(ctx, p),
     stats: () => pool.stats(),
     close: () => pool.close(),
   };

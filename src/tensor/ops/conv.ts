@@ -54,16 +54,27 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   });
 }
 
-/** groups > 1: the direct depthwise loop when each group has one input channel, else one dense conv per group. */
+/**
+ * groups > 1: the direct depthwise loop when each group has one input channel, else one dense conv
+ * per group. The common MobileNet case (3×3, padding 1, stride 1 or 2, one output per channel)
+ * goes to the backend's depthwise kernel when it has one; any other shape, or a backend that
+ * declines, runs the TypeScript loop.
+ */
 function grouped(x: Tensor, w: Tensor, b: Tensor | null, g: GroupedGeometry): Tensor {
   if (g.c !== g.groups) return groupedConv(x, w, b, g);
-  const out = new Float32Array(g.n * g.o * g.oh * g.ow);
-  depthwiseForward(x.data, w.data, b ? b.data : null, g, out);
+  const K = kernels();
+  const fast = g.o === g.c && g.kh === 3 && g.kw === 3 && g.ph === 1 && g.pw === 1 && g.sh === g.sw && (g.sh === 1 || g.sh === 2);
+  const batch = { n: g.n, c: g.c, h: g.h, w: g.w, stride: g.sh as 1 | 2, oh: g.oh, ow: g.ow, x: x.data, weights: w.data };
+  const out = new Float32Array(g.n * g.o * g.oh * g.ow); // [N, O, oh, ow]
+  if (!(fast && K.depthwise3x3Forward?.({ ...batch, bias: b ? b.data : null, y: out }))) {
+    depthwiseForward(x.data, w.data, b ? b.data : null, g, out);
+  }
   const parents = b ? [x, w, b] : [x, w];
   return Tensor.fromOp(out, [g.n, g.o, g.oh, g.ow], parents, (gOut) => {
     const gx = x.requiresGrad ? x.gradBuffer() : null;
     const gw = w.requiresGrad ? w.gradBuffer() : null;
     const gb = b && b.requiresGrad ? b.gradBuffer() : null;
+    if (fast && K.depthwise3x3Backward?.({ ...batch, gy: gOut, gx, gw, gb })) return;
     depthwiseBackward(x.data, w.data, gOut, g, gx, gw, gb);
   });
 }

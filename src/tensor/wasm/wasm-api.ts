@@ -34,6 +34,7 @@ export interface KernelExports {
   runTask(job: number, task: number, thread: number): void;
   convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
   addInto(dst: number, src: number, n: number): void;
+  dwScratchBytes(h: number, w: number, stride: number, oh: number, ow: number): number;
   lstmGates(a: number, cPrev: number, c: number, tanhC: number, h: number, n: number, hidden: number, gh: number, oi: number, of: number, og: number, oo: number): void;
   gruGates(a: number, hp: number, bn: number, hPrev: number, hn: number, h: number, n: number, hidden: number, gh: number, or: number, oz: number, on: number): void;
   col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
@@ -44,6 +45,8 @@ export const JOB_GEMM = 0;
 export const JOB_CONV_FWD = 1;
 export const JOB_CONV_BWD = 2;
 export const JOB_WINO = 3;
+export const JOB_DW_FWD = 4;
+export const JOB_DW_BWD = 5;
 /** Words of a job descriptor (i32). */
 export const JOB_WORDS = 32;
 

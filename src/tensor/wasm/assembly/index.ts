@@ -4,6 +4,7 @@ export { packA, packB, gemmTile, MR, NR } from './gemm';
 export { im2col, col2im } from './conv';
 export { relu, reluBackward, maxPool2d } from './elementwise';
 export { winoWeights } from './winograd';
+export { dwScratchBytes } from './depthwise';
 export { runTask, convScratchOffset } from './jobs';
 // Summing the threads' gradient accumulators uses the same SIMD loop as col2im.
 export { addInto } from './conv';

@@ -3,11 +3,14 @@
 import { MR, NR, packA, packB, gemmTile } from './gemm';
 import { im2col, col2im, addInto } from './conv';
 import { winoTask } from './winograd';
+import { dwTask } from './depthwise';
 
 export const JOB_GEMM: i32 = 0;
 export const JOB_CONV_FWD: i32 = 1;
 export const JOB_CONV_BWD: i32 = 2;
 export const JOB_WINO: i32 = 3;
+export const JOB_DW_FWD: i32 = 4; // depthwise 3×3 (depthwise.ts), one task per channel
+export const JOB_DW_BWD: i32 = 5;
 
 // @ts-ignore: decorator
 @inline function word(job: usize, i: i32): i32 {
@@ -73,6 +76,7 @@ export function runTask(job: usize, t: i32, th: i32): void {
     return;
   }
   if (kind == JOB_WINO) return winoTask(job, t, th);
+  if (kind == JOB_DW_FWD || kind == JOB_DW_BWD) return dwTask(job, t, th);
   const c = word(job, 1), h = word(job, 2), w = word(job, 3), kh = word(job, 4), kw = word(job, 5);
   const sh = word(job, 6), sw = word(job, 7), ph = word(job, 8), pw = word(job, 9), oh = word(job, 10), ow = word(job, 11);
   const o = word(job, 12);

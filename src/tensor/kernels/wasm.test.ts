@@ -189,6 +189,8 @@ for (const [name, K] of [['js', jsKernels], ['wasm 1 thread', single], ['wasm 2 
       [{ c: 3, h: 9, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0 }, 3, 4],
       [{ c: 5, h: 6, w: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 }, 2, 9],
       [{ c: 2, h: 3, w: 3, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 }, 1, 1],
+      [{ c: 12, h: 5, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 }, 3, 10], // pointwise: GEMM on the image, no im2col / col2im
+      [{ c: 6, h: 5, w: 5, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0 }, 2, 3], // strided 1×1 keeps im2col
       // 3x3 stride 1 with 8+ channels each way: the wasm backend's Winograd path, forward and data gradient.
       [{ c: 8, h: 7, w: 9, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, 3, 9],
       [{ c: 9, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 }, 2, 8],

@@ -89,9 +89,12 @@ export function runTask(job: usize, t: i32, th: i32): void {
   const cols = scratch + convScratch(c, kh, kw, oh, ow, o, 0);
   const bp = scratch + convScratch(c, kh, kw, oh, ow, o, 1);
   const tmp = scratch + convScratch(c, kh, kw, oh, ow, o, 4);
+  // A 1×1 stride-1 unpadded conv (MobileNet's expand and project layers) is a plain GEMM on the
+  // image: its im2col would be a copy of x, and its col2im an add into gx.
+  const pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
   if (kind == JOB_CONV_FWD) {
-    im2col(xn, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
-    packB(false, ckk, ohw, cols, bp);
+    if (!pointwise) im2col(xn, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
+    packB(false, ckk, ohw, pointwise ? xn : cols, bp);
     const bias = <usize>word(job, 16);
     if (bias != 0) {
       for (let i = 0; i < o; i++) {
@@ -108,8 +111,8 @@ export function runTask(job: usize, t: i32, th: i32): void {
   // Backward: gW [O, ckk] += gy[n] · cols[n]ᵀ, gb [O] += row sums of gy[n], gx[n] += col2im(Wᵀ · gy[n]).
   if (word(job, 17) != 0) {
     const ap = scratch + convScratch(c, kh, kw, oh, ow, o, 2);
-    im2col(xn, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
-    packB(true, ohw, ckk, cols, bp);
+    if (!pointwise) im2col(xn, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
+    packB(true, ohw, ckk, pointwise ? xn : cols, bp);
     packA(false, o, ohw, yn, ap);
     gemmTile(o, ckk, ohw, ap, bp, scratch + convScratch(c, kh, kw, oh, ow, o, 5), 0, o, 0, ckk, tmp, true);
   }
@@ -130,8 +133,13 @@ export function runTask(job: usize, t: i32, th: i32): void {
   if (gx != 0) {
     const gcols = scratch + convScratch(c, kh, kw, oh, ow, o, 3);
     packB(false, o, ohw, yn, bp);
+    const gxn = gx + ((<usize>t * chw) << 2);
+    if (pointwise) {
+      gemmTile(ckk, ohw, o, word(job, 15), bp, gxn, 0, ckk, 0, ohw, tmp, true);
+      return;
+    }
     gemmTile(ckk, ohw, o, word(job, 15), bp, gcols, 0, ckk, 0, ohw, tmp, false);
-    col2im(gcols, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, gx + ((<usize>t * chw) << 2));
+    col2im(gcols, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, gxn);
   }
 }
 

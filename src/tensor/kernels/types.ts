@@ -53,6 +53,8 @@ export interface Kernels {
    * own loop); backends without it are used the same way.
    */
   recurrentForward?(p: RecurrentForward): boolean;
+  /** Optional: the backward time loop matching recurrentForward (false: not taken, as there). */
+  recurrentBackward?(p: RecurrentBackward): boolean;
   /**
    * Optional: a depthwise 3×3 convolution of a batch (groups = channels, one output channel per
    * input channel, padding 1, stride 1 or 2); y is overwritten. False when the backend cannot
@@ -113,6 +115,29 @@ export interface RecurrentForward {
   tanhC: Float32Array | null;
   /** GRU: R_n·h_{t−1} + b_hn [T, N, H] (the reset gate's gradient needs it). */
   hn: Float32Array | null;
+}
+
+/**
+ * Backpropagation through time of one layer direction, after recurrentForward: the step loop
+ * (gate gradients and dh·R per step). The weight GEMMs stay with the caller.
+ */
+export interface RecurrentBackward extends Omit<RecurrentForward, 'xp' | 'out'> {
+  /** [T, N, GH] gate values (recurrentForward's xp after the pass). */
+  gates: Float32Array;
+  /** [≥T, N, H] h_t by time index. */
+  out: Float32Array;
+  /** [T + 2, N, H] gradient of the op's packed output (h_t rows, final h, final c). */
+  g: Float32Array;
+  /** [T, N, GH] receives the gradient at the input-side pre-activations. */
+  dAx: Float32Array;
+  /** GRU: [T, N, GH] receives the gradient at R·h + b_hh (LSTM: the same as dAx, left untouched). */
+  dAh: Float32Array | null;
+  /** [N, H] each: receive the gradients of h0 and c0. */
+  dh: Float32Array;
+  dc: Float32Array;
+  /** [GH] each or null: the column sums of dAx and dAh (the bias gradients) are added into them. */
+  dbw: Float32Array | null;
+  dbh: Float32Array | null;
 }
 
 /** Pooling window geometry over one plane [h, w]. */

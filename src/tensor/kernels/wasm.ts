@@ -10,7 +10,7 @@ import { Arena, align } from '../wasm/arena.js';
 import { type WasmContext } from '../wasm/context.js';
 import { conv2dBackward, conv2dForward } from '../wasm/conv-jobs.js';
 import { depthwiseBackward, depthwiseForward } from '../wasm/depthwise-jobs.js';
-import { recurrentForward } from '../wasm/recurrent-jobs.js';
+import { recurrentBackward, recurrentForward } from '../wasm/recurrent-jobs.js';
 import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
 import { JOB_GEMM } from '../wasm/wasm-api.js';
@@ -170,10 +170,11 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     conv2dBackward: (p) => (checkConv(p), conv2dBackward(ctx, p)),
     relu,
     reluBackward: jsKernels.reluBackward,
-    recurrentForward: (p) => recurrentForward(ctx, p),
     maxPool2d,
     depthwise3x3Forward: (p) => depthwiseForward(ctx, p),
     depthwise3x3Backward: (p) => depthwiseBackward(ctx, p),
+    recurrentForward: (p) => recurrentForward(ctx, p),
+    recurrentBackward: (p) => recurrentBackward(ctx, p),
     stats: () => pool.stats(),
     close: () => pool.close(),
   };

@@ -124,7 +124,12 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
     let dhNext = new Float32Array(NH);
     const dc = Float32Array.from(g.subarray((T + 1) * NH, (T + 2) * NH));
     const hPrevAll = new Float32Array(T * NH); // h_{t-1} by time index, for dR
-    for (let s = T - 1; s >= 0; s--) {
+    const fusedBack = fused && (K.recurrentBackward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, gates, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn, g, dAx, dAh: gru ? dAh : null, dh, dc, dbw: bw?.requiresGrad ? bw.gradBuffer() : null, dbh: br?.requiresGrad ? br.gradBuffer() : null }) ?? false);
+    for (let s = T - 1; s >= 0 && fusedBack; s--) {
+      const [pt, po] = prevOf(s);
+      hPrevAll.set((pt < 0 ? h0d : out).subarray(po, po + NH), (rev ? T - 1 - s : s) * NH);
+    }
+    for (let s = T - 1; s >= 0 && !fusedBack; s--) {
       const t = rev ? T - 1 - s : s;
       const [pt, po] = prevOf(s);
       const hPrev = pt < 0 ? h0d : out;
@@ -141,8 +146,8 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
     if (x.requiresGrad) K.gemm(false, false, T * N, I, GH, dAx, w.data, x.gradBuffer(), true);
     if (w.requiresGrad) K.gemm(true, false, GH, I, T * N, dAx, x.data, w.gradBuffer(), true);
     if (r.requiresGrad) K.gemm(true, false, GH, H, T * N, dAh, hPrevAll, r.gradBuffer(), true);
-    if (bw?.requiresGrad) sumRows(dAx, T * N, GH, bw.gradBuffer());
-    if (br?.requiresGrad) sumRows(dAh, T * N, GH, br.gradBuffer());
+    if (bw?.requiresGrad && !fusedBack) sumRows(dAx, T * N, GH, bw.gradBuffer());
+    if (br?.requiresGrad && !fusedBack) sumRows(dAh, T * N, GH, br.gradBuffer());
     if (h0?.requiresGrad) addInto(h0.gradBuffer(), dh);
     if (c0?.requiresGrad) addInto(c0.gradBuffer(), dc);
   });

@@ -4,8 +4,9 @@
  * results once out; R is packed once for all steps. Each step is then one packA of h_{t−1}
  * ([N, H], small), one GEMM on the calling thread, and one SIMD gate pass. Per-step GEMMs here are
  * ~4 MFLOP: handing half of one to the helper thread costs more than it saves, so none is.
+ * The backward loop is laid out the same way (R packed once, dA_t·R per step on this thread).
  */
-import { type RecurrentForward } from '../kernels/types.js';
+import { type RecurrentBackward, type RecurrentForward } from '../kernels/types.js';
 import { align } from './arena.js';
 import { type WasmContext } from './context.js';
 
@@ -71,5 +72,81 @@ export function recurrentForward(ctx: WasmContext, p: RecurrentForward): boolean
   } else if (p.hn) {
     ar.take(p.hn, s1Off, T * NH);
   }
+  return true;
+}
+
+export function recurrentBackward(ctx: WasmContext, p: RecurrentBackward): boolean {
+  const { ex, arena: ar, MR, NR } = ctx;
+  const { T, N, H, reverse, offs } = p;
+  const lstm = p.cell === 'lstm';
+  const GH = (lstm ? 4 : 3) * H;
+  const NH = N * H;
+  const NG = N * GH;
+  if (T === 0 || N === 0) return false;
+  // Layout: gates | dAx | dAh (GRU) | g [T+2, N, H] | out | cells or hn | tanhC | h0 | c0 | R | dh | dhNext | dc | packs | tmp
+  const gatesOff = ar.base;
+  const dAxOff = align(gatesOff + 4 * T * NG);
+  const dAhOff = align(dAxOff + 4 * T * NG);
+  const gOff = align(dAhOff + (lstm ? 0 : 4 * T * NG));
+  const outOff = align(gOff + 4 * (T + 2) * NH);
+  const s1Off = align(outOff + 4 * T * NH);
+  const s2Off = align(s1Off + 4 * T * NH);
+  const h0Off = align(s2Off + (lstm ? 4 * T * NH : 0));
+  const c0Off = align(h0Off + 4 * NH);
+  const rOff = align(c0Off + 4 * NH);
+  let dhOff = align(rOff + 4 * GH * H);
+  let dhNextOff = align(dhOff + 4 * NH);
+  const dcOff = align(dhNextOff + 4 * NH);
+  const apOff = align(dcOff + 4 * NH);
+  const bpOff = align(apOff + 4 * Math.ceil(N / MR) * MR * GH);
+  const tmpOff = align(bpOff + 4 * Math.ceil(H / NR) * NR * GH);
+  const sumOff = align(tmpOff + 4 * MR * NR);
+  if (!ar.reserve(sumOff + 4 * GH)) return false;
+  ar.put(p.gates, gatesOff, T * NG);
+  ar.put(p.g, gOff, (T + 2) * NH);
+  ar.put(p.out, outOff, T * NH);
+  if (lstm) {
+    ar.put(p.cells!, s1Off, T * NH);
+    ar.put(p.tanhC!, s2Off, T * NH);
+  } else {
+    ar.put(p.hn!, s1Off, T * NH);
+  }
+  if (p.h0) ar.put(p.h0, h0Off, NH);
+  else ar.zero(h0Off, NH);
+  if (lstm && p.c0) ar.put(p.c0, c0Off, NH);
+  else ar.zero(c0Off, NH);
+  ar.put(p.r, rOff, GH * H);
+  ex.packB(0, GH, H, rOff, bpOff); // op(B) = R: [GH, H]
+  ar.view.copyWithin(dhOff >> 2, (gOff >> 2) + T * NH, (gOff >> 2) + (T + 1) * NH); // dh = g of the final h
+  ar.view.copyWithin(dcOff >> 2, (gOff >> 2) + (T + 1) * NH, (gOff >> 2) + (T + 2) * NH); // dc = g of the final c
+  const [o0, o1, o2, o3] = [offs[0]!, offs[1]!, offs[2]!, lstm ? offs[3]! : 0];
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const pt = reverse ? t + 1 : t - 1;
+    const hPrev = s === 0 ? h0Off : outOff + 4 * pt * NH;
+    ex.addInto(dhOff, gOff + 4 * t * NH, NH); // the output's own gradient at this step
+    const at = gatesOff + 4 * t * NG;
+    const dA = dAxOff + 4 * t * NG;
+    if (lstm) {
+      const cPrev = s === 0 ? c0Off : s1Off + 4 * pt * NH;
+      ex.lstmGatesBackward(at, dhOff, dcOff, cPrev, s2Off + 4 * t * NH, dA, N, H, GH, o0, o1, o2, o3);
+    } else {
+      ex.gruGatesBackward(at, dhOff, hPrev, s1Off + 4 * t * NH, dA, dAhOff + 4 * t * NG, dhNextOff, N, H, GH, o0, o1, o2);
+    }
+    // dh_{t−1} (+)= dA_t·R: GRU adds onto the direct path z⊙dh its gate pass wrote.
+    ex.packA(0, N, GH, lstm ? dA : dAhOff + 4 * t * NG, apOff);
+    ex.gemmTile(N, H, GH, apOff, bpOff, dhNextOff, 0, N, 0, H, tmpOff, lstm ? 0 : 1);
+    [dhOff, dhNextOff] = [dhNextOff, dhOff];
+  }
+  for (const [into, from] of [[p.dbw, dAxOff], [p.dbh, lstm ? dAxOff : dAhOff]] as const) {
+    if (!into) continue;
+    ar.put(into, sumOff, GH);
+    ex.sumRows(from, T * N, GH, sumOff);
+    ar.take(into, sumOff, GH);
+  }
+  ar.take(p.dAx, dAxOff, T * NG);
+  if (!lstm && p.dAh) ar.take(p.dAh, dAhOff, T * NG);
+  ar.take(p.dh, dhOff, NH);
+  ar.take(p.dc, dcOff, NH);
   return true;
 }

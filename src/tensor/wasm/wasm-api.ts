@@ -34,9 +34,12 @@ export interface KernelExports {
   runTask(job: number, task: number, thread: number): void;
   convScratchOffset(c: number, kh: number, kw: number, oh: number, ow: number, o: number, part: number): number;
   addInto(dst: number, src: number, n: number): void;
-  dwScratchBytes(h: number, w: number, stride: number, oh: number, ow: number): number;
   lstmGates(a: number, cPrev: number, c: number, tanhC: number, h: number, n: number, hidden: number, gh: number, oi: number, of: number, og: number, oo: number): void;
   gruGates(a: number, hp: number, bn: number, hPrev: number, hn: number, h: number, n: number, hidden: number, gh: number, or: number, oz: number, on: number): void;
+  lstmGatesBackward(a: number, dh: number, dc: number, cPrev: number, tanhC: number, dA: number, n: number, hidden: number, gh: number, oi: number, of: number, og: number, oo: number): void;
+  gruGatesBackward(a: number, dh: number, hPrev: number, hn: number, dAx: number, dAh: number, dhNext: number, n: number, hidden: number, gh: number, or: number, oz: number, on: number): void;
+  sumRows(a: number, rows: number, cols: number, into: number): void;
+  dwScratchBytes(h: number, w: number, stride: number, oh: number, ow: number): number;
   col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
 }
 

@@ -9,7 +9,7 @@ export { runTask, convScratchOffset } from './jobs';
 // Summing the threads' gradient accumulators uses the same SIMD loop as col2im.
 export { addInto } from './conv';
 // Gate math of recurrent layers (src/tensor/wasm/recurrent-jobs.ts).
-export { lstmGates, gruGates } from './recurrent';
+export { lstmGates, gruGates, lstmGatesBackward, gruGatesBackward, sumRows } from './recurrent';
 // 16-bit float conversions for mixed precision (src/parallel/half.ts).
 export { f32ToBf16, bf16ToF32, roundBf16, f32ToF16, f16ToF32, roundF16 } from './half';
 

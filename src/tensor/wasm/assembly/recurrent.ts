@@ -128,3 +128,96 @@ export function gruGates(a: usize, hp: usize, bn: usize, hPrev: usize, hn: usize
     }
   }
 }
+
+/**
+ * LSTM backward of one step: dA [N, GH] from dh (output gradient included) and dc; dc becomes the
+ * gradient of c_{t−1}. `a` holds the forward pass's gate values.
+ */
+export function lstmGatesBackward(a: usize, dh: usize, dc: usize, cPrev: usize, tanhC: usize, dA: usize, N: i32, H: i32, GH: i32, gi_: i32, gf_: i32, gg_: i32, go_: i32): void {
+  const one = f32x4.splat(1.0);
+  for (let n = 0; n < N; n++) {
+    const r = n * GH;
+    const hr = n * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const ig = v128.load(at(a, r + gi_ + j));
+      const fg = v128.load(at(a, r + gf_ + j));
+      const gg = v128.load(at(a, r + gg_ + j));
+      const og = v128.load(at(a, r + go_ + j));
+      const tc = v128.load(at(tanhC, hr + j));
+      const dhv = v128.load(at(dh, hr + j));
+      const dcv = f32x4.add(v128.load(at(dc, hr + j)), f32x4.mul(f32x4.mul(dhv, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+      v128.store(at(dA, r + gi_ + j), f32x4.mul(f32x4.mul(dcv, gg), f32x4.mul(ig, f32x4.sub(one, ig))));
+      v128.store(at(dA, r + gf_ + j), f32x4.mul(f32x4.mul(dcv, v128.load(at(cPrev, hr + j))), f32x4.mul(fg, f32x4.sub(one, fg))));
+      v128.store(at(dA, r + gg_ + j), f32x4.mul(f32x4.mul(dcv, ig), f32x4.sub(one, f32x4.mul(gg, gg))));
+      v128.store(at(dA, r + go_ + j), f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(og, f32x4.sub(one, og))));
+      v128.store(at(dc, hr + j), f32x4.mul(dcv, fg));
+    }
+    for (; j < H; j++) {
+      const ig = load<f32>(at(a, r + gi_ + j));
+      const fg = load<f32>(at(a, r + gf_ + j));
+      const gg = load<f32>(at(a, r + gg_ + j));
+      const og = load<f32>(at(a, r + go_ + j));
+      const tc = load<f32>(at(tanhC, hr + j));
+      const dhv = load<f32>(at(dh, hr + j));
+      const dcv = load<f32>(at(dc, hr + j)) + dhv * og * (1 - tc * tc);
+      store<f32>(at(dA, r + gi_ + j), dcv * gg * ig * (1 - ig));
+      store<f32>(at(dA, r + gf_ + j), dcv * load<f32>(at(cPrev, hr + j)) * fg * (1 - fg));
+      store<f32>(at(dA, r + gg_ + j), dcv * ig * (1 - gg * gg));
+      store<f32>(at(dA, r + go_ + j), dhv * tc * og * (1 - og));
+      store<f32>(at(dc, hr + j), dcv * fg);
+    }
+  }
+}
+
+/** GRU backward of one step: dAx (input side) and dAh (recurrent side) [N, GH]; dhNext = z⊙dh. */
+export function gruGatesBackward(a: usize, dh: usize, hPrev: usize, hn: usize, dAx: usize, dAh: usize, dhNext: usize, N: i32, H: i32, GH: i32, gr_: i32, gz_: i32, gn_: i32): void {
+  const one = f32x4.splat(1.0);
+  for (let n = 0; n < N; n++) {
+    const r = n * GH;
+    const hr = n * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const rg = v128.load(at(a, r + gr_ + j));
+      const zg = v128.load(at(a, r + gz_ + j));
+      const ng = v128.load(at(a, r + gn_ + j));
+      const dhv = v128.load(at(dh, hr + j));
+      const dan = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, zg)), f32x4.sub(one, f32x4.mul(ng, ng)));
+      const dar = f32x4.mul(f32x4.mul(dan, v128.load(at(hn, hr + j))), f32x4.mul(rg, f32x4.sub(one, rg)));
+      const daz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(v128.load(at(hPrev, hr + j)), ng)), f32x4.mul(zg, f32x4.sub(one, zg)));
+      v128.store(at(dAx, r + gr_ + j), dar);
+      v128.store(at(dAx, r + gz_ + j), daz);
+      v128.store(at(dAx, r + gn_ + j), dan);
+      v128.store(at(dAh, r + gr_ + j), dar);
+      v128.store(at(dAh, r + gz_ + j), daz);
+      v128.store(at(dAh, r + gn_ + j), f32x4.mul(dan, rg));
+      v128.store(at(dhNext, hr + j), f32x4.mul(dhv, zg));
+    }
+    for (; j < H; j++) {
+      const rg = load<f32>(at(a, r + gr_ + j));
+      const zg = load<f32>(at(a, r + gz_ + j));
+      const ng = load<f32>(at(a, r + gn_ + j));
+      const dhv = load<f32>(at(dh, hr + j));
+      const dan = dhv * (1 - zg) * (1 - ng * ng);
+      const dar = dan * load<f32>(at(hn, hr + j)) * rg * (1 - rg);
+      const daz = dhv * (load<f32>(at(hPrev, hr + j)) - ng) * zg * (1 - zg);
+      store<f32>(at(dAx, r + gr_ + j), dar);
+      store<f32>(at(dAx, r + gz_ + j), daz);
+      store<f32>(at(dAx, r + gn_ + j), dan);
+      store<f32>(at(dAh, r + gr_ + j), dar);
+      store<f32>(at(dAh, r + gz_ + j), daz);
+      store<f32>(at(dAh, r + gn_ + j), dan * rg);
+      store<f32>(at(dhNext, hr + j), dhv * zg);
+    }
+  }
+}
+
+/** into[j] += Σ_i a[i, j] over a [rows, cols]: the bias gradients of a whole sequence. */
+export function sumRows(a: usize, rows: i32, cols: i32, into: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const row = a + (<usize>(i * cols) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(at(into, j), f32x4.add(v128.load(at(into, j)), v128.load(at(row, j))));
+    for (; j < cols; j++) store<f32>(at(into, j), load<f32>(at(into, j)) + load<f32>(at(row, j)));
+  }
+}

@@ -38,6 +38,15 @@ abstract class BatchNormBase extends Module {
   protected abstract readonly kind: 'batchnorm1d' | 'batchnorm2d';
 
   forward(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /** relu6(forward(x)) as one op (MobileNet's ConvBnAct): one output tensor instead of two. */
+  forwardRelu6(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, relu6: boolean): Tensor {
     if (x.ndim !== this.ndim || x.shape[1] !== this.numFeatures) {
       throw shapeMismatch(`${this.kind}(${this.numFeatures}) got input [${x.shape}]`);
     }
@@ -47,6 +56,7 @@ abstract class BatchNormBase extends Module {
       runningVar: this.runningVar.data,
       momentum: this.momentum,
       eps: this.eps,
+      relu6,
     });
   }
 

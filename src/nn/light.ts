@@ -70,8 +70,8 @@ export class ConvBnAct extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.bn.forward(this.conv.forward(x));
-    return this.activation === 'relu6' ? relu6(y) : y;
+    const y = this.conv.forward(x);
+    return this.activation === 'relu6' ? this.bn.forwardRelu6(y) : this.bn.forward(y);
   }
 
   spec(): LayerSpec {

@@ -17,6 +17,11 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
+  /**
+   * Clamp the output to [0, 6] (ReLU6) in the same pass: MobileNet's conv → BN → ReLU6 then
+   * writes one tensor instead of two, and the backward masks dy on the fly.
+   */
+  relu6?: boolean;
 }
 
 /** y = (x − mean)/√(var + eps) · gamma + beta, per channel (dim 1). gamma, beta are [C]. */
@@ -81,9 +86,17 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
         xhat[base + i] = h;
         out[base + i] = h * gc + bc;
       }
+      // Branch-free clamp (exact; see relu6 in ops/light.ts).
+      if (o.relu6) for (let i = base; i < base + inner; i++) out[i] = (Math.abs(out[i]!) - Math.abs(out[i]! - 6) + 6) * 0.5;
     }
   const training = o.training;
-  return Tensor.fromOp(out, x.shape, [x, gamma, beta], (g) => {
+  return Tensor.fromOp(out, x.shape, [x, gamma, beta], (gOut) => {
+    // With relu6, dy reaches the normalisation only where 0 < out < 6 (a 0/1 mask, not a branch).
+    let g = gOut;
+    if (o.relu6) {
+      g = new Float32Array(gOut.length);
+      for (let i = 0; i < g.length; i++) g[i] = gOut[i]! * (+(out[i]! > 0) & +(out[i]! < 6));
+    }
     const sumG = new Float64Array(C); // Σ dy
     const sumGH = new Float64Array(C); // Σ dy·x̂
     for (let n = 0; n < N; n++)

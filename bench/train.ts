@@ -3,7 +3,9 @@
  * fashion-mnist with Adam(1e-3), one run each, peers first: PyTorch (1 thread, and 2 labelled),
  * TF.js on its wasm backend, then ours (`lep train`). Then LSTM-64 and GRU-64 on row-sequential
  * images (28 steps of 28 pixels), one epoch against PyTorch on 1 thread. Prints s/epoch, accuracy and ratios.
- * Usage: npx tsx bench/train.ts [--mlp-epochs 1] [--cnn-images 6400] [--skip-cnn]
+ * First the seed's exact setup (issue 12): the MLP on the real MNIST at batch 32, 5 epochs, against
+ * PyTorch on 1 thread (--skip-seed to leave it out).
+ * Usage: npx tsx bench/train.ts [--mlp-epochs 1] [--seed-epochs 5] [--skip-seed] [--cnn-images 6400] [--skip-cnn]
  *        [--rnn-images 60000] [--rnn-hidden 64] [--skip-rnn] [--only-rnn]
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,8 @@ const skipCnn = process.argv.includes('--skip-cnn');
 const rnnImages = arg('rnn-images', '60000');
 const rnnHidden = arg('rnn-hidden', '64');
 const skipRnn = process.argv.includes('--skip-rnn');
+const skipSeed = process.argv.includes('--skip-seed');
+const seedEpochs = arg('seed-epochs', '5');
 const onlyRnn = process.argv.includes('--only-rnn');
 
 interface Run {
@@ -41,10 +45,10 @@ function run(label: string, cmd: string, args: string[], env: Record<string, str
   return JSON.parse(line) as Run;
 }
 
-function ours(arch: string, epochs: string, limit?: string, extra: string[] = []): Run {
+function ours(arch: string, epochs: string, limit?: string, extra: string[] = [], dataset = 'fashion-mnist', batch = '128'): Run {
   const out = mkdtempSync(join(tmpdir(), 'lep-bench-train-'));
   try {
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'train', '--dataset', 'fashion-mnist', '--arch', arch, '--epochs', epochs, '--batch-size', '128', '--out', out, '--json'];
+    const args = ['--import', 'tsx', 'src/cli/main.ts', 'train', '--dataset', dataset, '--arch', arch, '--epochs', epochs, '--batch-size', batch, '--out', out, '--json'];
     if (limit) args.push('--limit-train', limit);
     args.push(...extra);
     console.error(`… lepton-ts ${arch}`);
@@ -69,6 +73,11 @@ const tfjs = (arch: string, epochs: string, limit?: string) =>
   run(`tfjs-wasm ${arch}`, process.execPath, ['--import', 'tsx', 'bench/train-peers/tfjs-train.ts', '--arch', arch, '--epochs', epochs, '--batch-size', '128', ...(limit ? ['--limit-train', limit] : [])]);
 
 const rows: Array<[string, string, Run]> = [];
+if (!onlyRnn && !skipSeed) {
+  // The seed's exact setup (issue 12): real MNIST, 784-128-10, batch 32, Adam(1e-3), 5 epochs.
+  rows.push(['seed', 'pytorch (1 thread)', torch('mlp', seedEpochs, 1, undefined, ['--dataset', 'mnist', '--batch-size', '32'])]);
+  rows.push(['seed', 'lepton-ts', ours('mlp', seedEpochs, undefined, [], 'mnist', '32')]);
+}
 if (!onlyRnn) {
   rows.push(['mlp', 'pytorch (1 thread)', torch('mlp', mlpEpochs, 1)]);
   rows.push(['mlp', 'pytorch (2 threads)', torch('mlp', mlpEpochs, 2)]);
@@ -91,9 +100,9 @@ if (!skipRnn) {
 }
 
 /** Issue 20's targets, ours ÷ PyTorch (1 thread) time per epoch at batch 128. */
-const TRAIN_TARGETS: Record<string, number> = { mlp: 1.0, cnn: 1.5, lstm: 1.5, gru: 1.5 };
+const TRAIN_TARGETS: Record<string, number> = { seed: 1.2, mlp: 1.0, cnn: 1.5, lstm: 1.5, gru: 1.5 };
 const fmt = (v: number | null, d = 2) => (v === null ? 'n/a' : v.toFixed(d));
-console.log(`\ntraining benchmark, fashion-mnist, batch 128, Adam(1e-3); MLP ${mlpEpochs} epoch(s) on 60k images; CNN timed on ${cnnImages} images, extrapolated to 60k (accuracy after those images only); LSTM/GRU-${rnnHidden} 1 epoch on ${rnnImages} row-sequential images`);
+console.log(`\ntraining benchmark; seed: real MNIST, MLP, batch 32, ${seedEpochs} epochs; then fashion-mnist, batch 128, Adam(1e-3); MLP ${mlpEpochs} epoch(s) on 60k images; CNN timed on ${cnnImages} images, extrapolated to 60k (accuracy after those images only); LSTM/GRU-${rnnHidden} 1 epoch on ${rnnImages} row-sequential images`);
 console.log('model | runner              | s/epoch | accuracy | ours ÷ runner (time)');
 console.log('------|---------------------|---------|----------|---------------------');
 for (const [model, who, r] of rows) {
@@ -102,7 +111,8 @@ for (const [model, who, r] of rows) {
   const note = r.error ? ` (${r.error.slice(0, 70)})` : r.extrapolated ? ' (extrapolated)' : '';
   if (ratio !== '' && mine !== null && r.seconds_per_epoch !== null) {
     const target = who === 'pytorch (1 thread)' ? TRAIN_TARGETS[model] ?? null : null;
-    record({ id: `${model}-b128-epoch-vs-${who.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}`, what: `${model.toUpperCase()} epoch, batch 128, fashion-mnist`, ours: mine, peer: r.seconds_per_epoch, peerName: who, unit: 's/epoch', target, notes: r.extrapolated ? 'extrapolated to 60k' : undefined });
+    const what = model === 'seed' ? `seed MLP epoch, batch 32, real MNIST (${seedEpochs} epochs)` : `${model.toUpperCase()} epoch, batch 128, fashion-mnist`;
+    record({ id: model === 'seed' ? `seed-mlp-b32-mnist-epoch-vs-${who.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}` : `${model}-b128-epoch-vs-${who.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}`, what, ours: mine, peer: r.seconds_per_epoch, peerName: who, unit: 's/epoch', target, notes: r.extrapolated ? 'extrapolated to 60k' : undefined });
   }
   console.log(`${model.padEnd(5)} | ${who.padEnd(19)} | ${fmt(r.seconds_per_epoch).padStart(7)} | ${r.accuracy === null ? '     n/a' : `${(r.accuracy * 100).toFixed(2)}%`.padStart(8)} | ${ratio}${note}`);
 }

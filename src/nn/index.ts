@@ -14,6 +14,7 @@ export * from './init.js';
 export * from './losses.js';
 export * from './optim/index.js';
 export * from './trainer.js';
+export * from './ema.js';
 export * from './safetensors.js';
 export * from './checkpoint.js';
 export * from './architectures.js';

@@ -6,6 +6,7 @@
 import { invalidArgument } from '../core/errors.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Tensor, noGrad, softmaxCrossEntropy } from '../tensor/index.js';
+import { WeightEma } from './ema.js';
 import { type Module } from './module.js';
 import { type Optimizer } from './optim/optimizer.js';
 import { type LRScheduler } from './optim/schedulers.js';
@@ -46,6 +47,11 @@ export interface FitOptions {
   progress?: ProgressSink;
   /** Called after each epoch (after evaluation). */
   onEpoch?: (m: EpochMetrics) => void;
+  /**
+   * Keep an exponential moving average of the weights with this decay (ema.ts); each epoch is
+   * evaluated on the averaged weights, and the model ends holding them. Default: off.
+   */
+  ema?: number;
   /** Data-parallel and mixed-precision extension points (src/parallel). Async hooks need fitAsync. */
   hooks?: FitHooks;
 }
@@ -178,8 +184,10 @@ function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, Fit
   let stale = 0;
   let stoppedEarly = false;
   const total = o.batchesPerEpoch ?? 0;
+  const ema = o.ema !== undefined && o.ema > 0 ? new WeightEma(model, o.ema) : null;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    ema?.swapOut(); // train on the live weights; the average only evaluates and ships
     model.train();
     const t0 = performance.now();
     let lossSum = 0;
@@ -198,6 +206,7 @@ function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, Fit
       if (apply) {
         o.optimizer.step();
         hooks.afterStep?.();
+        ema?.update();
       }
       const l = loss.item();
       if (!Number.isFinite(l)) throw invalidArgument(`training diverged at epoch ${epoch} (loss ${l}); lower the learning rate`);
@@ -217,6 +226,7 @@ function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, Fit
       imagesPerSecond: seconds > 0 ? seen / seconds : 0,
       lr: o.optimizer.lr,
     };
+    ema?.swapIn(); // evaluate (and snapshot, and end with) the averaged weights
     if (o.test) {
       const ev = evaluate(model, o.test(), o.inputShape);
       m.testLoss = ev.loss;

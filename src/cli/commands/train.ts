@@ -32,6 +32,7 @@ interface Flags {
   schedule?: string;
   weightDecay?: string;
   labelSmoothing?: string;
+  ema?: string;
   initFrom?: string;
   freeze?: string;
   newHead?: string;
@@ -78,6 +79,7 @@ export function register(program: Command): void {
     .option('--patience <n>', 'early stopping: epochs without test-accuracy gain')
     .option('--weight-decay <x>', 'L2 weight decay')
     .option('--label-smoothing <x>', 'cross-entropy label smoothing in [0, 1]')
+    .option('--ema <decay>', 'evaluate and export an exponential moving average of the weights with this decay; 0: the last step\'s weights (default 0.999)')
     .option('--init-from <file>', 'start from a model.safetensors (fine-tune)')
     .option('--freeze <pattern>', 'with --init-from: freeze layers by index range (0-3) or type glob (conv*), comma-separated')
     .option('--new-head <n>', 'with --init-from: replace the final classifier with a fresh one of N classes')
@@ -116,6 +118,7 @@ export function register(program: Command): void {
           ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
           ...(f.weightDecay !== undefined && { weightDecay: num(f.weightDecay, '--weight-decay') }),
           ...(f.labelSmoothing !== undefined && { labelSmoothing: num(f.labelSmoothing, '--label-smoothing') }),
+          ...(f.ema !== undefined && { ema: num(f.ema, '--ema') }),
           ...(f.initFrom !== undefined && { initFrom: f.initFrom }),
           ...(f.freeze !== undefined && { freeze: f.freeze }),
           ...(f.newHead !== undefined && { newHead: num(f.newHead, '--new-head') }),

@@ -1,7 +1,8 @@
 /**
  * The main job's default model: the `mnist` photon. On first use it trains the default MLP on the
  * real MNIST (60k train images; cached under `<home>/models/mnist-mlp-<key>`), then registers it as
- * a photon with 28×28 grayscale preprocessing and labels 0–9. Later runs reuse it at once.
+ * a photon with 28×28 grayscale preprocessing, labels 0–9, its training metrics and three real test
+ * digits as examples. Later runs reuse it at once.
  *
  * The cache key hashes the training settings (dataset included), so a model trained by an older
  * release on other data (the 10k `mnist` package, which was `--dataset mnist` before) or with other
@@ -16,6 +17,8 @@ import { type ProgressSink, noProgress } from '../core/progress.js';
 import { createPhoton } from '../photon/create.js';
 import { PhotonRegistry } from '../photon/registry.js';
 import { runTrainJob } from './train-job.js';
+import { loadMnist } from '../data/mnist.js';
+import { datasetExamples, metricsBeside } from './photon-examples.js';
 
 export const DEFAULT_PHOTON = 'mnist';
 
@@ -62,13 +65,19 @@ export async function ensureDefaultPhoton(config: LeptonConfig, progress: Progre
 
   const modelPath = join(dir, 'model.onnx');
   if (!existsSync(modelPath)) runTrainJob({ ...DEFAULT_TRAINING, outDir: dir, progress });
+  const labels = Array.from({ length: 10 }, (_, i) => String(i));
+  const metrics = metricsBeside(modelPath);
   const { archive } = await createPhoton({
     name: DEFAULT_PHOTON,
     version: registry.nextVersion(DEFAULT_PHOTON),
     model: readFileSync(modelPath),
-    labels: Array.from({ length: 10 }, (_, i) => String(i)),
+    labels,
     image: { width: 28, height: 28, channels: 1, normalize: 'unit' },
     description: 'MLP 784-128-10 digit classifier trained by Lepton TS on MNIST (60k train images)',
+    // the playground's examples: real test digits (the first three classes the test set shows)
+    // (read uncached: the 60k training images need not stay in the platform's memory)
+    examples: datasetExamples(loadMnist({ cache: false }).test, 3, labels),
+    ...(metrics ? { metrics } : {}),
   });
   const entry = await registry.add(archive);
   const next: PhotonMarker = { name: DEFAULT_PHOTON, version: entry.version, sha256: entry.sha256 };

@@ -8,6 +8,7 @@ import { Gateway, type PreHandler } from '../gateway/gateway.js';
 import { type RouteOptions } from '../gateway/route.js';
 import { PhotonRegistry } from '../photon/registry.js';
 import { JobService, registerJobsApi, type JobsOptions } from '../jobs/index.js';
+import { registerReportRoutes } from './report-routes.js';
 import { registerSecurityApi } from './api-security.js';
 import { envelopeCodec } from './keyring.js';
 import { PlatformSecurity, type PlatformSecurityOptions } from './security.js';
@@ -91,7 +92,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         registerSecurityApi(app, security, registry);
         registerSessionApi(app, security.sessionApi());
       }
-      if (jobs) registerJobsApi(app, jobs);
+      if (jobs) {
+        registerJobsApi(app, jobs);
+        registerReportRoutes(app, jobs);
+      }
     },
   });
   let url: string;

@@ -11,6 +11,7 @@ import {
   validateManifest,
   type BatchingSettings,
   type ImagePreprocess,
+  type PhotonExample,
   type PhotonManifest,
   type Provenance,
   type TensorSpec,
@@ -30,8 +31,18 @@ export interface CreatePhotonOptions {
   description?: string;
   /** The job that made the model (platform jobs record it). */
   provenance?: Provenance;
+  /** What the model measured when trained (numbers from metrics.json). */
+  metrics?: Record<string, number>;
+  /** Example inputs the playground offers (one row of the first input each). */
+  examples?: PhotonExample[];
   /** Creation time; default now. */
   created?: Date;
+}
+
+/** The numeric fields of a trainer's metrics.json (strings, lists and nulls left out). */
+export function numericMetrics(raw: unknown): Record<string, number> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  return Object.fromEntries(Object.entries(raw).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])).slice(0, 64));
 }
 
 /** Parse the CLI's `--image 28x28:gray` / `224x224:rgb` form. */
@@ -73,6 +84,8 @@ export async function createPhoton(options: CreatePhotonOptions): Promise<{ mani
     batching: { ...DEFAULT_BATCHING, ...options.batching },
     ...(options.handlerSource ? { handler: 'handler.mjs' } : {}),
     ...(options.provenance ? { provenance: options.provenance } : {}),
+    ...(options.metrics && Object.keys(options.metrics).length > 0 ? { metrics: options.metrics } : {}),
+    ...(options.examples && options.examples.length > 0 ? { examples: options.examples } : {}),
   };
   validateManifest(manifest);
   checkSchema(manifest, graph);

@@ -1,6 +1,7 @@
 /**
  * The `photon.json` manifest: the schema of a packaged model (files with sha256, input/output
- * schema, preprocessing, labels, batching, handler) and its validation, with messages a user can act on.
+ * schema, preprocessing, labels, batching, handler, optional training metrics and example inputs)
+ * and its validation, with messages a user can act on.
  */
 import { MODEL_NAME_PATTERN } from '../core/names.js';
 import { LeptonError } from '../core/errors.js';
@@ -76,6 +77,40 @@ export interface PhotonManifest {
   explain?: boolean;
   /** Where the model came from when a platform job made it: the job, its dataset, what it measured. */
   provenance?: Provenance;
+  /** What the model measured when it was trained (metrics.json's numbers, e.g. accuracy, test_loss). */
+  metrics?: Record<string, number>;
+  /** Example inputs (the console's playground offers them): each one row of the first input, flat. */
+  examples?: PhotonExample[];
+}
+
+export interface PhotonExample {
+  name: string;
+  /** One row of the first input, flattened (784 values for a 28×28 gray image), preprocessed as the model takes it. */
+  data: number[];
+  /** The expected answer, when known. */
+  label?: string;
+}
+
+/** At most this many examples, each at most this many values (a 224×224 RGB image is 150,528). */
+export const MAX_EXAMPLES = 16;
+export const MAX_EXAMPLE_VALUES = 200_000;
+
+function checkMetrics(c: Checker, m: unknown): void {
+  c.need(isObj(m) && Object.keys(m).length <= 64 && Object.values(m).every((v) => typeof v === 'number' && Number.isFinite(v)), 'metrics must be {name: finite number} with at most 64 entries');
+}
+
+function checkExamples(c: Checker, ex: unknown, inputs: unknown): void {
+  if (!c.need(Array.isArray(ex) && ex.length <= MAX_EXAMPLES, `examples must be an array of at most ${MAX_EXAMPLES}`)) return;
+  // the per-row size of the first input, when its dims after the batch are fixed
+  const shape = Array.isArray(inputs) && isObj(inputs[0]) && Array.isArray(inputs[0]['shape']) ? (inputs[0]['shape'] as unknown[]).slice(1) : [];
+  const per = shape.every((d) => Number.isInteger(d) && (d as number) > 0) ? shape.reduce<number>((a, d) => a * (d as number), 1) : undefined;
+  (ex as unknown[]).forEach((e, i) => {
+    const ok = isObj(e) && typeof e['name'] === 'string' && e['name'].length > 0 && e['name'].length <= 100 && Array.isArray(e['data']) && e['data'].length > 0
+      && e['data'].length <= MAX_EXAMPLE_VALUES && e['data'].every((v) => typeof v === 'number' && Number.isFinite(v)) && (e['label'] === undefined || (typeof e['label'] === 'string' && e['label'].length <= 200));
+    if (!c.need(ok, `examples[${i}] must be {name, data: [finite numbers], label?}`)) return;
+    const n = ((e as Record<string, unknown>)['data'] as unknown[]).length;
+    if (per !== undefined) c.need(n === per, `examples[${i}] has ${n} values; the first input takes ${per} per row`);
+  });
 }
 
 export interface Provenance {
@@ -184,6 +219,8 @@ export function validateManifest(raw: unknown): PhotonManifest {
   }
   checkBatching(c, m['batching']);
   if (m['provenance'] !== undefined) checkProvenance(c, m['provenance']);
+  if (m['metrics'] !== undefined) checkMetrics(c, m['metrics']);
+  if (m['examples'] !== undefined) checkExamples(c, m['examples'], m['inputs']);
   if (m['explain'] !== undefined) c.need(typeof m['explain'] === 'boolean', 'explain must be true or false');
   if (c.problems.length > 0) {
     throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `invalid photon.json: ${c.problems.join('; ')}`, { details: { problems: c.problems } });

@@ -10,6 +10,7 @@ import { Photons } from './pages/photons.js';
 import { Playground } from './pages/playground.js';
 import { Tokens } from './pages/tokens.js';
 import { Jobs } from './pages/jobs.js';
+import { Reports } from './pages/reports.js';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -76,6 +77,7 @@ function App() {
   else if (page === 'playground') view = <Playground initial={name} />;
   else if (page === 'tokens') view = <Tokens />;
   else if (page === 'jobs') view = <Jobs me={me} />;
+  else if (page === 'reports') view = <Reports />;
   else view = <Overview />;
   const link = (href: string, label: string, current: boolean) => <a href={href} class={current ? 'current' : ''}>{label}</a>;
   return (
@@ -87,6 +89,7 @@ function App() {
           {link('#/photons', 'Photons', page === 'photons')}
           {link('#/playground', 'Playground', page === 'playground')}
           {link('#/jobs', 'Jobs', page === 'jobs')}
+          {link('#/reports', 'Reports', page === 'reports')}
           {me.scopes.includes('admin') ? link('#/tokens', 'Tokens', page === 'tokens') : null}
         </nav>
         <span class="who" data-testid="who">{me.name} · {me.scopes.join(', ')}</span>

@@ -15,6 +15,7 @@ import { holdLifeline } from '../../serve/lifeline.js';
 import { runReplica } from '../../serve/replica.js';
 import { type ReplicaConfig } from '../../serve/replica-launcher.js';
 import { cliPhotonCodec } from '../master-key.js';
+import { exampleFromFile, metricsBeside } from '../photon-examples.js';
 import { out, runCommand } from '../output.js';
 import { intInRange } from '../options.js';
 
@@ -36,7 +37,7 @@ function labelsFrom(f: { labels?: string; labelsFile?: string }): string[] | und
   return undefined;
 }
 
-interface CreateFlags { name: string; model: string; labels?: string; labelsFile?: string; image?: string; handler?: string; setVersion?: string; maxBatch?: string; maxWaitMs?: string }
+interface CreateFlags { name: string; model: string; labels?: string; labelsFile?: string; image?: string; handler?: string; setVersion?: string; maxBatch?: string; maxWaitMs?: string; example: string[]; metrics?: string }
 interface RunFlags { name?: string; model?: string; port: string; host: string; maxBatch?: string; maxWaitMs?: string; maxQueue?: string; threads?: string; engine: string; replicaId?: string; p99TargetMs?: string; timeoutMs?: string }
 
 export function register(program: Command): void {
@@ -54,6 +55,8 @@ export function register(program: Command): void {
     .option('--set-version <v>', 'version (default: the next integer)')
     .option('--max-batch <n>', 'default max batch when served')
     .option('--max-wait-ms <ms>', 'default max wait when served')
+    .option('--example <file>', 'an example input the console offers: an image (with --image) or a JSON array of numbers; repeatable', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--metrics <file>', "the model's training metrics (JSON; default: metrics.json beside --model, when there)")
     .action((f: CreateFlags) =>
       runCommand(async () => {
         if (!validName(f.name)) throw invalidArgument(`--name '${f.name}' must be ${NAME_RULE}`);
@@ -63,13 +66,19 @@ export function register(program: Command): void {
         const labels = labelsFrom(f);
         const maxBatch = intInRange(f.maxBatch, '--max-batch', 1, 65536);
         const maxWaitMs = intInRange(f.maxWaitMs, '--max-wait-ms', 0, 10000);
+        const image = f.image ? parseImageSpec(f.image) : undefined;
+        const examples = [];
+        for (const file of f.example) examples.push(await exampleFromFile(file, image));
+        const metrics = metricsBeside(f.model, f.metrics);
         const { archive, manifest } = await createPhoton({
           name: f.name,
           version: f.setVersion ?? registry.nextVersion(f.name),
           model: readFile(f.model, 'model'),
           ...(labels ? { labels } : {}),
-          ...(f.image ? { image: parseImageSpec(f.image) } : {}),
+          ...(image ? { image } : {}),
           ...(f.handler ? { handlerSource: readFile(f.handler, 'handler') } : {}),
+          ...(examples.length > 0 ? { examples } : {}),
+          ...(metrics ? { metrics } : {}),
           batching: { ...(maxBatch === undefined ? {} : { maxBatch }), ...(maxWaitMs === undefined ? {} : { maxWaitMs }) },
         });
         const entry = await registry.add(archive);

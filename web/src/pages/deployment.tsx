@@ -1,11 +1,13 @@
 // One deployment: live charts (requests/s and errors, latency percentiles, in-flight and queue,
-// replicas desired vs ready), the replica table, the autoscaler's recent decisions, a log tail, and
-// the actions the signed-in token's scopes allow (scale, update photon, remove), each confirmed first.
+// replicas desired vs ready), the replica table, the traffic split, the recent requests, the
+// autoscaler's recent decisions, a log tail, and the actions the signed-in token's scopes allow
+// (scale, update photon, remove), each confirmed first.
 import { useState } from 'preact/hooks';
 import { api, canDeploy, type Deployment, type Me } from '../api.js';
 import { Chart } from '../chart.js';
 import { points } from '../live.js';
 import { useLive, usePoll } from './overview.js';
+import { RecentRequests, TrafficSplit } from './deployment-parts.js';
 
 interface Replica { id: string; state: string; restarts: number; pid: number | null; inFlight?: number; routed?: boolean; startedAt: string | null }
 
@@ -90,6 +92,10 @@ export function DeploymentPage(props: { me: Me; name: string }) {
           <tr key={r.id}><td>{r.id}</td><td>{r.state}</td><td>{r.routed ? 'yes' : 'no'}</td><td>{r.inFlight ?? 0}</td><td>{hist?.replicas[r.id]?.at(-1)?.rps ?? 0}</td><td>{hist?.replicas[r.id]?.at(-1)?.p50 ?? '–'}</td><td>{hist?.replicas[r.id]?.at(-1)?.p99 ?? '–'}</td><td>{r.restarts}</td><td>{r.pid ?? ''}</td><td>{r.startedAt ?? ''}</td></tr>
         ))}</tbody>
       </table>
+      <h3>Traffic split</h3>
+      <TrafficSplit d={d} />
+      <h3>Recent requests</h3>
+      <RecentRequests name={props.name} />
       <h3>Recent events</h3>
       <ul class="events">{(events?.events ?? []).slice(-12).reverse().map((e) => <li key={e.id}><time>{e.ts.slice(11, 19)}</time> <b>{e.type}</b> {e.replica ?? ''} {e.message}</li>)}</ul>
       <h3>Log tail</h3>

@@ -1,9 +1,11 @@
-// Jobs: the list; one job's state, steps, loss/accuracy per epoch, live log and cancel; and a
-// comparison of two or more runs that shows only the settings that differ, with min/max per metric.
+// Jobs: a form to launch a train job (deploy scope only); the list; one job's state, steps,
+// loss/accuracy per epoch, live log and cancel; and a comparison of two or more runs that shows
+// only the settings that differ, with min/max per metric.
 import { useEffect, useState } from 'preact/hooks';
 import { api, canDeploy, type Me } from '../api.js';
 import { Chart } from '../chart.js';
 import { usePoll } from './overview.js';
+import { LaunchTrain } from './jobs-form.js';
 
 interface Epoch { step: string; epoch: number; epochs: number; loss: number; accuracy: number; testAccuracy: number | null }
 interface Job { id: string; kind: string; name: string; args: string[]; state: string; createdAt: string; endedAt: string | null; reason: string | null; steps: Array<{ name: string; state: string }>; metrics: Epoch[]; result: Record<string, unknown> }
@@ -102,6 +104,7 @@ export function Jobs(props: { me: Me }) {
     <section>
       <h2>Jobs</h2>
       {err ? <p class="error">{err.includes('404') || err.includes('no route') ? 'This platform runs no jobs service.' : err}</p> : null}
+      {canDeploy(props.me) && !err ? <LaunchTrain onLaunched={(id) => { setOpen(id); reload(); }} /> : null}
       <table data-testid="jobs">
         <thead><tr><th>compare</th><th>id</th><th>kind</th><th>name</th><th>state</th><th>created</th><th>ended</th></tr></thead>
         <tbody>{jobs.slice().reverse().map((j) => (

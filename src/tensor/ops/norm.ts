@@ -41,28 +41,29 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
   const invStd = new Float32Array(C);
   if (o.training) {
     if (M < 2) throw shapeMismatch('batchNorm in training mode needs more than one value per channel');
+    // One pass for both moments, in float64: var = E[x²] − mean² loses nothing that matters at
+    // float32 activations (a second pass over the batch cost more than the whole normalisation).
     const sq = new Float64Array(C);
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++) {
         const base = (n * C + c) * inner;
         let s = 0;
-        for (let i = 0; i < inner; i++) s += d[base + i]!;
+        let s2 = 0;
+        for (let i = base; i < base + inner; i++) {
+          const v = d[i]!;
+          s += v;
+          s2 += v * v;
+        }
         mean[c]! += s;
-      }
-    for (let c = 0; c < C; c++) mean[c]! /= M;
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * inner;
-        const m = mean[c]!;
-        let s = 0;
-        for (let i = 0; i < inner; i++) s += (d[base + i]! - m) ** 2;
-        sq[c]! += s;
+        sq[c]! += s2;
       }
     for (let c = 0; c < C; c++) {
-      const v = sq[c]! / M; // biased: normalises this batch
+      const mu = mean[c]! / M;
+      const v = Math.max(0, sq[c]! / M - mu * mu); // biased: normalises this batch
+      mean[c] = mu;
       invStd[c] = 1 / Math.sqrt(v + eps);
-      o.runningMean[c] = (1 - mom) * o.runningMean[c]! + mom * mean[c]!;
-      o.runningVar[c] = (1 - mom) * o.runningVar[c]! + mom * (sq[c]! / (M - 1)); // unbiased, as PyTorch
+      o.runningMean[c] = (1 - mom) * o.runningMean[c]! + mom * mu;
+      o.runningVar[c] = (1 - mom) * o.runningVar[c]! + mom * ((v * M) / (M - 1)); // unbiased, as PyTorch
     }
   } else {
     for (let c = 0; c < C; c++) {
@@ -70,46 +71,54 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
       invStd[c] = 1 / Math.sqrt(o.runningVar[c]! + eps);
     }
   }
-  const xhat = new Float32Array(x.size); // [N, C, ...] normalised input, reused by backward
+  // x̂ = (x − mean)·invStd is recomputed by the backward from x (kept alive by the graph anyway)
+  // instead of stored: one activation-sized buffer less per batch norm.
   const out = new Float32Array(x.size);
   const gm = gamma.data;
   const bt = beta.data;
+  const relu6 = o.relu6 === true;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const base = (n * C + c) * inner;
       const m = mean[c]!;
-      const is = invStd[c]!;
-      const gc = gm[c]!;
+      const sc = invStd[c]! * gm[c]!;
       const bc = bt[c]!;
-      for (let i = 0; i < inner; i++) {
-        const h = (d[base + i]! - m) * is;
-        xhat[base + i] = h;
-        out[base + i] = h * gc + bc;
+      if (relu6) {
+        // Branch-free clamp to [0, 6], exact for float32 inputs (see relu6 in ops/light.ts) but
+        // not for doubles: y − 6 would round and leave ~1e-16 where 0 belongs (and a wrong mask).
+        for (let i = base; i < base + inner; i++) {
+          const y = Math.fround((d[i]! - m) * sc + bc);
+          out[i] = (Math.abs(y) - Math.abs(y - 6) + 6) * 0.5;
+        }
+      } else {
+        for (let i = base; i < base + inner; i++) out[i] = (d[i]! - m) * sc + bc;
       }
-      // Branch-free clamp (exact; see relu6 in ops/light.ts).
-      if (o.relu6) for (let i = base; i < base + inner; i++) out[i] = (Math.abs(out[i]!) - Math.abs(out[i]! - 6) + 6) * 0.5;
     }
   const training = o.training;
-  return Tensor.fromOp(out, x.shape, [x, gamma, beta], (gOut) => {
+  return Tensor.fromOp(out, x.shape, [x, gamma, beta], (g) => {
     // With relu6, dy reaches the normalisation only where 0 < out < 6 (a 0/1 mask, not a branch).
-    let g = gOut;
-    if (o.relu6) {
-      g = new Float32Array(gOut.length);
-      for (let i = 0; i < g.length; i++) g[i] = gOut[i]! * (+(out[i]! > 0) & +(out[i]! < 6));
-    }
     const sumG = new Float64Array(C); // Σ dy
     const sumGH = new Float64Array(C); // Σ dy·x̂
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++) {
         const base = (n * C + c) * inner;
+        const m = mean[c]!;
         let a = 0;
         let b = 0;
-        for (let i = 0; i < inner; i++) {
-          a += g[base + i]!;
-          b += g[base + i]! * xhat[base + i]!;
+        if (relu6) {
+          for (let i = base; i < base + inner; i++) {
+            const gv = g[i]! * (+(out[i]! > 0) & +(out[i]! < 6));
+            a += gv;
+            b += gv * (d[i]! - m);
+          }
+        } else {
+          for (let i = base; i < base + inner; i++) {
+            a += g[i]!;
+            b += g[i]! * (d[i]! - m);
+          }
         }
         sumG[c]! += a;
-        sumGH[c]! += b;
+        sumGH[c]! += b * invStd[c]!;
       }
     if (gamma.requiresGrad) {
       const gg = gamma.gradBuffer();
@@ -124,14 +133,19 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: BatchNormOp
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++) {
         const base = (n * C + c) * inner;
-        const k = gm[c]! * invStd[c]!;
-        if (training) {
-          // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
-          const mg = sumG[c]! / M;
-          const mgh = sumGH[c]! / M;
-          for (let i = 0; i < inner; i++) gx[base + i]! += k * (g[base + i]! - mg - xhat[base + i]! * mgh);
+        const is = invStd[c]!;
+        const k = gm[c]! * is;
+        const m = mean[c]!;
+        // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)) in training; γ/σ · dy with running stats.
+        const mg = training ? sumG[c]! / M : 0;
+        const mgh = training ? (sumGH[c]! / M) * is : 0;
+        if (relu6) {
+          for (let i = base; i < base + inner; i++) {
+            const gv = g[i]! * (+(out[i]! > 0) & +(out[i]! < 6));
+            gx[i]! += k * (gv - mg - (d[i]! - m) * mgh);
+          }
         } else {
-          for (let i = 0; i < inner; i++) gx[base + i]! += k * g[base + i]!;
+          for (let i = base; i < base + inner; i++) gx[i]! += k * (g[i]! - mg - (d[i]! - m) * mgh);
         }
       }
   });

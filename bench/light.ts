@@ -1,12 +1,27 @@
-// Depthwise-separable blocks (depthwise 3×3 with groups = C, then pointwise 1×1) on the shapes of
-// mobilenet-mini: forward and forward+backward ms per batch, ours against PyTorch on one thread
-// (bench/light-peers/torch_light.py, Debian's /usr/bin/python3). When python3-torch is missing the
-// peer column says so and ours still runs. Run: npx tsx bench/light.ts [--tiny]
+// Light architectures, two parts:
+// 1. depthwise-separable blocks (depthwise 3×3 with groups = C, then pointwise 1×1) on the shapes of
+//    mobilenet-mini: forward and forward+backward ms per batch, ours (wasm kernels, one thread)
+//    against PyTorch on one thread (bench/light-peers/torch_light.py, Debian's /usr/bin/python3).
+//    When python3-torch is missing the peer column says so and ours still runs;
+// 2. inference latency in onnxruntime (one intra-op thread) of mobilenet-mini (width 1.0) against
+//    our CNN, both exported by our exporter, at batch 1 and 64, with parameters and FLOPs per image.
+// Run: npx tsx bench/light.ts [--tiny]. Note the load average (`uptime`) next to the figures.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { record } from './lib/report.js';
 import { Rng } from '../src/core/rng.js';
-import { Tensor, conv2d, noGrad, sum, kernels } from '../src/tensor/index.js';
+import { Tensor, conv2d, noGrad, sum, kernels, registerBackend } from '../src/tensor/index.js';
+import { createWasmKernels } from '../src/tensor/kernels/wasm.js';
+import { loadWasmKernels } from '../src/tensor/wasm/loader.js';
+import { buildModule, namedArch } from '../src/nn/index.js';
+import { exportOnnx } from '../src/onnx/export.js';
+import { graphCost } from '../src/onnx/flops.js';
+
+// One kernel thread, as the PyTorch peer (torch.set_num_threads(1)).
+const loaded = loadWasmKernels();
+if (loaded) registerBackend(createWasmKernels(loaded, { threads: 1 }), true);
 
 interface Shape { label: string; n: number; c: number; h: number; o: number; stride: number }
 
@@ -51,7 +66,8 @@ function peer(): Map<string, { fwd_ms: number; fwdbwd_ms: number }> | string {
 }
 
 const torch = peer();
-console.log(`ours: ${kernels().name} kernels (depthwise: direct loop, one thread); batch ${n}; best of ${reps}`);
+console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(`ours: ${kernels().name} kernels, one thread (depthwise 3×3: the wasm SIMD kernel); batch ${n}; best of ${reps}`);
 if (typeof torch === 'string') console.log(`PyTorch peer unavailable: ${torch} (apt-get install python3-torch); ours only`);
 console.log('| block | ours fwd ms | torch fwd ms | ours fwd+bwd ms | torch fwd+bwd ms |');
 console.log('|---|---|---|---|---|');
@@ -59,10 +75,55 @@ for (const s of shapes) {
   const o = ours(s);
   const t = typeof torch === 'string' ? undefined : torch.get(s.label);
   const cell = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
-  console.log(`| ${s.label} → ${s.o} | ${cell(o.fwd)} | ${cell(t?.fwd_ms)} | ${cell(o.fwdbwd)} | ${cell(t?.fwdbwd_ms)} |`);
+  const ratio = (a: number, b: number | undefined) => (b === undefined ? '' : ` (${(a / b).toFixed(2)}×)`);
+  console.log(`| ${s.label} → ${s.o} | ${cell(o.fwd)}${ratio(o.fwd, t?.fwd_ms)} | ${cell(t?.fwd_ms)} | ${cell(o.fwdbwd)}${ratio(o.fwdbwd, t?.fwdbwd_ms)} | ${cell(t?.fwdbwd_ms)} |`);
   if (t && !tiny) {
     const id = s.label.replace(/[^a-z0-9]+/gi, '-');
     record({ id: `dwsep-fwd-${id}`, what: `depthwise-separable forward, ${s.label}, batch ${n}`, ours: o.fwd, peer: t.fwd_ms, peerName: 'pytorch 1 thread', unit: 'ms', better: 'lower' });
     record({ id: `dwsep-fwdbwd-${id}`, what: `depthwise-separable forward+backward, ${s.label}, batch ${n}`, ours: o.fwdbwd, peer: t.fwdbwd_ms, peerName: 'pytorch 1 thread', unit: 'ms', better: 'lower' });
   }
+}
+
+// Part 2: onnxruntime latency, mobilenet-mini against the CNN (untrained weights: latency only).
+async function ortLatency(arch: 'cnn' | 'mobilenet-mini', batch: number): Promise<{ ms: number; params: number; mflops: number }> {
+  const a = namedArch(arch, 10);
+  const model = buildModule(a.model, { rng: new Rng(5) });
+  model.eval();
+  const bytes = exportOnnx(model, { inputShape: a.inputShape });
+  const cost = graphCost(bytes);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const x = new ort.Tensor('float32', Tensor.uniform([batch, ...a.inputShape], new Rng(6), 0, 1).data, [batch, ...a.inputShape]);
+    for (let i = 0; i < 3; i++) await session.run({ input: x });
+    const times: number[] = [];
+    const runs = tiny ? 3 : batch === 1 ? 200 : 20;
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await session.run({ input: x });
+      times.push(performance.now() - t0);
+    }
+    times.sort((p, q) => p - q);
+    return { ms: times[Math.floor(times.length / 2)]!, params: cost.parameters, mflops: cost.flops / 1e6 };
+  } finally {
+    await session.release();
+  }
+}
+
+console.log('\nonnxruntime-node, one intra-op thread, median latency per batch');
+console.log('| model | params | MFLOPs/image | batch 1 ms | batch 64 ms |');
+console.log('|---|---|---|---|---|');
+const lat: Record<string, { b1: number; b64: number }> = {};
+for (const arch of ['cnn', 'mobilenet-mini'] as const) {
+  const b1 = await ortLatency(arch, 1);
+  const b64 = await ortLatency(arch, 64);
+  lat[arch] = { b1: b1.ms, b64: b64.ms };
+  console.log(`| ${arch} | ${b1.params.toLocaleString('en-US')} | ${b1.mflops.toFixed(1)} | ${b1.ms.toFixed(3)} | ${b64.ms.toFixed(2)} |`);
+}
+const m = lat['mobilenet-mini']!;
+const c = lat['cnn']!;
+console.log(`mobilenet-mini / cnn latency: batch 1 ${(m.b1 / c.b1).toFixed(2)}×, batch 64 ${(m.b64 / c.b64).toFixed(2)}×`);
+console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+if (!tiny) {
+  record({ id: 'ort-mobilenet-vs-cnn-b1', what: 'onnxruntime latency batch 1, mobilenet-mini vs our CNN', ours: m.b1, peer: c.b1, peerName: 'our cnn', unit: 'ms', better: 'lower' });
+  record({ id: 'ort-mobilenet-vs-cnn-b64', what: 'onnxruntime latency batch 64, mobilenet-mini vs our CNN', ours: m.b64, peer: c.b64, peerName: 'our cnn', unit: 'ms', better: 'lower' });
 }

@@ -36,7 +36,8 @@ export function Playground(props: { initial: string }) {
   const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
   const [text, setText] = useState('');
   const [server, setServer] = useState<Answer | undefined>(undefined);
-  const [local, setLocal] = useState<{ top: ReturnType<typeof top>; ms: number } | undefined>(undefined);
+  const [local, setLocal] = useState<{ top: ReturnType<typeof top>; ms: number; run: number } | undefined>(undefined);
+  const runs = useRef(0);
   const [inBrowser, setInBrowser] = useState(false);
   // the example in use (its exact values are sent); drawing or uploading leaves it
   const [example, setExample] = useState<Example | undefined>(undefined);
@@ -87,7 +88,7 @@ export function Playground(props: { initial: string }) {
       if (inBrowser) {
         const { runInBrowser } = await import('../ort-runner.js');
         const out = await runInBrowser(new URL('ui/ort/', document.baseURI).href, loaded!.ref, loaded!.model, { name: loaded!.manifest.inputs[0]!.name, dims: x.dims, data: x.data });
-        setLocal({ top: top(out.scores, loaded!.manifest.labels), ms: out.ms });
+        setLocal({ top: top(out.scores, loaded!.manifest.labels), ms: out.ms, run: ++runs.current });
       }
     } catch (e) {
       setError((e as Error).message);
@@ -152,14 +153,14 @@ export function Playground(props: { initial: string }) {
       {error ? <p class="error" role="alert">{error}</p> : null}
       <div class="answers">
         {server ? (
-          <div class="answer" data-testid="server-answer" data-index={server.index}>
+          <div class="answer" data-testid="server-answer" data-index={server.index} data-ms={server.ms.toFixed(3)}>
             <h4>Server</h4>
             <p class="big">{server.label}</p>
             <p>score {server.score.toFixed(3)} · {server.ms.toFixed(1)} ms · replica <code>{server.replica}</code></p>
           </div>
         ) : null}
         {local ? (
-          <div class="answer" data-testid="browser-answer" data-index={local.top[0]!.index} data-ms={local.ms.toFixed(3)}>
+          <div class="answer" data-testid="browser-answer" data-index={local.top[0]!.index} data-ms={local.ms.toFixed(3)} data-run={local.run}>
             <h4>This browser <span class={match ? 'ok' : 'bad'} data-testid="match">{match ? 'match' : 'mismatch'}</span></h4>
             <ol>{local.top.map((p) => <li key={p.index}>{p.label} {p.score.toFixed(3)}</li>)}</ol>
             <p>{local.ms.toFixed(2)} ms in onnxruntime-web (wasm)</p>

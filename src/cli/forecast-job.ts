@@ -1,10 +1,12 @@
 /**
  * `lep train --task forecast`: a recurrent forecaster for one column of a CSV series. W past values
  * → the next K, trained on level-normalised windows (data/series.ts) with MSE, Adam and gradient
- * clipping, scored on the held-out tail against seasonal-naive and linear-AR baselines. The ONNX it
- * writes takes raw windows [N, W, 1] and answers raw levels [N, K]: the normalisation (subtract the
- * last value, divide by the scale) and its inverse are nodes around the exported network, so the
- * photon path serves it as is.
+ * clipping, scored on the held-out tail against seasonal-naive and linear-AR baselines. The epoch
+ * count is chosen on a validation split carved from the end of the training part (never the tail);
+ * several seeds train and are served as their mean, merged into one network (forecast-ensemble.ts).
+ * The ONNX it writes takes raw windows [N, W, 1] and answers raw levels [N, K]: the normalisation
+ * (subtract the last value, divide by the scale) and its inverse are nodes around the exported
+ * network, so the photon path serves it as is.
  */
 import { join } from 'node:path';
 import { LeptonError, invalidArgument } from '../core/errors.js';
@@ -17,6 +19,7 @@ import { exportOnnx } from '../onnx/export.js';
 import { attr, buildModel } from '../onnx/builder.js';
 import { toSpec } from '../onnx/quantize-graph.js';
 import { readModel } from '../onnx/reader.js';
+import { mergeEnsemble } from './forecast-ensemble.js';
 import { FEATURES, actuals, lineWeight, type ForecastBase, denormalise, forecastErrors, linearAR, readSeries, seasonalNaive, splitSeries, type ForecastErrors, type SeriesSplit, type Windows } from '../data/series.js';
 
 export interface ForecastJobOptions {
@@ -28,6 +31,7 @@ export interface ForecastJobOptions {
   arch?: string;
   hidden?: number;
   layers?: number;
+  /** Most epochs per seed (default 150; early stopping usually ends sooner). */
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -37,6 +41,12 @@ export interface ForecastJobOptions {
   base?: ForecastBase;
   /** Share of the series held out at the end (default 0.2). */
   testFraction?: number;
+  /** Share of the training part (its end) held out for early stopping and seed choice (default 0.2). */
+  valFraction?: number;
+  /** Networks trained from different seeds and served as their mean, one network (default 3). */
+  seeds?: number;
+  /** Epochs without a better validation MAE before a seed stops (default 20). */
+  patience?: number;
   seed?: number;
   outDir: string;
   progress?: ProgressSink;
@@ -65,6 +75,8 @@ export interface ForecastMetrics {
   seasonal_naive: ForecastErrors & { period: number };
   linear_ar: ForecastErrors;
   beats_baselines: boolean;
+  /** Model selection on the end of the training part (never the test tail): the chosen seed and epoch count. */
+  validation: { from_index: number; windows: number; seeds: number; epochs: number; model_mae: number; linear_ar_mae: number };
   history: Array<{ epoch: number; train_mse: number }>;
 }
 
@@ -117,43 +129,26 @@ function servingOnnx(model: Module, s: SeriesSplit, meta: Record<string, string>
   return buildModel(spec);
 }
 
-export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetrics; files: { onnx: string; safetensors: string; metrics: string } } {
-  const arch = o.arch ?? 'lstm';
-  if (!(ARCHS as readonly string[]).includes(arch)) throw invalidArgument(`--task forecast needs --arch ${ARCHS.join(' | ')}, got ${JSON.stringify(arch)}`);
-  const hidden = o.hidden ?? 32;
-  const layers = o.layers ?? 1;
-  const epochs = o.epochs ?? 60;
-  const batchSize = o.batchSize ?? 32;
-  const period = o.period ?? 12;
-  const values = readSeries(o.series, o.column);
-  const s = splitSeries(values, o.window, o.horizon, o.testFraction ?? 0.2, o.base ?? 'ar');
-  const W = s.window;
-  const K = s.horizon;
-  makeDirs(o.outDir);
-  const rng = new Rng(o.seed ?? 0);
-  const netArch: ModelArch = {
-    name: `${arch}-forecast`,
-    inputShape: [W, FEATURES],
-    numClasses: K,
-    model: {
-      type: 'sequential',
-      layers: [{ type: arch as 'lstm', inputSize: FEATURES, hiddenSize: hidden, numLayers: layers, batchFirst: true }, { type: 'last_step' }, { type: 'linear', inFeatures: hidden, outFeatures: K }],
-    },
-  };
-  const model = buildModule(netArch.model, { rng });
-  const opt = new Adam(model.parameters(), { lr: o.lr ?? 3e-3 });
-  const shuffle = new Rng((o.seed ?? 0) + 1);
-  const progress = o.progress ?? noProgress;
-  const history: ForecastMetrics['history'] = [];
-  const t0 = performance.now();
-  const xb = new Float32Array(batchSize * W * FEATURES);
-  const yb = new Float32Array(batchSize * K);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+interface TrainSetup {
+  netArch: ModelArch;
+  batchSize: number;
+  lr: number;
+}
+
+/** One network in training on a split's windows: MSE, Adam, gradient clipping at norm 1; `epoch()` runs one epoch and returns its MSE. */
+function trainer(s: SeriesSplit, t: TrainSetup, seed: number): { model: Module; epoch: () => number } {
+  const [W, K] = [s.window, s.horizon];
+  const model = buildModule(t.netArch.model, { rng: new Rng(seed) });
+  const opt = new Adam(model.parameters(), { lr: t.lr });
+  const shuffle = new Rng(seed + 1);
+  const xb = new Float32Array(t.batchSize * W * FEATURES);
+  const yb = new Float32Array(t.batchSize * K);
+  const epoch = (): number => {
     model.train();
     const order = shuffle.permutation(s.train.m);
     let total = 0;
-    for (let b = 0; b < s.train.m; b += batchSize) {
-      const n = Math.min(batchSize, s.train.m - b);
+    for (let b = 0; b < s.train.m; b += t.batchSize) {
+      const n = Math.min(t.batchSize, s.train.m - b);
       for (let i = 0; i < n; i++) {
         const r = order[b + i]!;
         xb.set(s.train.x.subarray(r * W * FEATURES, (r + 1) * W * FEATURES), i * W * FEATURES);
@@ -166,10 +161,84 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
       opt.step();
       total += loss.item() * n;
     }
-    history.push({ epoch, train_mse: total / s.train.m });
-    progress.update?.(epoch, epochs, `epoch ${epoch}/${epochs} mse ${(total / s.train.m).toFixed(4)}`);
+    model.eval();
+    return total / s.train.m;
+  };
+  return { model, epoch };
+}
+
+/** The seeds' mean forecast (normalised units) on windows w. */
+function ensemblePredict(models: readonly Module[], w: Windows, W: number, K: number): Float32Array {
+  const sum = new Float32Array(w.m * K);
+  for (const m of models) {
+    const p = predict(m, w, W, K);
+    for (let i = 0; i < sum.length; i++) sum[i]! += p[i]! / models.length;
   }
-  model.eval();
+  return sum;
+}
+
+/**
+ * Model selection without the test tail: the training part is split again in time (its last
+ * `valFraction` becomes validation, with its own base map and scale fitted on what is left), the
+ * seeds train side by side, and the epoch count where their mean forecast has the lowest
+ * validation MAE wins (training stops `patience` epochs after the best).
+ */
+function selectEpochs(values: Float64Array, cut: number, o: { W: number; K: number; valFraction: number; base: ForecastBase; seeds: number[]; maxEpochs: number; patience: number }, t: TrainSetup, progress: ProgressSink): ForecastMetrics['validation'] {
+  const prefix = values.subarray(0, cut);
+  const sv = splitSeries(prefix, o.W, o.K, o.valFraction, o.base);
+  const truth = actuals(prefix, o.K, sv.test);
+  const ar = forecastErrors(linearAR(prefix, sv)(sv.test), truth);
+  const nets = o.seeds.map((seed) => trainer(sv, t, seed));
+  let best = { epochs: 1, mae: Infinity };
+  for (let epoch = 1; epoch <= o.maxEpochs && epoch - best.epochs < o.patience; epoch++) {
+    const mse = nets.reduce((acc, n) => acc + n.epoch(), 0) / nets.length;
+    const pred = ensemblePredict(nets.map((n) => n.model), sv.test, o.W, o.K);
+    const mae = forecastErrors(denormalise(prefix, sv, sv.test, pred), truth).mae;
+    if (mae < best.mae) best = { epochs: epoch, mae };
+    progress.update?.(epoch, o.maxEpochs, `selecting: epoch ${epoch} mse ${mse.toFixed(4)} validation MAE ${mae.toFixed(3)} (linear AR ${ar.mae.toFixed(3)})`);
+  }
+  return { from_index: sv.cut, windows: sv.test.m, seeds: o.seeds.length, epochs: best.epochs, model_mae: best.mae, linear_ar_mae: ar.mae };
+}
+
+export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetrics; files: { onnx: string; safetensors: string; metrics: string } } {
+  const arch = o.arch ?? 'lstm';
+  if (!(ARCHS as readonly string[]).includes(arch)) throw invalidArgument(`--task forecast needs --arch ${ARCHS.join(' | ')}, got ${JSON.stringify(arch)}`);
+  const hidden = o.hidden ?? 32;
+  const layers = o.layers ?? 1;
+  const maxEpochs = o.epochs ?? 150;
+  const batchSize = o.batchSize ?? 32;
+  const period = o.period ?? 12;
+  const base = o.base ?? 'ar';
+  const values = readSeries(o.series, o.column);
+  const s = splitSeries(values, o.window, o.horizon, o.testFraction ?? 0.2, base);
+  const W = s.window;
+  const K = s.horizon;
+  makeDirs(o.outDir);
+  const netArch: ModelArch = {
+    name: `${arch}-forecast`,
+    inputShape: [W, FEATURES],
+    numClasses: K,
+    model: {
+      type: 'sequential',
+      layers: [{ type: arch as 'lstm', inputSize: FEATURES, hiddenSize: hidden, numLayers: layers, batchFirst: true }, { type: 'last_step' }, { type: 'linear', inFeatures: hidden, outFeatures: K }],
+    },
+  };
+  const progress = o.progress ?? noProgress;
+  const t0 = performance.now();
+  const setup = { netArch, batchSize, lr: o.lr ?? 3e-3 };
+  const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => (o.seed ?? 0) + 1000 * i);
+  const validation = selectEpochs(values, s.cut, { W, K, valFraction: o.valFraction ?? 0.2, base, seeds, maxEpochs, patience: o.patience ?? 20 }, setup, progress);
+  // Retrain every seed on the whole training part for the chosen epoch count; serve their mean as one network.
+  const epochs = validation.epochs;
+  const nets = seeds.map((seed) => trainer(s, setup, seed));
+  const history: ForecastMetrics['history'] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const mse = nets.reduce((acc, n) => acc + n.epoch(), 0) / nets.length;
+    history.push({ epoch, train_mse: mse });
+    progress.update?.(epoch, epochs, `training: epoch ${epoch}/${epochs} mse ${mse.toFixed(4)}`);
+  }
+  const merged = nets.length === 1 ? { model: nets[0]!.model, arch: netArch } : mergeEnsemble(nets.map((n) => n.model), netArch);
+  const model = merged.model;
   const truth = actuals(values, K, s.test);
   const ours = forecastErrors(denormalise(values, s, s.test, predict(model, s.test, W, K)), truth);
   const naive = forecastErrors(seasonalNaive(values, K, s.test, period), truth);
@@ -195,13 +264,14 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
     seasonal_naive: { ...naive, period },
     linear_ar: ar,
     beats_baselines: ours.mae < naive.mae && ours.mae < ar.mae,
+    validation,
     history,
   };
   const files = { onnx: join(o.outDir, 'model.onnx'), safetensors: join(o.outDir, 'model.safetensors'), metrics: join(o.outDir, 'metrics.json') };
   const meta = { task: 'forecast', column: o.column, window: String(W), horizon: String(K), scale: String(s.scale) };
   try {
     writeFileAtomic(files.onnx, servingOnnx(model, s, meta));
-    writeFileAtomic(files.safetensors, checkpointBytes(model, netArch, { metadata: meta }));
+    writeFileAtomic(files.safetensors, checkpointBytes(model, merged.arch, { metadata: meta }));
     writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
   } catch (err) {
     throw err instanceof LeptonError ? err : new LeptonError('LEPTON_ERR_IO', `cannot write results to ${o.outDir}`, { cause: err });

@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of init, shuffling and augmentation', '0')
     .requiredOption('--out <dir>', 'output folder')
     .option('--schedule <name>', 'learning-rate schedule: none | cosine | step', 'none')
-    .option('--patience <n>', 'early stopping: epochs without test-accuracy gain')
+    .option('--patience <n>', 'early stopping: epochs without test-accuracy gain (forecast: without validation-MAE gain)')
     .option('--weight-decay <x>', 'L2 weight decay')
     .option('--label-smoothing <x>', 'cross-entropy label smoothing in [0, 1]')
     .option('--ema <decay>', 'evaluate and export an exponential moving average of the weights with this decay; 0: the last step\'s weights (default 0.999)')
@@ -166,11 +166,12 @@ function forecast(f: Flags): void {
     ...(f.layers !== undefined && { layers: num(f.layers, '--layers') }),
     ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
     ...(f.batchSize !== '128' && { batchSize: num(f.batchSize, '--batch-size') }),
+    ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
   });
   progress.finish();
   if (f.json) return out.json(m);
   const e = (x: { mae: number; rmse: number }) => `MAE ${x.mae.toFixed(3)} RMSE ${x.rmse.toFixed(3)}`;
-  out.line(`${m.arch} forecast of ${m.column} (window ${m.window}, horizon ${m.horizon}) on the held-out tail: ${e(m.model)}; seasonal-naive ${e(m.seasonal_naive)}; linear AR ${e(m.linear_ar)} → ${files.onnx}, ${files.metrics}`);
+  out.line(`${m.arch} forecast of ${m.column} (window ${m.window}, horizon ${m.horizon}) on the held-out tail: ${e(m.model)}; seasonal-naive ${e(m.seasonal_naive)}; linear AR ${e(m.linear_ar)} (${m.validation.seeds} seeds, ${m.epochs} epochs chosen on validation) → ${files.onnx}, ${files.metrics}`);
 }
 
 /** --workers, --nnodes or --precision: the same summary from rank 0; other ranks say they are done. */

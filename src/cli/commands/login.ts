@@ -3,6 +3,7 @@
  * after checking it against the server when one is reachable.
  */
 import { type Command } from 'commander';
+import { ApiError, PlatformClient } from '../../client/index.js';
 import { LeptonError } from '../../core/errors.js';
 import { checkTokenText, DEFAULT_SERVER, saveToken, serverOf, type ServerFlag } from '../auth-client.js';
 import { out, runCommand } from '../output.js';
@@ -20,9 +21,18 @@ export function register(program: Command): void {
         if (f.check) {
           const server = serverOf(f);
           // any valid token passes authentication; a 403 only means it lacks the read scope
-          const r = await fetch(`${server}/api/v1/deployments`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-          if (r?.status === 401) throw new LeptonError('LEPTON_ERR_UNAUTHENTICATED', `${server} does not accept this token (unknown, revoked or expired)`);
-          if (r === undefined) out.info(`note: ${server} is not reachable; saved without checking`);
+          const api = new PlatformClient(server, { token, retries: 0, timeoutMs: 10_000 });
+          const reached = await api.deployments.list().then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof ApiError) {
+                if (err.httpStatus === 401) throw new LeptonError('LEPTON_ERR_UNAUTHENTICATED', `${server} does not accept this token (unknown, revoked or expired)`);
+                return true;
+              }
+              return false; // no answer: refused, reset or timed out
+            },
+          );
+          if (!reached) out.info(`note: ${server} is not reachable; saved without checking`);
         }
         const path = saveToken(token);
         out.line(`logged in: token saved to ${path} (mode 0600)`);

@@ -346,6 +346,7 @@ test('fuzz: mutated spellings of every API route never pass a scope check they s
       { method: 'GET', path: '/api/v1/session', scope: 'read' },
       { method: 'DELETE', path: '/api/v1/session', scope: 'public' },
       { method: 'GET', path: '/api/v1/deployments/fz/history', scope: 'read' },
+      { method: 'GET', path: '/api/v1/deployments/fz/requests', scope: 'read' },
       { method: 'GET', path: '/api/v1/stream', scope: 'read' },
     ];
     // the route table covers what this list names, so a new route without a fuzz entry shows up here

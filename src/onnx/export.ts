@@ -12,7 +12,7 @@ import { layerExporter, unsupported, type ExportStep } from './export-registry.j
 export interface ExportOptions {
   /** Per-sample input shape, e.g. [784] or [1, 28, 28]. */
   inputShape: readonly number[];
-  /** Default 13 (the lowest allowed: Softmax/axis semantics of opset 13). */
+  /** Default 13 (the lowest allowed: Softmax/axis semantics of opset 13); 14 for models with recurrent layers. */
   opset?: number;
   inputName?: string;
   outputName?: string;
@@ -22,10 +22,11 @@ export interface ExportOptions {
 
 /** Serialise `model` (a Sequential, or a single layer) to ONNX bytes. */
 export function exportOnnx(model: Module, opts: ExportOptions): Uint8Array {
-  const opset = opts.opset ?? 13;
-  if (opset < 13) throw unsupported(`opset ${opset} is below the supported minimum 13`);
   const spec = model.spec();
   const layers: LayerSpec[] = spec.type === 'sequential' ? spec.layers : [spec];
+  // Recurrent layers default to opset 14, where RNN/LSTM/GRU have their current definitions (layout attribute).
+  const opset = opts.opset ?? (layers.some((l) => l.type === 'rnn' || l.type === 'lstm' || l.type === 'gru') ? 14 : 13);
+  if (opset < 13) throw unsupported(`opset ${opset} is below the supported minimum 13`);
   const state = model.stateDict();
   const g = new GraphBuilder({ opset, producerName: 'lepton-ts', ...(opts.metadata && { metadata: opts.metadata }) });
   const inputName = opts.inputName ?? 'input';

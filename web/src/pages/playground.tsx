@@ -28,7 +28,13 @@ function showExample(canvas: HTMLCanvasElement, im: Image, data: number[]): void
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(small, 0, 0, CANVAS, CANVAS);
 }
-interface Answer { label: string; index: number; score: number; ms: number; replica: string }
+interface Answer { label: string; index: number; score: number; ms: number; replica: string; replicaMs: number | undefined }
+
+/** The replica's own time (`server-timing: app;dur=…`: its batch queue and engine), ms. */
+function replicaTime(h: string | null): number | undefined {
+  const m = h ? /(?:^|,)\s*app;dur=([0-9.]+)/.exec(h) : null;
+  return m ? Number(m[1]) : undefined;
+}
 
 export function Playground(props: { initial: string }) {
   const [deps] = usePoll(() => api<{ deployments: Deployment[] }>('GET', 'api/v1/deployments'), 10_000);
@@ -84,7 +90,7 @@ export function Playground(props: { initial: string }) {
       const ms = performance.now() - t0;
       const j = (await r.json()) as { predictions: Array<{ index: number; label: string; score: number }> };
       const p = j.predictions[0]!;
-      setServer({ ...p, ms, replica: r.headers.get('x-lepton-replica') ?? '?' });
+      setServer({ ...p, ms, replica: r.headers.get('x-lepton-replica') ?? '?', replicaMs: replicaTime(r.headers.get('server-timing')) });
       if (inBrowser) {
         const { runInBrowser } = await import('../ort-runner.js');
         const out = await runInBrowser(new URL('ui/ort/', document.baseURI).href, loaded!.ref, loaded!.model, { name: loaded!.manifest.inputs[0]!.name, dims: x.dims, data: x.data });
@@ -153,10 +159,10 @@ export function Playground(props: { initial: string }) {
       {error ? <p class="error" role="alert">{error}</p> : null}
       <div class="answers">
         {server ? (
-          <div class="answer" data-testid="server-answer" data-index={server.index} data-ms={server.ms.toFixed(3)}>
+          <div class="answer" data-testid="server-answer" data-index={server.index} data-ms={server.ms.toFixed(3)} data-replica-ms={server.replicaMs?.toFixed(3) ?? ''}>
             <h4>Server</h4>
             <p class="big">{server.label}</p>
-            <p>score {server.score.toFixed(3)} · {server.ms.toFixed(1)} ms · replica <code>{server.replica}</code></p>
+            <p>score {server.score.toFixed(3)} · {server.ms.toFixed(1)} ms round trip{server.replicaMs !== undefined ? ` (${server.replicaMs.toFixed(2)} ms in the replica)` : ''} · replica <code>{server.replica}</code></p>
           </div>
         ) : null}
         {local ? (

@@ -7,7 +7,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { invalidArgument } from '../core/errors.js';
-import { Tensor, concat, dropout, narrow, recurrent, reshape, swap01, GATE_COUNT, type CellKind } from '../tensor/index.js';
+import { Tensor, concat, dropout, narrow, recurrent, reshape, sequenceOf, swap01, GATE_COUNT, type CellKind } from '../tensor/index.js';
 import { Module, type Named } from './module.js';
 import { type LayerSpec } from './spec.js';
 
@@ -108,7 +108,10 @@ export abstract class RecurrentBase extends Module {
     }
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
+    // One direction, batch first: the last layer's output comes out batch-first in one op (no narrow + swap01).
+    let fusedOut = false;
     for (let k = 0; k < this.numLayers; k++) {
+      fusedOut = k === this.numLayers - 1 && this.dirs === 1 && this.batchFirst;
       const outs: Tensor[] = [];
       for (let d = 0; d < this.dirs; d++) {
         const sfx = d === 1 ? '_reverse' : '';
@@ -126,14 +129,14 @@ export abstract class RecurrentBase extends Module {
           },
           { cell: this.cell, reverse: d === 1 },
         );
-        outs.push(narrow(packed, 0, 0, T));
+        outs.push(fusedOut ? sequenceOf(packed, T, true) : narrow(packed, 0, 0, T));
         hs.push(narrow(packed, 0, T, 1));
         if (this.mode === 'lstm') cs.push(narrow(packed, 0, T + 1, 1));
       }
       seq = outs.length === 1 ? outs[0]! : concat(outs, 2);
       if (k < this.numLayers - 1 && this.dropoutP > 0) seq = dropout(seq, this.dropoutP, this.training, this.rng);
     }
-    const output = this.batchFirst ? swap01(seq) : seq;
+    const output = this.batchFirst && !fusedOut ? swap01(seq) : seq;
     const h = hs.length === 1 ? hs[0]! : concat(hs, 0);
     return this.mode === 'lstm' ? { output, h, c: cs.length === 1 ? cs[0]! : concat(cs, 0) } : { output, h };
   }

@@ -13,5 +13,5 @@ export { kernels, setBackend, registerBackend, availableBackends, jsKernels, typ
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { softmaxCrossEntropy, bceWithLogits, binaryCrossEntropy, mseLoss } from './ops/loss.js';
 export { batchNorm, type BatchNormOptions } from './ops/norm.js';
-export { recurrent, GATE_COUNT, type CellKind, type RecurrentOptions, type RecurrentParams } from './ops/recurrent.js';
+export { recurrent, sequenceOf, GATE_COUNT, type CellKind, type RecurrentOptions, type RecurrentParams } from './ops/recurrent.js';
 export { narrow, concat, gather, swap01 } from './ops/index-ops.js';

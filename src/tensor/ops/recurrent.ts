@@ -160,3 +160,26 @@ function sumRows(a: Float32Array, rows: number, cols: number, into: Float32Array
 function addInto(into: Float32Array, a: Float32Array): void {
   for (let i = 0; i < into.length; i++) into[i]! += a[i]!;
 }
+
+/**
+ * Rows 0..T−1 of a packed recurrent result [T + 2, N, F] as the output sequence: [T, N, F], or
+ * [N, T, F] when `batchFirst`. One copy and one backward pass, where narrow + swap01 cost two each.
+ */
+export function sequenceOf(packed: Tensor, T: number, batchFirst: boolean): Tensor {
+  const [, N, F] = packed.shape as [number, number, number];
+  const src = packed.data;
+  const out = new Float32Array(T * N * F);
+  // Row (t, n) of the packed tensor lands at `at(t, n)` of the output.
+  const at = batchFirst ? (t: number, n: number) => (n * T + t) * F : (t: number, n: number) => (t * N + n) * F;
+  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out.set(src.subarray((t * N + n) * F, (t * N + n + 1) * F), at(t, n));
+  return Tensor.fromOp(out, batchFirst ? [N, T, F] : [T, N, F], [packed], (g) => {
+    const gp = packed.gradBuffer();
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < N; n++) {
+        const d = (t * N + n) * F;
+        const s = at(t, n);
+        for (let f = 0; f < F; f++) gp[d + f]! += g[s + f]!;
+      }
+    }
+  });
+}

@@ -41,10 +41,19 @@ test('recent requests: status, latency, replica and batch size from the replica'
     const alone = await predict();
     assert.equal(alone.headers.get('x-lepton-batch-size'), '1');
     assert.equal((await fetch(`${p.url}/deployments/tiny/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(p) }, body: '{"inputs": [[1, 2]]}' })).status, 400);
+    // OIP v2 infer says the same (two rows in one request: a batch of at least 2)
+    const infer = await fetch(`${p.url}/deployments/tiny/v2/models/tiny/infer`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(p) },
+      body: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] }] }),
+    });
+    assert.equal(infer.status, 200, await infer.clone().text());
+    assert.equal(infer.headers.get('x-lepton-batch-size'), '2');
 
     const r = await api(p, 'GET', '/deployments/tiny/requests?limit=50');
     assert.equal(r.status, 200);
-    const reqs = (r.json as { requests: RequestRecord[]; capacity: number }).requests.filter((x) => x.path === '/predict');
+    const all = (r.json as { requests: RequestRecord[]; capacity: number }).requests;
+    assert.deepEqual([all[0]!.path, all[0]!.batch], ['/v2/models/tiny/infer', 2]);
+    const reqs = all.filter((x) => x.path === '/predict');
     assert.equal((r.json as { capacity: number }).capacity, 200);
     assert.equal(reqs.length, 10, 'every prediction is recorded (health probes do not pass the gateway)');
     // newest (finished) first: the bad request, then the lone one, then the eight

@@ -31,6 +31,10 @@ test('simulate writes metrics and charts, reports DP, and resumes from its check
     assert.match(lines[0]!, /^round 1\/2: acc \d+\.\d+%/);
     const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as SimulationMetrics;
     assert.equal(saved.rounds.length, 2);
+    // start-up is reported on its own, and each round carries its evaluation time apart from its own
+    assert.ok(saved.startupSeconds > 0 && saved.startupSeconds <= saved.seconds);
+    assert.ok(saved.rounds.every((r) => typeof r.evalSeconds === 'number' && r.evalSeconds >= 0));
+    assert.ok(Math.abs(saved.evalSecondsPerRound - (saved.rounds[0]!.evalSeconds! + saved.rounds[1]!.evalSeconds!) / 2) < 1e-9);
     assert.ok(saved.rounds.every((r) => r.clients === 3 && r.dpNoiseMultiplier === 0.01 && Math.abs(r.dpNoiseStd! - (0.01 * 5) / 3) < 1e-12));
     assert.deepEqual(saved.dp, { clip: 5, noiseMultiplier: 0.01 });
     assert.ok(m.bytes.perClientPerRound > 4 * 101_770, 'each update carries at least the raw weights');

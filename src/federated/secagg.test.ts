@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.js';
-import { SecAggClient, addInto, decodeFixed, encodeFixed, unmaskSum, type AdvertisedKeys } from './secagg.js';
+import { createCipheriv, createHash } from 'node:crypto';
+import { SecAggClient, addInto, addPrg, decodeFixed, encodeFixed, prg, unmaskSum, type AdvertisedKeys } from './secagg.js';
 
 const D = 4096;
 const rid = 'r1.0';
@@ -91,4 +92,41 @@ test('one masked vector looks uniform and is uncorrelated with the update, even 
   const full = y.slice();
   addInto(full, clients[0]!.mask(new Uint32Array(D), keys), -1);
   assert.deepEqual(full, x, 'removing every mask gives the update back: the masks are the only protection');
+});
+
+test('addPrg streams the AES-256-CTR keystream in chunks: the same values as adding the whole keystream at once', () => {
+  // the reference: one keystream of the whole vector, added value by value mod 2^32 (the masks' definition)
+  const whole = (seed: Uint8Array, label: string, n: number): Uint32Array => {
+    const c = createCipheriv('aes-256-ctr', createHash('sha256').update(label).update(seed).digest(), Buffer.alloc(16));
+    const b = Buffer.concat([c.update(Buffer.alloc(n * 4)), c.final()]);
+    return new Uint32Array(Uint8Array.prototype.slice.call(b).buffer, 0, n);
+  };
+  const seed = Buffer.alloc(32, 7);
+  // lengths below, at and past the 16k-value chunk, and one not a multiple of it
+  for (const n of [5, 16 * 1024, 16 * 1024 + 3, 50_001]) {
+    const base = Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0);
+    const ks = whole(seed, 'lbl', n);
+    const plus = base.slice();
+    addPrg(plus, seed, 'lbl', 1);
+    const minus = base.slice();
+    addPrg(minus, seed, 'lbl', -1);
+    for (let i = 0; i < n; i++) {
+      assert.equal(plus[i], (base[i]! + ks[i]!) >>> 0);
+      assert.equal(minus[i], (base[i]! - ks[i]!) >>> 0);
+    }
+    assert.deepEqual(prg(seed, 'lbl', n), ks);
+  }
+  // a subarray target at an offset is masked in place, its neighbours untouched
+  const buf = new Uint32Array(10);
+  addPrg(buf.subarray(2, 7), seed, 'lbl');
+  assert.deepEqual([...buf.subarray(2, 7)], [...whole(seed, 'lbl', 5)]);
+  assert.deepEqual([buf[0], buf[1], buf[7], buf[8], buf[9]], [0, 0, 0, 0, 0]);
+});
+
+test('addInto wraps mod 2^32 in both directions', () => {
+  const a = Uint32Array.of(0, 2 ** 32 - 1, 2 ** 31, 5);
+  addInto(a, Uint32Array.of(1, 1, 2 ** 31, 7));
+  assert.deepEqual([...a], [1, 0, 0, 12]);
+  addInto(a, Uint32Array.of(2, 1, 1, 12), -1);
+  assert.deepEqual([...a], [2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 0]);
 });

@@ -59,7 +59,10 @@ export interface RoundRecord {
   dropped: string[];
   accuracy?: number;
   loss?: number;
+  /** Wall time of the round up to the new global model: selection, phases, aggregation. */
   seconds: number;
+  /** Wall time of the server's test-set evaluation after it (not in `seconds`). */
+  evalSeconds?: number;
   bytesIn: number;
   bytesOut: number;
   /** DP: noise multiplier σ and the std added to the mean. */
@@ -130,6 +133,22 @@ export class FlServer {
     const waiter = this.current ?? new RoundState('drain', new Set(), this.global, { secure: false, minClients: 1, deadlineMs: ms }, []);
     this.current = waiter;
     await waiter.waitUntil(() => this.liveClients().every((c) => this.toldDone.has(c)), ms);
+  }
+
+  /**
+   * Wait (at most `ms`) until `n` clients hold a poll open, i.e. have started and joined; returns
+   * how many do. A simulation calls it before run() so that round 1's time is a round's time, not
+   * the clients' start-up (worker threads, dataset loading, partitioning).
+   */
+  async waitForClients(n: number, ms: number): Promise<number> {
+    const waiter = this.current ?? new RoundState('join', new Set(), this.global, { secure: false, minClients: 1, deadlineMs: ms }, []);
+    this.current = waiter;
+    try {
+      await waiter.waitUntil(() => this.polling.size >= n || this.done, ms);
+    } finally {
+      if (this.current === waiter) this.current = undefined;
+    }
+    return this.polling.size;
   }
 
   async close(): Promise<void> {
@@ -320,7 +339,11 @@ export class FlServer {
         bytesOut: this.bytesOut - out0,
         ...(o.dp && { dpNoiseMultiplier: o.dp.noise, dpNoiseStd: noiseStd }),
       };
-      if (o.test) Object.assign(rec, evaluateVector(o.arch, this.global, o.test));
+      if (o.test) {
+        const e0 = performance.now();
+        Object.assign(rec, evaluateVector(o.arch, this.global, o.test));
+        rec.evalSeconds = (performance.now() - e0) / 1000;
+      }
       this.round = r;
       this.history.push(rec);
       if (o.checkpointDir) saveCheckpoint(o.checkpointDir, { task: o.task, strategy: o.strategy.name, round: r, global: this.global, state: o.strategy.state(), history: this.history });

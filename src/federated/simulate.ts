@@ -59,8 +59,14 @@ export interface SimulationMetrics {
   roundsToTarget: number | null;
   finalAccuracy: number | null;
   bestAccuracy: number | null;
+  /** Wall time of the whole run, start-up included. */
   seconds: number;
+  /** Wall time until every client was up and polling (worker start, dataset load, partition). */
+  startupSeconds: number;
+  /** Mean of the rounds' `seconds` (start-up and the server's evaluation excluded). */
   secondsPerRound: number;
+  /** Mean of the rounds' server-side test-set evaluation time. */
+  evalSecondsPerRound: number;
   bytes: { serverIn: number; serverOut: number; clientsSent: number; clientsReceived: number; perClientPerRound: number };
   dp?: { clip: number; noiseMultiplier: number };
 }
@@ -109,7 +115,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {
     onRound: (r) =>
       o.onProgress?.(
         `round ${r.round}/${o.rounds}: acc ${r.accuracy !== undefined ? (r.accuracy * 100).toFixed(2) : '-'}% loss ${r.loss?.toFixed(4) ?? '-'} ` +
-          `clients ${r.clients}/${r.selected}${r.dropped.length ? ` dropped ${r.dropped.length}` : ''} ${r.seconds.toFixed(1)}s ${(r.bytesIn / 1e6).toFixed(1)} MB up`,
+          `clients ${r.clients}/${r.selected}${r.dropped.length ? ` dropped ${r.dropped.length}` : ''} ${r.seconds.toFixed(1)}s (+${(r.evalSeconds ?? 0).toFixed(1)}s eval) ${(r.bytesIn / 1e6).toFixed(1)} MB up`,
       ),
   });
   const url = await server.listen();
@@ -139,6 +145,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {
     }
     // a worker that fails (bad dataset, crash) ends the run instead of leaving the server waiting
     const failed = new Promise<never>((_, reject) => workers.forEach((p) => p.catch(reject)));
+    // every client up and polling before round 1, so per-round times exclude the start-up
+    await Promise.race([server.waitForClients(o.clients, o.deadlineMs ?? 120_000), failed]);
+    const startupSeconds = (performance.now() - t0) / 1000;
     const history = await Promise.race([server.run(), failed]);
     const results = await Promise.all(workers);
     const seconds = (performance.now() - t0) / 1000;
@@ -153,7 +162,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulationMetrics> {
       finalAccuracy: accs.at(-1) ?? null,
       bestAccuracy: accs.length ? Math.max(...accs) : null,
       seconds,
+      startupSeconds,
       secondsPerRound: history.length ? history.reduce((s, h) => s + h.seconds, 0) / history.length : 0,
+      evalSecondsPerRound: history.length ? history.reduce((s, h) => s + (h.evalSeconds ?? 0), 0) / history.length : 0,
       bytes: {
         serverIn: history.reduce((s, h) => s + h.bytesIn, 0),
         serverOut: history.reduce((s, h) => s + h.bytesOut, 0),

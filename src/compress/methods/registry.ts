@@ -11,8 +11,9 @@ import { int8Static } from './int8-static.js';
 import { type CompressMethod, type MethodEntry } from './method.js';
 import { prune } from './prune.js';
 import { pruneStructured } from './prune-structured.js';
+import { shortNames } from './short-names.js';
 
-export const METHODS: readonly MethodEntry[] = [int8Dynamic, int8Static, fp16, prune, pruneStructured, distill];
+export const METHODS: readonly MethodEntry[] = [int8Dynamic, int8Static, fp16, prune, pruneStructured, distill, shortNames];
 
 const BY_KIND = new Map(METHODS.map((m) => [m.kind, m]));
 

@@ -39,6 +39,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { name: '--patience', value: true, check: posInt },
   { name: '--weight-decay', value: true, check: (v) => (Number(v) >= 0 && v.trim() !== '' ? undefined : 'must be a number ≥ 0') },
   { name: '--label-smoothing', value: true, check: fraction },
+  { name: '--ema', value: true, check: (v) => (v.trim() !== '' && (Number(v) === 0 || (Number(v) > 0 && Number(v) < 1)) ? undefined : 'must be 0 (off) or a decay in (0, 1)') },
   { name: '--init-from', value: true },
   // checked by lep train itself when the job runs (their grammar lives with the trainer, in the CLI)
   { name: '--freeze', value: true },

@@ -10,10 +10,10 @@ import { Arena, align } from '../wasm/arena.js';
 import { type WasmContext } from '../wasm/context.js';
 import { conv2dBackward, conv2dForward } from '../wasm/conv-jobs.js';
 import { depthwiseBackward, depthwiseForward } from '../wasm/depthwise-jobs.js';
+import { gemmAt, gemmScratchBytes } from '../wasm/gemm-job.js';
 import { recurrentBackward, recurrentForward } from '../wasm/recurrent-jobs.js';
 import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
-import { JOB_GEMM } from '../wasm/wasm-api.js';
 import { jsKernels } from './js.js';
 import { type ConvBackward, type ConvForward, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
@@ -55,7 +55,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     MR: ex.MR.value,
     NR: ex.NR.value,
   };
-  const { arena: ar, pool, MR, NR } = ctx;
+  const { arena: ar, pool } = ctx;
   const base = ar.base;
 
   function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void {
@@ -70,27 +70,12 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     const aOff = base;
     const bOff = align(aOff + 4 * m * k);
     const cOff = align(bOff + 4 * k * n);
-    const apOff = align(cOff + 4 * m * n);
-    const bpOff = align(apOff + 4 * Math.ceil(m / MR) * MR * k);
-    const tmp0 = align(bpOff + 4 * Math.ceil(n / NR) * NR * k);
-    const tmp1 = align(tmp0 + 4 * MR * NR);
-    if (!ar.reserve(tmp1 + 4 * MR * NR)) return jsKernels.gemm(transA, transB, m, n, k, a, b, c, accumulate);
+    const scratch = align(cOff + 4 * m * n);
+    if (!ar.reserve(scratch + gemmScratchBytes(ctx, m, n, k))) return jsKernels.gemm(transA, transB, m, n, k, a, b, c, accumulate);
     ar.put(a, aOff, m * k);
     ar.put(b, bOff, k * n);
     if (accumulate) ar.put(c, cOff, m * n); // otherwise the kernel overwrites C
-    ex.packA(transA ? 1 : 0, m, k, aOff, apOff);
-    ex.packB(transB ? 1 : 0, k, n, bOff, bpOff);
-    // Tiles start at 16 panels each way and halve (rows first) until there are 16 of them: enough
-    // to balance two threads when one starts late, big enough to amortise reloading panels.
-    let tileRows = 16 * MR;
-    let tileCols = 16 * NR;
-    while (Math.ceil(m / tileRows) * Math.ceil(n / tileCols) < 16 && (tileRows > 2 * MR || tileCols > 4 * NR)) {
-      if (tileRows > 2 * MR && (tileRows >= tileCols / 2 || tileCols <= 4 * NR)) tileRows >>= 1;
-      else tileCols >>= 1;
-    }
-    const across = Math.ceil(n / tileCols);
-    ar.setJob([JOB_GEMM, m, n, k, apOff, bpOff, cOff, tileRows, tileCols, across, tmp0, tmp1, accumulate ? 1 : 0]);
-    pool.run(ar.job, Math.ceil(m / tileRows) * across, ctx.threads > 1 && 2 * m * n * k >= ctx.parallelMinFlops);
+    gemmAt(ctx, transA, transB, m, n, k, aOff, bOff, cOff, scratch, accumulate);
     ar.take(c, cOff, m * n);
   }
 

@@ -48,8 +48,8 @@ export interface Kernels {
    */
   maxPool2d(x: Float32Array, g: PoolGeometry, planes: number, y: Float32Array, arg: Int32Array): void;
   /**
-   * Optional: the forward time loop of one LSTM or GRU layer direction (recurrent GEMM and gate
-   * math per step) in one call. Returns false when the backend cannot take it (the op then runs its
+   * Optional: the forward pass of one LSTM or GRU layer direction (input projection, then per step
+   * the recurrent GEMM and gate math) in one call. Returns false when the backend cannot take it (the op runs its
    * own loop); backends without it are used the same way.
    */
   recurrentForward?(p: RecurrentForward): boolean;
@@ -99,7 +99,9 @@ export interface RecurrentForward {
   reverse: boolean;
   /** Column offset of each gate's block: LSTM i, f, g, o; GRU r, z, n. */
   offs: Int32Array;
-  /** [T, N, GH]: the input projection with biases folded in; overwritten by the gate values. */
+  /** The input side: x [T·N, inputSize] (time-major rows), W [GH, inputSize], the bias row [GH] added to every step (or null). */
+  input: { x: Float32Array; w: Float32Array; inputSize: number; bias: Float32Array | null };
+  /** [T, N, GH]: receives the gate values (the backward pass reads them). */
   xp: Float32Array;
   /** [GH, H] recurrent weights. */
   r: Float32Array;
@@ -119,7 +121,7 @@ export interface RecurrentForward {
 
 /**
  * Backpropagation through time of one layer direction, after recurrentForward: the step loop
- * (gate gradients and dh·R per step). The weight GEMMs stay with the caller.
+ * (gate gradients and dh·R per step), then the gradients of x, W, R and the biases.
  */
 export interface RecurrentBackward extends Omit<RecurrentForward, 'xp' | 'out'> {
   /** [T, N, GH] gate values (recurrentForward's xp after the pass). */
@@ -128,16 +130,15 @@ export interface RecurrentBackward extends Omit<RecurrentForward, 'xp' | 'out'> 
   out: Float32Array;
   /** [T + 2, N, H] gradient of the op's packed output (h_t rows, final h, final c). */
   g: Float32Array;
-  /** [T, N, GH] receives the gradient at the input-side pre-activations. */
-  dAx: Float32Array;
-  /** GRU: [T, N, GH] receives the gradient at R·h + b_hh (LSTM: the same as dAx, left untouched). */
-  dAh: Float32Array | null;
-  /** [N, H] each: receive the gradients of h0 and c0. */
-  dh: Float32Array;
-  dc: Float32Array;
-  /** [GH] each or null: the column sums of dAx and dAh (the bias gradients) are added into them. */
+  /** Gradients added into (null: not wanted): x [T·N, in], W [GH, in], R [GH, H], bias_ih and bias_hh [GH]. */
+  dx: Float32Array | null;
+  dw: Float32Array | null;
+  dr: Float32Array | null;
   dbw: Float32Array | null;
   dbh: Float32Array | null;
+  /** [N, H] each: hold the gradients of the final h and c on entry, receive those of h0 and c0. */
+  dh: Float32Array;
+  dc: Float32Array;
 }
 
 /** Pooling window geometry over one plane [h, w]. */

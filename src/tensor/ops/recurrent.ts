@@ -63,13 +63,13 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   // Input projection of all steps at once, biases folded in (GRU keeps b_hn apart: it sits inside r⊙(…)).
   const xp = new Float32Array(T * N * GH);
   const nBlk = cell === 'gru' ? order[2]! : -1;
-  if (bw || br) {
-    const row = new Float32Array(GH);
-    if (bw) row.set(bw.data);
-    if (br) for (let k = 0; k < GH; k++) if (Math.floor(k / H) !== nBlk) row[k]! += br.data[k]!;
-    for (let i = 0; i < T * N; i++) xp.set(row, i * GH);
-  }
-  if (T * N > 0) K.gemm(false, true, T * N, GH, I, x.data, w.data, xp, true);
+  const biasRow = bw || br ? new Float32Array(GH) : null;
+  if (biasRow && bw) biasRow.set(bw.data);
+  if (biasRow && br) for (let k = 0; k < GH; k++) if (Math.floor(k / H) !== nBlk) biasRow[k]! += br.data[k]!;
+  const project = (): void => {
+    if (biasRow) for (let i = 0; i < T * N; i++) xp.set(biasRow, i * GH);
+    if (T * N > 0) K.gemm(false, true, T * N, GH, I, x.data, w.data, xp, true);
+  };
 
   const NG = N * GH;
   const out = new Float32Array((T + 2) * NH);
@@ -88,7 +88,9 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   // The previous step's h (and c): the initial state at the first step, else the row written before.
   const prevOf = (s: number): [number, number] => (s === 0 ? [-1, 0] : [rev ? T - s : s - 1, (rev ? T - s : s - 1) * NH]);
   // The backend's fused loop when it has one (wasm: SIMD gates, R packed once, no per-step copies).
-  const fused = (lstm || gru) && (K.recurrentForward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, xp, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn }) ?? false);
+  const input = { x: x.data, w: w.data, inputSize: I, bias: biasRow };
+  const fused = (lstm || gru) && (K.recurrentForward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, xp, input, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn }) ?? false);
+  if (!fused) project();
   for (let s = 0; s < T && !fused; s++) {
     const t = rev ? T - 1 - s : s;
     const [pt, po] = prevOf(s);
@@ -118,18 +120,29 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   const parents = [x, w, r, bw, br, h0, c0].filter((t): t is Tensor => t !== null);
   return Tensor.fromOp(out, [T + 2, N, H], parents, (g) => {
     const gates = xp; // the forward pass left the gate values there
+    // The backend's fused loop does the weight GEMMs and bias sums too, on its own copies.
+    const grads = {
+      dx: x.requiresGrad ? x.gradBuffer() : null,
+      dw: w.requiresGrad ? w.gradBuffer() : null,
+      dr: r.requiresGrad ? r.gradBuffer() : null,
+      dbw: bw?.requiresGrad ? bw.gradBuffer() : null,
+      dbh: br?.requiresGrad ? br.gradBuffer() : null,
+    };
+    const dhEnd = Float32Array.from(g.subarray(T * NH, (T + 1) * NH));
+    const dcEnd = Float32Array.from(g.subarray((T + 1) * NH, (T + 2) * NH));
+    const fusedBack = fused && (K.recurrentBackward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, gates: xp, input, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn, g, ...grads, dh: dhEnd, dc: dcEnd }) ?? false);
+    if (fusedBack) {
+      if (h0?.requiresGrad) addInto(h0.gradBuffer(), dhEnd);
+      if (c0?.requiresGrad) addInto(c0.gradBuffer(), dcEnd);
+      return;
+    }
     const dAx = new Float32Array(T * NG); // gradient at the gate pre-activations (input side)
     const dAh = gru ? new Float32Array(T * NG) : dAx; // … and at R h (+ b_hh)
     let dh = Float32Array.from(g.subarray(T * NH, (T + 1) * NH));
     let dhNext = new Float32Array(NH);
     const dc = Float32Array.from(g.subarray((T + 1) * NH, (T + 2) * NH));
     const hPrevAll = new Float32Array(T * NH); // h_{t-1} by time index, for dR
-    const fusedBack = fused && (K.recurrentBackward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, gates, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn, g, dAx, dAh: gru ? dAh : null, dh, dc, dbw: bw?.requiresGrad ? bw.gradBuffer() : null, dbh: br?.requiresGrad ? br.gradBuffer() : null }) ?? false);
-    for (let s = T - 1; s >= 0 && fusedBack; s--) {
-      const [pt, po] = prevOf(s);
-      hPrevAll.set((pt < 0 ? h0d : out).subarray(po, po + NH), (rev ? T - 1 - s : s) * NH);
-    }
-    for (let s = T - 1; s >= 0 && !fusedBack; s--) {
+    for (let s = T - 1; s >= 0; s--) {
       const t = rev ? T - 1 - s : s;
       const [pt, po] = prevOf(s);
       const hPrev = pt < 0 ? h0d : out;
@@ -146,8 +159,8 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
     if (x.requiresGrad) K.gemm(false, false, T * N, I, GH, dAx, w.data, x.gradBuffer(), true);
     if (w.requiresGrad) K.gemm(true, false, GH, I, T * N, dAx, x.data, w.gradBuffer(), true);
     if (r.requiresGrad) K.gemm(true, false, GH, H, T * N, dAh, hPrevAll, r.gradBuffer(), true);
-    if (bw?.requiresGrad && !fusedBack) sumRows(dAx, T * N, GH, bw.gradBuffer());
-    if (br?.requiresGrad && !fusedBack) sumRows(dAh, T * N, GH, br.gradBuffer());
+    if (bw?.requiresGrad) sumRows(dAx, T * N, GH, bw.gradBuffer());
+    if (br?.requiresGrad) sumRows(dAh, T * N, GH, br.gradBuffer());
     if (h0?.requiresGrad) addInto(h0.gradBuffer(), dh);
     if (c0?.requiresGrad) addInto(c0.gradBuffer(), dc);
   });

@@ -86,16 +86,20 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
   const offs = Int32Array.from(order, (b) => b * H);
   const bn = gru && br ? br.data : null;
   // The previous step's h (and c): the initial state at the first step, else the row written before.
-  const prevOf = (s: number): [number, number] => (s === 0 ? [-1, 0] : [rev ? T - s : s - 1, (rev ? T - s : s - 1) * NH]);
+  // The previous step's time index (−1: the initial state) and its row offset; `at` is reused by every step (no per-step allocation).
+  const prevT = (s: number): number => (s === 0 ? -1 : rev ? T - s : s - 1);
+  const at = { N, H, GH, ao: 0, ho: 0 };
   // The backend's fused loop when it has one (wasm: SIMD gates, R packed once, no per-step copies).
   const input = { x: x.data, w: w.data, inputSize: I, bias: biasRow };
   const fused = (lstm || gru) && (K.recurrentForward?.({ cell: lstm ? 'lstm' : 'gru', T, N, H, reverse: rev, offs, xp, input, r: r.data, h0: h0 ? h0.data : null, c0: c0 ? c0.data : null, bn, out, cells, tanhC, hn }) ?? false);
   if (!fused) project();
   for (let s = 0; s < T && !fused; s++) {
     const t = rev ? T - 1 - s : s;
-    const [pt, po] = prevOf(s);
+    const pt = prevT(s);
+    const po = Math.max(pt, 0) * NH;
     const hPrev = pt < 0 ? h0d : out;
-    const at = { N, H, GH, ao: t * NG, ho: t * NH };
+    at.ao = t * NG;
+    at.ho = t * NH;
     const hasPrev = pt >= 0 || h0 !== null;
     if (gru) {
       if (hasPrev) K.gemm(false, true, N, GH, H, hPrev.subarray(po, po + NH), r.data, hp!, false);
@@ -144,10 +148,12 @@ export function recurrent(x: Tensor, p: RecurrentParams, o: RecurrentOptions): T
     const hPrevAll = new Float32Array(T * NH); // h_{t-1} by time index, for dR
     for (let s = T - 1; s >= 0; s--) {
       const t = rev ? T - 1 - s : s;
-      const [pt, po] = prevOf(s);
+      const pt = prevT(s);
+      const po = Math.max(pt, 0) * NH;
       const hPrev = pt < 0 ? h0d : out;
       hPrevAll.set(hPrev.subarray(po, po + NH), t * NH);
-      const at = { N, H, GH, ao: t * NG, ho: t * NH };
+      at.ao = t * NG;
+      at.ho = t * NH;
       for (let k = 0, gi = t * NH; k < NH; k++) dh[k]! += g[gi + k]!;
       if (lstm) lstmBackward(at, offs, gates, dh, dc, pt < 0 ? c0d : cells!, po, tanhC!, dAx);
       else if (gru) gruBackward(at, offs, gates, dh, hPrev, po, hn!, dAx, dAh, dhNext);

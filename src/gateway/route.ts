@@ -74,7 +74,9 @@ export interface RouteOptions {
 export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   policy: DEFAULT_POLICY,
   affinity: {},
-  replicaCapacity: 256,
+  // As many as the pool's connections: a request past them would wait inside undici's pool queue,
+  // where no deadline is checked, instead of in the deadline-aware queue here (issue 12, overload).
+  replicaCapacity: 64,
   connectionsPerReplica: 64,
   maxQueue: 1024,
   queueTimeoutMs: 10_000,

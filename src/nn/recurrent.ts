@@ -19,6 +19,13 @@ export interface RecurrentLayerOptions {
   /** Dropout on the outputs of every layer but the last (training only). */
   dropout?: number;
   bidirectional?: boolean;
+  /**
+   * LSTM only: start the forget gate's bias at this value (bias_ih's f block = forgetBias, bias_hh's
+   * f block = 0, so their sum is forgetBias; Jozefowicz et al. 2015, Keras's unit_forget_bias).
+   * Default: unset, PyTorch's uniform init for every bias. The other weights draw the same numbers
+   * either way (the f blocks are overwritten after the draw).
+   */
+  forgetBias?: number;
   /** Random source for the initial weights and dropout masks (default Rng(0)). */
   rng?: Rng;
 }
@@ -43,6 +50,8 @@ export abstract class RecurrentBase extends Module {
   readonly batchFirst: boolean;
   readonly dropoutP: number;
   readonly bidirectional: boolean;
+  /** The forget-gate bias init (LSTM), or undefined for PyTorch's uniform init. */
+  readonly forgetBias: number | undefined;
   private readonly params: Named<Tensor> = [];
   /** Source of the initial weights and of the dropout masks between layers (reseed it for repeatable masks). */
   rng: Rng;
@@ -65,6 +74,8 @@ export abstract class RecurrentBase extends Module {
     this.bidirectional = o.bidirectional ?? false;
     if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw invalidArgument(`${mode.toUpperCase()} dropout must be in [0, 1), got ${this.dropoutP}`);
     this.rng = o.rng ?? new Rng(0);
+    if (o.forgetBias !== undefined && (mode !== 'lstm' || !Number.isFinite(o.forgetBias))) throw invalidArgument(`forgetBias is a finite number for LSTM only, got ${o.forgetBias} for ${mode.toUpperCase()}`);
+    this.forgetBias = o.forgetBias;
     const GH = GATE_COUNT[cell] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
     for (let k = 0; k < this.numLayers; k++) {
@@ -75,6 +86,11 @@ export abstract class RecurrentBase extends Module {
         if (this.bias) {
           this.params.push([`bias_ih_l${k}${sfx}`, Tensor.uniform([GH], this.rng, -bound, bound, true)]);
           this.params.push([`bias_hh_l${k}${sfx}`, Tensor.uniform([GH], this.rng, -bound, bound, true)]);
+          if (this.forgetBias !== undefined) {
+            // Gate blocks i, f, g, o of H rows each: the f block is rows [H, 2H).
+            this.params.at(-2)![1].data.fill(this.forgetBias, hiddenSize, 2 * hiddenSize);
+            this.params.at(-1)![1].data.fill(0, hiddenSize, 2 * hiddenSize);
+          }
         }
       }
     }
@@ -181,7 +197,7 @@ export class LSTM extends RecurrentBase {
   }
 
   spec(): LayerSpec {
-    return { type: 'lstm', ...this.baseSpec() };
+    return { type: 'lstm', ...this.baseSpec(), ...(this.forgetBias !== undefined && { forgetBias: this.forgetBias }) };
   }
 }
 

@@ -50,9 +50,9 @@ export const rnnLayer = defineLayer({
 
 export const lstmLayer = defineLayer({
   type: 'lstm',
-  fields: common,
+  fields: { ...common, forgetBias: field.optionalNumber },
   example: { spec: { type: 'lstm', inputSize: 3, hiddenSize: 4, batchFirst: true, bidirectional: true }, inputShape: [5, 3] },
-  build: (s, ctx) => new LSTM(s.inputSize, s.hiddenSize, options(s, ctx)),
+  build: (s, ctx) => new LSTM(s.inputSize, s.hiddenSize, { ...options(s, ctx), ...(s.forgetBias !== undefined && { forgetBias: s.forgetBias }) }),
 });
 
 export const gruLayer = defineLayer({

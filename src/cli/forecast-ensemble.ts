@@ -3,17 +3,43 @@
  * single model: S networks [recurrent(H) → last step → linear] become one [recurrent(S·H) → last
  * step → linear] whose hidden units sit side by side (block-diagonal recurrent and inter-layer
  * weights, so the S copies never mix) and whose head averages the S heads. Its output equals the
- * mean of the S outputs, up to float rounding.
+ * mean of the S outputs, up to float rounding. With LSTNet's highway (an `ar_highway` around that
+ * body) the bodies merge as above and the S linear AR terms are averaged (a mean of linear maps).
  */
 import { invalidArgument } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { buildModule, type ModelArch, type Module } from '../nn/index.js';
+import { type ArHighway, buildModule, type LayerSpec, type ModelArch, type Module } from '../nn/index.js';
 import { GATE_COUNT, type CellKind } from '../tensor/index.js';
 
 type RecurrentSpec = { type: 'lstm' | 'gru' | 'rnn'; inputSize: number; hiddenSize: number; numLayers?: number; nonlinearity?: 'tanh' | 'relu' };
 
-/** The averaged network of `models` (all built from `arch`: recurrent, last_step, linear). */
+/** The averaged network of `models` (all built from `arch`: recurrent, last_step, linear, optionally inside an ar_highway). */
 export function mergeEnsemble(models: readonly Module[], arch: ModelArch): { model: Module; arch: ModelArch } {
+  const top = arch.model as LayerSpec;
+  if (top.type !== 'ar_highway') return mergeBodies(models, arch);
+  const bodies = mergeBodies(
+    models.map((m) => (m as ArHighway).body),
+    { ...arch, model: { type: 'sequential', layers: top.body } },
+  );
+  const mergedArch: ModelArch = { ...arch, name: bodies.arch.name, model: { ...top, body: (bodies.arch.model as { layers: LayerSpec[] }).layers } };
+  const merged = buildModule(mergedArch.model, { rng: new Rng(0) });
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of bodies.model.stateDict()) out.set(`body.${name}`, { shape: [...t.shape], data: t.data });
+  for (const name of ['ar.weight', 'ar.bias']) {
+    const first = models[0]!.stateDict().get(name)!;
+    const data = new Float32Array(first.data.length);
+    for (const m of models) {
+      const d = m.stateDict().get(name)!.data;
+      for (let i = 0; i < data.length; i++) data[i]! += d[i]! / models.length;
+    }
+    out.set(name, { shape: [...first.shape], data });
+  }
+  merged.loadStateDict(out);
+  merged.eval();
+  return { model: merged, arch: mergedArch };
+}
+
+function mergeBodies(models: readonly Module[], arch: ModelArch): { model: Module; arch: ModelArch } {
   const layers = (arch.model as { layers: Array<Record<string, unknown>> }).layers;
   const rec = layers[0] as unknown as RecurrentSpec;
   const head = layers[2] as { type: string; inFeatures: number; outFeatures: number };

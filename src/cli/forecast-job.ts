@@ -14,7 +14,7 @@ import { makeDirs, writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { Tensor, mseLoss, noGrad } from '../tensor/index.js';
-import { Adam, buildModule, checkpointBytes, clipGradNorm, type ModelArch, type Module } from '../nn/index.js';
+import { Adam, buildModule, checkpointBytes, clipGradNorm, type LayerSpec, type ModelArch, type Module } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
 import { attr, buildModel } from '../onnx/builder.js';
 import { toSpec } from '../onnx/quantize-graph.js';
@@ -45,6 +45,12 @@ export interface ForecastJobOptions {
   valFraction?: number;
   /** Networks trained from different seeds and served as their mean, one network (default 3). */
   seeds?: number;
+  /**
+   * LSTNet's autoregressive highway (Lai et al. 2018): the forecast is a Linear over the window's
+   * features (a linear AR term per horizon step) plus the recurrent net's output, trained end to
+   * end, so the network contains a linear model and learns a nonlinear correction (default false).
+   */
+  highway?: boolean;
   /** Epochs without a better validation MAE before a seed stops (default 20). */
   patience?: number;
   seed?: number;
@@ -63,6 +69,8 @@ export interface ForecastMetrics {
   base: ForecastBase;
   hidden: number;
   layers: number;
+  /** LSTNet's AR highway around the recurrent net (ForecastJobOptions.highway). */
+  highway: boolean;
   epochs: number;
   values: number;
   train_windows: number;
@@ -76,7 +84,7 @@ export interface ForecastMetrics {
   linear_ar: ForecastErrors;
   beats_baselines: boolean;
   /** Model selection on the end of the training part (never the test tail): the chosen seed and epoch count. */
-  validation: { from_index: number; windows: number; seeds: number; epochs: number; model_mae: number; linear_ar_mae: number };
+  validation: { from_index: number; windows: number; seeds: number; epochs: number; model_mae: number; linear_ar_mae: number; seasonal_naive_mae: number };
   history: Array<{ epoch: number; train_mse: number }>;
 }
 
@@ -183,11 +191,12 @@ function ensemblePredict(models: readonly Module[], w: Windows, W: number, K: nu
  * seeds train side by side, and the epoch count where their mean forecast has the lowest
  * validation MAE wins (training stops `patience` epochs after the best).
  */
-function selectEpochs(values: Float64Array, cut: number, o: { W: number; K: number; valFraction: number; base: ForecastBase; seeds: number[]; maxEpochs: number; patience: number }, t: TrainSetup, progress: ProgressSink): ForecastMetrics['validation'] {
+function selectEpochs(values: Float64Array, cut: number, o: { W: number; K: number; valFraction: number; base: ForecastBase; seeds: number[]; maxEpochs: number; patience: number; period: number }, t: TrainSetup, progress: ProgressSink): ForecastMetrics['validation'] {
   const prefix = values.subarray(0, cut);
   const sv = splitSeries(prefix, o.W, o.K, o.valFraction, o.base);
   const truth = actuals(prefix, o.K, sv.test);
   const ar = forecastErrors(linearAR(prefix, sv)(sv.test), truth);
+  const naive = forecastErrors(seasonalNaive(prefix, o.K, sv.test, o.period), truth);
   const nets = o.seeds.map((seed) => trainer(sv, t, seed));
   let best = { epochs: 1, mae: Infinity };
   for (let epoch = 1; epoch <= o.maxEpochs && epoch - best.epochs < o.patience; epoch++) {
@@ -197,7 +206,7 @@ function selectEpochs(values: Float64Array, cut: number, o: { W: number; K: numb
     if (mae < best.mae) best = { epochs: epoch, mae };
     progress.update?.(epoch, o.maxEpochs, `selecting: epoch ${epoch} mse ${mse.toFixed(4)} validation MAE ${mae.toFixed(3)} (linear AR ${ar.mae.toFixed(3)})`);
   }
-  return { from_index: sv.cut, windows: sv.test.m, seeds: o.seeds.length, epochs: best.epochs, model_mae: best.mae, linear_ar_mae: ar.mae };
+  return { from_index: sv.cut, windows: sv.test.m, seeds: o.seeds.length, epochs: best.epochs, model_mae: best.mae, linear_ar_mae: ar.mae, seasonal_naive_mae: naive.mae };
 }
 
 export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetrics; files: { onnx: string; safetensors: string; metrics: string } } {
@@ -214,20 +223,19 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
   const W = s.window;
   const K = s.horizon;
   makeDirs(o.outDir);
+  const highway = o.highway ?? false;
+  const body: LayerSpec[] = [{ type: arch as 'lstm', inputSize: FEATURES, hiddenSize: hidden, numLayers: layers, batchFirst: true }, { type: 'last_step' }, { type: 'linear', inFeatures: hidden, outFeatures: K }];
   const netArch: ModelArch = {
-    name: `${arch}-forecast`,
+    name: `${arch}${highway ? '-highway' : ''}-forecast`,
     inputShape: [W, FEATURES],
     numClasses: K,
-    model: {
-      type: 'sequential',
-      layers: [{ type: arch as 'lstm', inputSize: FEATURES, hiddenSize: hidden, numLayers: layers, batchFirst: true }, { type: 'last_step' }, { type: 'linear', inFeatures: hidden, outFeatures: K }],
-    },
+    model: highway ? { type: 'ar_highway', window: W, features: FEATURES, outFeatures: K, body } : { type: 'sequential', layers: body },
   };
   const progress = o.progress ?? noProgress;
   const t0 = performance.now();
   const setup = { netArch, batchSize, lr: o.lr ?? 3e-3 };
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => (o.seed ?? 0) + 1000 * i);
-  const validation = selectEpochs(values, s.cut, { W, K, valFraction: o.valFraction ?? 0.2, base, seeds, maxEpochs, patience: o.patience ?? 20 }, setup, progress);
+  const validation = selectEpochs(values, s.cut, { W, K, valFraction: o.valFraction ?? 0.2, base, seeds, maxEpochs, patience: o.patience ?? 20, period }, setup, progress);
   // Retrain every seed on the whole training part for the chosen epoch count; serve their mean as one network.
   const epochs = validation.epochs;
   const nets = seeds.map((seed) => trainer(s, setup, seed));
@@ -253,6 +261,7 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
     base: s.base,
     hidden,
     layers,
+    highway,
     epochs,
     values: values.length,
     train_windows: s.train.m,

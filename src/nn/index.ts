@@ -7,6 +7,7 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batchnor
 export { Sequential } from './sequential.js';
 export { RNN, LSTM, GRU, LastStep, RecurrentBase, type RecurrentLayerOptions, type RecurrentState, type RecurrentResult } from './recurrent.js';
 export { Embedding } from './embedding.js';
+export { ArHighway } from './highway.js';
 export { ReLU6, Hardswish, GlobalAvgPool2d, ConvBnAct, InvertedResidual, type BlockActivation } from './light.js';
 export { LAYER_DEFS, LAYER_TYPES, layerDef, parseLayerSpec, buildModule, type BuildOptions } from './layer-registry.js';
 export { defineLayer, field, type LayerDef, type Field, type SpecOf, type BuildContext, type ParseContext, type AnySpec } from './layer-def.js';

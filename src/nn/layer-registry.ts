@@ -16,6 +16,7 @@ import { dropoutLayer, softmaxLayer, flattenLayer, reluLayer, sigmoidLayer, tanh
 import { sequentialLayer } from './layer-defs/sequential.js';
 import { rnnLayer, lstmLayer, gruLayer, lastStepLayer } from './layer-defs/recurrent.js';
 import { embeddingLayer } from './layer-defs/embedding.js';
+import { arHighwayLayer } from './layer-defs/highway.js';
 import { relu6Layer, hardswishLayer, globalAvgPool2dLayer, convBnActLayer, invertedResidualLayer } from './layer-defs/light.js';
 
 /** Every layer type. Adding a layer: its file in layer-defs/, one line here, its exporter in onnx/export-registry.ts. */
@@ -35,6 +36,7 @@ export const LAYER_DEFS = [
   sequentialLayer,
   rnnLayer, lstmLayer, gruLayer, lastStepLayer,
   embeddingLayer,
+  arHighwayLayer,
   relu6Layer, hardswishLayer, globalAvgPool2dLayer, convBnActLayer, invertedResidualLayer,
 ] as const;
 

@@ -27,6 +27,8 @@ export interface ExportStep {
   readonly prefix: string;
   /** Output names of the layer's last node: the graph output for the last layer, else generated. */
   readonly outputs: string[] | undefined;
+  /** Emit a nested layer list (its tensors under this layer's prefix + `subPrefix` + index); returns its output. */
+  layers(sub: readonly LayerSpec[], input: string, rank: number, subPrefix: string, outputs?: string[]): string;
 }
 
 export interface LayerExporter<S extends AnySpec> {
@@ -92,6 +94,17 @@ export const LAYER_EXPORTERS: ExportRegistry = {
   global_avgpool2d: { ops: ['GlobalAveragePool'], emit: (_, s) => s.g.node('GlobalAveragePool', [s.input], {}, s.outputs) },
   conv_bn_act: convBnActExporter,
   inverted_residual: invertedResidualExporter,
+  // LSTNet's highway: the body's [N, K] output + Gemm over the flattened window, one Add.
+  ar_highway: {
+    ops: ['Flatten', 'Gemm', 'Add'],
+    outRank: () => 2,
+    emit(l, s) {
+      const body = s.layers(l.body, s.input, s.rank, 'body.');
+      const flat = s.g.node('Flatten', [s.input], { axis: attr.int(1) });
+      const ar = s.g.node('Gemm', [flat, s.weight('ar.weight'), s.weight('ar.bias')], { transB: attr.int(1) });
+      return s.g.node('Add', [body, ar], {}, s.outputs);
+    },
+  },
   sequential: {
     ops: [],
     emit: (_, s) => {

@@ -25,24 +25,37 @@ export function exportOnnx(model: Module, opts: ExportOptions): Uint8Array {
   const spec = model.spec();
   const layers: LayerSpec[] = spec.type === 'sequential' ? spec.layers : [spec];
   // Recurrent layers default to opset 14, where RNN/LSTM/GRU have their current definitions (layout attribute).
-  const opset = opts.opset ?? (layers.some((l) => l.type === 'rnn' || l.type === 'lstm' || l.type === 'gru') ? 14 : 13);
+  const recurrent = (ls: readonly LayerSpec[]): boolean => ls.some((l) => l.type === 'rnn' || l.type === 'lstm' || l.type === 'gru' || (l.type === 'ar_highway' && recurrent(l.body)));
+  const opset = opts.opset ?? (recurrent(layers) ? 14 : 13);
   if (opset < 13) throw unsupported(`opset ${opset} is below the supported minimum 13`);
   const state = model.stateDict();
   const g = new GraphBuilder({ opset, producerName: 'lepton-ts', ...(opts.metadata && { metadata: opts.metadata }) });
   const inputName = opts.inputName ?? 'input';
   const outputName = opts.outputName ?? 'logits';
-  let cur = g.input(inputName, 'float32', ['N', ...opts.inputShape]);
-  let rank = 1 + opts.inputShape.length;
+  const input = g.input(inputName, 'float32', ['N', ...opts.inputShape]);
+  // State-dict names: "0.weight" inside a Sequential, plain "weight" for a single layer.
+  let cur = emitLayers(g, state, layers, input, 1 + opts.inputShape.length, (i) => (spec.type === 'sequential' ? `${i}.` : ''), [outputName]);
+  if (layers.length === 0) cur = g.node('Identity', [cur], {}, [outputName]);
+  g.output(outputName, 'float32', ['N', ...outputDims(model, opts.inputShape)]);
+  return g.toBytes();
+}
+
+/**
+ * Add `layers` in order from `input` (rank `rank`, batch included); layer i's tensors are
+ * `prefixOf(i)` + name in `state`; the last layer writes `outputs` (if given). Layers holding a
+ * nested list (ar_highway's body) call back through `step.layers`.
+ */
+function emitLayers(g: GraphBuilder, state: Map<string, Tensor>, layers: readonly LayerSpec[], input: string, rank: number, prefixOf: (i: number) => string, outputs: string[] | undefined): string {
+  let cur = input;
   layers.forEach((l, i) => {
-    // State-dict names: "0.weight" inside a Sequential, plain "weight" for a single layer.
-    const prefix = spec.type === 'sequential' ? `${i}.` : '';
+    const prefix = prefixOf(i);
     const exporter = layerExporter(l.type);
     const step: ExportStep = {
       g,
       input: cur,
       rank,
       index: i,
-      outputs: i === layers.length - 1 ? [outputName] : undefined,
+      outputs: i === layers.length - 1 ? outputs : undefined,
       weight: (name) => {
         const t: Tensor | undefined = state.get(prefix + name);
         if (!t) throw unsupported(`missing tensor '${prefix + name}'`);
@@ -54,13 +67,12 @@ export function exportOnnx(model: Module, opts: ExportOptions): Uint8Array {
         return t;
       },
       prefix,
+      layers: (sub, from, fromRank, subPrefix, outs) => emitLayers(g, state, sub, from, fromRank, (j) => `${prefix}${subPrefix}${j}.`, outs),
     };
     cur = exporter.emit(l, step);
     rank = exporter.outRank?.(rank) ?? rank;
   });
-  if (layers.length === 0) cur = g.node('Identity', [cur], {}, [outputName]);
-  g.output(outputName, 'float32', ['N', ...outputDims(model, opts.inputShape)]);
-  return g.toBytes();
+  return cur;
 }
 
 /** Output dims after the batch, found by running one zero sample through the model in eval mode. */

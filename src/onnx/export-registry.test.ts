@@ -29,7 +29,10 @@ for (const def of LAYER_DEFS) {
     model.eval();
     const bytes = exportOnnx(model, { inputShape });
     const ops = readModel(bytes).graph.nodes.map((n) => n.opType);
-    const declared = spec.type === 'sequential' ? (spec as { layers: LayerSpec[] }).layers.flatMap((l) => LAYER_EXPORTERS[l.type].ops) : LAYER_EXPORTERS[def.type].ops;
+    // Layers holding layer lists (sequential, ar_highway's body) emit their children's ops too.
+    const declaredOps = (l: LayerSpec): string[] =>
+      l.type === 'sequential' ? l.layers.flatMap(declaredOps) : [...LAYER_EXPORTERS[l.type].ops, ...(l.type === 'ar_highway' ? l.body.flatMap(declaredOps) : [])];
+    const declared = declaredOps(spec as LayerSpec);
     assert.deepEqual([...new Set(ops)].sort(), [...new Set(declared)].sort());
     const x = Tensor.uniform([3, ...inputShape], new Rng(4), -2, 2);
     const ours = noGrad(() => model.forward(x));

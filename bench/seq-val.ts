@@ -26,9 +26,8 @@ const full = loadDataset('fashion-mnist').train;
 const train = subset(full, Array.from({ length: nTrain }, (_, i) => i));
 const val = subset(full, Array.from({ length: full.n - nTrain }, (_, i) => nTrain + i));
 for (const seed of seeds) {
-  const arch = namedArch(archName, 10, { hidden });
-  const layers = (arch.model as { layers: Array<Record<string, unknown>> }).layers;
-  if (forgetBias !== undefined) layers[0]!['forgetBias'] = forgetBias;
+  // Without --forget-bias: PyTorch's init (null), not lep train's default.
+  const arch = namedArch(archName, 10, { hidden, ...(archName === 'lstm' && { forgetBias: forgetBias ?? null }) });
   const model = buildModule(arch.model, { rng: new Rng(seed) });
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const ema = new WeightEma(model, 0.999);

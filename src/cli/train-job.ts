@@ -31,6 +31,8 @@ export interface TrainJobOptions {
   arch: string;
   /** Recurrent archs: hidden units per layer (default 64) and stacked layers (default 1). */
   hidden?: number;
+  /** lstm: forget-gate bias init (default 1, see namedArch); null: PyTorch's uniform init. */
+  forgetBias?: number | null;
   layers?: number;
   /** mobilenet-mini: channel width multiplier (default 1). */
   widthMult?: number;
@@ -231,6 +233,7 @@ export function prepareTrainJob(o: TrainJobOptions, given?: DatasetSplit): Prepa
     ...(o.hidden !== undefined && { hidden: o.hidden }),
     ...(o.layers !== undefined && { layers: o.layers }),
     ...(o.widthMult !== undefined && { widthMult: o.widthMult }),
+    ...(o.forgetBias !== undefined && { forgetBias: o.forgetBias }),
   };
   const arch = namedArch(o.arch, split.train.numClasses, archOpts);
   const rng = new Rng(r.seed);

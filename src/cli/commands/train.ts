@@ -43,6 +43,7 @@ interface Flags {
   limitTest?: string;
   json?: boolean;
   highway?: boolean;
+  forgetBias?: string;
   hidden?: string;
   layers?: string;
   widthMult?: string;
@@ -69,6 +70,7 @@ export function register(program: Command): void {
     .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps) | mobilenet-mini (MobileNetV2-style)', 'mlp')
     .option('--hidden <n>', 'rnn/lstm/gru: hidden units per layer (default 64)')
     .option('--layers <n>', 'rnn/lstm/gru: stacked recurrent layers (default 1)')
+    .option('--forget-bias <x>', "lstm: forget-gate bias init (default 1, chosen on a validation split); none: PyTorch's uniform init")
     .option('--width-mult <w>', 'mobilenet-mini: channel width multiplier, e.g. 0.5 | 0.75 | 1.0 (default 1)')
     .option('--epochs <n>', 'training epochs', '10')
     .option('--batch-size <n>', 'mini-batch size', '128')
@@ -115,6 +117,7 @@ export function register(program: Command): void {
           ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
           ...(f.hidden !== undefined && { hidden: num(f.hidden, '--hidden') }),
           ...(f.layers !== undefined && { layers: num(f.layers, '--layers') }),
+          ...(f.forgetBias !== undefined && { forgetBias: f.forgetBias === 'none' ? null : num(f.forgetBias, '--forget-bias') }),
           ...(f.widthMult !== undefined && { widthMult: num(f.widthMult, '--width-mult') }),
           ...(f.schedule !== undefined && { schedule: f.schedule as ScheduleName }),
           ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),

@@ -14,9 +14,10 @@ const arg = (name: string, def: string): string => {
   return i >= 0 ? process.argv[i + 1]! : def;
 };
 const DESIGNS: Record<string, Partial<ForecastJobOptions>> = {
-  lstm: {},
-  'lstm-highway': { highway: true },
+  lstm: { highway: false },
+  'lstm-highway': { highway: true, highwayInit: 'uniform' },
   'lstm-highway-last': { highway: true, base: 'last' },
+  'lstm-highway-zero': { highway: true, highwayInit: 'zero' },
 };
 const out = arg('out', '/tmp/forecast-val');
 for (const name of arg('designs', Object.keys(DESIGNS).join(',')).split(',')) {

@@ -14,7 +14,7 @@ import { makeDirs, writeFileAtomic } from '../core/fs.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { Tensor, mseLoss, noGrad } from '../tensor/index.js';
-import { Adam, buildModule, checkpointBytes, clipGradNorm, type LayerSpec, type ModelArch, type Module } from '../nn/index.js';
+import { Adam, type ArHighway, buildModule, checkpointBytes, clipGradNorm, type LayerSpec, type ModelArch, type Module } from '../nn/index.js';
 import { exportOnnx } from '../onnx/export.js';
 import { attr, buildModel } from '../onnx/builder.js';
 import { toSpec } from '../onnx/quantize-graph.js';
@@ -48,9 +48,16 @@ export interface ForecastJobOptions {
   /**
    * LSTNet's autoregressive highway (Lai et al. 2018): the forecast is a Linear over the window's
    * features (a linear AR term per horizon step) plus the recurrent net's output, trained end to
-   * end, so the network contains a linear model and learns a nonlinear correction (default false).
+   * end, so the network contains a linear model and learns a nonlinear correction. Default true
+   * with highwayInit 'zero': on co2's validation split (bench/forecast-val.ts, never the test tail)
+   * it had MAE 0.422 against 0.426 without the highway (0.428 uniform init, 0.487 with base 'last').
    */
   highway?: boolean;
+  /**
+   * The highway's initial weights: 'zero' (default), so the network starts exactly at its base
+   * forecast (with base 'ar': the least-squares AR model), or 'uniform' (PyTorch's Linear init).
+   */
+  highwayInit?: 'uniform' | 'zero';
   /** Epochs without a better validation MAE before a seed stops (default 20). */
   patience?: number;
   seed?: number;
@@ -139,6 +146,7 @@ function servingOnnx(model: Module, s: SeriesSplit, meta: Record<string, string>
 
 interface TrainSetup {
   netArch: ModelArch;
+  zeroHighway: boolean;
   batchSize: number;
   lr: number;
 }
@@ -147,6 +155,7 @@ interface TrainSetup {
 function trainer(s: SeriesSplit, t: TrainSetup, seed: number): { model: Module; epoch: () => number } {
   const [W, K] = [s.window, s.horizon];
   const model = buildModule(t.netArch.model, { rng: new Rng(seed) });
+  if (t.zeroHighway) for (const p of (model as ArHighway).ar.parameters()) p.data.fill(0);
   const opt = new Adam(model.parameters(), { lr: t.lr });
   const shuffle = new Rng(seed + 1);
   const xb = new Float32Array(t.batchSize * W * FEATURES);
@@ -223,7 +232,7 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
   const W = s.window;
   const K = s.horizon;
   makeDirs(o.outDir);
-  const highway = o.highway ?? false;
+  const highway = o.highway ?? true;
   const body: LayerSpec[] = [{ type: arch as 'lstm', inputSize: FEATURES, hiddenSize: hidden, numLayers: layers, batchFirst: true }, { type: 'last_step' }, { type: 'linear', inFeatures: hidden, outFeatures: K }];
   const netArch: ModelArch = {
     name: `${arch}${highway ? '-highway' : ''}-forecast`,
@@ -233,7 +242,7 @@ export function runForecastJob(o: ForecastJobOptions): { metrics: ForecastMetric
   };
   const progress = o.progress ?? noProgress;
   const t0 = performance.now();
-  const setup = { netArch, batchSize, lr: o.lr ?? 3e-3 };
+  const setup = { netArch, zeroHighway: highway && (o.highwayInit ?? 'zero') === 'zero', batchSize, lr: o.lr ?? 3e-3 };
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => (o.seed ?? 0) + 1000 * i);
   const validation = selectEpochs(values, s.cut, { W, K, valFraction: o.valFraction ?? 0.2, base, seeds, maxEpochs, patience: o.patience ?? 20, period }, setup, progress);
   // Retrain every seed on the whole training part for the chosen epoch count; serve their mean as one network.

@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--column <name>', 'forecast: the numeric column to forecast')
     .option('--window <n>', 'forecast: past values per input window', '24')
     .option('--horizon <n>', 'forecast: values forecast per window', '12')
-    .option('--highway', "forecast: add LSTNet's autoregressive highway (a linear AR term over the window, trained end to end with the recurrent net)")
+    .option('--no-highway', "forecast: leave out LSTNet's autoregressive highway (a linear AR term over the window, trained end to end with the recurrent net; on by default)")
     .option('--arch <name>', 'mlp (784-128-10) | cnn (conv32-pool-conv64-pool-dense128) | rnn | lstm | gru (28 rows as 28 steps) | mobilenet-mini (MobileNetV2-style)', 'mlp')
     .option('--hidden <n>', 'rnn/lstm/gru: hidden units per layer (default 64)')
     .option('--layers <n>', 'rnn/lstm/gru: stacked recurrent layers (default 1)')
@@ -172,7 +172,7 @@ function forecast(f: Flags): void {
     ...(f.lr !== undefined && { lr: num(f.lr, '--lr') }),
     ...(f.batchSize !== '128' && { batchSize: num(f.batchSize, '--batch-size') }),
     ...(f.patience !== undefined && { patience: num(f.patience, '--patience') }),
-    ...(f.highway !== undefined && { highway: f.highway }),
+    ...(f.highway === false && { highway: false }),
   });
   progress.finish();
   if (f.json) return out.json(m);

@@ -24,3 +24,15 @@ test('waitForClients resolves when n clients poll, then run() selects them; with
     await server.close();
   }
 });
+
+test('the server keeps idle client sockets for longer than a phase deadline (a client may train that long)', async () => {
+  const { store } = await tokens('digits');
+  for (const deadlineMs of [4000, 300_000]) {
+    const { server } = await startServer('digits', store, { deadlineMs });
+    try {
+      assert.ok(server.app.server.keepAliveTimeout >= Math.max(72_000, deadlineMs + 30_000), `keepAliveTimeout ${server.app.server.keepAliveTimeout}`);
+    } finally {
+      await server.close();
+    }
+  }
+});

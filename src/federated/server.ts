@@ -116,7 +116,11 @@ export class FlServer {
       o.strategy.loadState(ck.state);
     }
     // the largest body is one update: the vector plus a small header
-    this.app = Fastify({ bodyLimit: this.global.length * 4 + 64 * 1024 });
+    // A simulation worker runs several clients on one thread: while one trains (a CNN client with
+    // E = 5 for a minute or more) the others' idle keep-alive sockets wait unserved. With fastify's
+    // 72 s keep-alive the server closed them under the clients, whose next request then failed with
+    // UND_ERR_SOCKET and ended the run; keep idle sockets for a whole phase deadline and then some.
+    this.app = Fastify({ bodyLimit: this.global.length * 4 + 64 * 1024, keepAliveTimeout: Math.max(72_000, this.o.deadlineMs + 30_000) });
     this.routes();
   }
 

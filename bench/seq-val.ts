@@ -5,11 +5,11 @@
  * looking at test accuracy. Mirrors `lep train` (namedArch, Rng(seed) for the weights, Rng(seed+1)
  * for the shuffle, Adam, batch 128, fit); one run reports both the last weights and the weight
  * average (decay 0.999 with warm-up, updated after every step as fit does).
- * Usage: npx tsx bench/seq-val.ts --arch lstm --hidden 64 --epochs 1 --seeds 0,1,2 [--forget-bias 1]
+ * Usage: npx tsx bench/seq-val.ts --arch lstm --hidden 64 --epochs 1 --seeds 0,1,2 [--forget-bias 1] [--schedule cosine] [--lr 0.001]
  */
 import { Rng } from '../src/core/rng.js';
 import { batches, loadDataset, numBatches, subset } from '../src/data/index.js';
-import { Adam, WeightEma, buildModule, evaluate, fit, namedArch } from '../src/nn/index.js';
+import { Adam, CosineAnnealingLR, WeightEma, buildModule, evaluate, fit, namedArch } from '../src/nn/index.js';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,6 +21,8 @@ const epochs = Number(arg('epochs', '1'));
 const seeds = arg('seeds', '0,1,2').split(',').map(Number);
 const forgetBias = process.argv.includes('--forget-bias') ? Number(arg('forget-bias', '1')) : undefined;
 const nTrain = Number(arg('train', '50000'));
+const schedule = arg('schedule', 'none');
+const lr = Number(arg('lr', '0.001'));
 
 const full = loadDataset('fashion-mnist').train;
 const train = subset(full, Array.from({ length: nTrain }, (_, i) => i));
@@ -29,7 +31,8 @@ for (const seed of seeds) {
   // Without --forget-bias: PyTorch's init (null), not lep train's default.
   const arch = namedArch(archName, 10, { hidden, ...(archName === 'lstm' && { forgetBias: forgetBias ?? null }) });
   const model = buildModule(arch.model, { rng: new Rng(seed) });
-  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+  const optimizer = new Adam(model.parameters(), { lr });
+  const scheduler = schedule === 'cosine' ? new CosineAnnealingLR(optimizer, epochs) : undefined;
   const ema = new WeightEma(model, 0.999);
   const shuffle = new Rng(seed + 1);
   const t0 = performance.now();
@@ -40,10 +43,11 @@ for (const seed of seeds) {
     test: () => batches(val, 1000, { shuffle: false, reuseBuffers: true }),
     inputShape: arch.inputShape,
     optimizer,
+    ...(scheduler && { scheduler }),
     hooks: { afterStep: () => ema.update() },
   });
   ema.swapIn();
   const avg = evaluate(model, batches(val, 1000, { shuffle: false, reuseBuffers: true }), arch.inputShape);
   const raw = r.history.at(-1)!.testAccuracy!;
-  console.log(JSON.stringify({ arch: archName, hidden, epochs, seed, forgetBias: forgetBias ?? null, val_last: raw, val_ema: avg.accuracy, seconds: (performance.now() - t0) / 1000 }));
+  console.log(JSON.stringify({ arch: archName, hidden, epochs, seed, forgetBias: forgetBias ?? null, schedule, lr, val_last: raw, val_ema: avg.accuracy, seconds: (performance.now() - t0) / 1000 }));
 }

@@ -34,6 +34,8 @@ interface WorkerResult {
   byStatus: Record<string, number>;
   /** Latencies of 200 answers, ms. */
   okLatencies: number[];
+  /** The same answers' latencies, only those that arrived after the first 2 s (connections all open, queues settled). */
+  steadyLatencies: number[];
   timeouts: number;
   errors: number;
   seconds: number;
@@ -43,6 +45,8 @@ interface WorkerResult {
 async function worker(url: string, connections: number, seconds: number, bodyFile: string): Promise<void> {
   const byStatus: Record<string, number> = {};
   const okLatencies: number[] = [];
+  const steadyLatencies: number[] = [];
+  const started = performance.now();
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url, connections, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body: readFileSync(bodyFile, 'utf8'), timeout: CLIENT_TIMEOUT_S },
@@ -50,10 +54,13 @@ async function worker(url: string, connections: number, seconds: number, bodyFil
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       byStatus[status] = (byStatus[status] ?? 0) + 1;
-      if (status === 200) okLatencies.push(ms);
+      if (status === 200) {
+        okLatencies.push(ms);
+        if (performance.now() - started > 2000) steadyLatencies.push(ms);
+      }
     });
   });
-  const out: WorkerResult = { byStatus, okLatencies, timeouts: r.timeouts, errors: r.errors - r.timeouts, seconds };
+  const out: WorkerResult = { byStatus, okLatencies, steadyLatencies, timeouts: r.timeouts, errors: r.errors - r.timeouts, seconds };
   process.stdout.write(JSON.stringify(out));
 }
 
@@ -78,10 +85,11 @@ async function load(url: string, connections: number, seconds: number, bodyFile:
       }),
   );
   const all = await Promise.all(runs);
-  const merged: WorkerResult = { byStatus: {}, okLatencies: [], timeouts: 0, errors: 0, seconds };
+  const merged: WorkerResult = { byStatus: {}, okLatencies: [], steadyLatencies: [], timeouts: 0, errors: 0, seconds };
   for (const r of all) {
     for (const [s, n] of Object.entries(r.byStatus)) merged.byStatus[s] = (merged.byStatus[s] ?? 0) + n;
     for (const l of r.okLatencies) merged.okLatencies.push(l);
+    for (const l of r.steadyLatencies) merged.steadyLatencies.push(l);
     merged.timeouts += r.timeouts;
     merged.errors += r.errors;
   }
@@ -147,8 +155,9 @@ function line(name: string, r: WorkerResult): { okRps: number; p50: number; p99:
   const okRps = ok / r.seconds;
   const p50 = pct(r.okLatencies, 0.5);
   const p99 = pct(r.okLatencies, 0.99);
+  const steady99 = pct(r.steadyLatencies, 0.99);
   const others = Object.entries(r.byStatus).filter(([s]) => s !== '200').map(([s, n]) => `${s}: ${n}`).join(', ') || 'none';
-  console.log(`  ${name}: ${okRps.toFixed(0)} successful req/s, admitted p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; other answers ${others}; client timeouts (${CLIENT_TIMEOUT_S} s) ${r.timeouts}; socket errors ${r.errors}`);
+  console.log(`  ${name}: ${okRps.toFixed(0)} successful req/s, admitted p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (after the first 2 s: ${steady99.toFixed(1)} ms); other answers ${others}; client timeouts (${CLIENT_TIMEOUT_S} s) ${r.timeouts}; socket errors ${r.errors}`);
   return { okRps, p50, p99 };
 }
 

@@ -36,7 +36,7 @@ export interface RouteOptions {
   replicaCapacity: number;
   /** Keep-alive connections per replica. Default 64. */
   connectionsPerReplica: number;
-  /** Requests that may wait for a free replica; beyond it, 503 + Retry-After. Default 1024. */
+  /** Requests that may wait for a free replica; beyond it, 503 + Retry-After. Default 4096. */
   maxQueue: number;
   /**
    * Longest a request waits for a busy replica. Within it, a request waits only while it can still
@@ -78,7 +78,9 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   // where no deadline is checked, instead of in the deadline-aware queue here (issue 12, overload).
   replicaCapacity: 64,
   connectionsPerReplica: 64,
-  maxQueue: 1024,
+  // Room for every connection of a 2,000-connection overload: a refused request comes straight back
+  // (load generators ignore Retry-After), so refusing on arrival costs more than a bounded wait.
+  maxQueue: 4096,
   queueTimeoutMs: 10_000,
   maxQueueDelayMs: 400,
   requestTimeoutMs: 30_000,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.js';
 import { LeptonError } from '../core/errors.js';
-import { Sequential, Linear, ReLU, SGD, fit, evaluate, WeightEma, type Batch } from './index.js';
+import { Sequential, Linear, ReLU, SGD, fit, evaluate, WeightEma, EMA_EVERY, type Batch } from './index.js';
 
 function tinyBatches(n: number, seed: number): Batch[] {
   const rng = new Rng(seed);
@@ -40,6 +40,22 @@ test('update follows shadow = d·shadow + (1−d)·w with the warm-up d_t = min(
   assert.equal(ema.steps, 4);
   ema.swapIn();
   assert.ok(Math.abs(lin.weight.data[0]! - expected) < 1e-6, `${lin.weight.data[0]} vs ${expected}`);
+  // every 2nd step, decay compounded: the folds happen at t = 2 and 4 only
+  const lin2 = new Linear(1, 1, { rng: new Rng(0), bias: false });
+  lin2.weight.data[0] = 1;
+  const ema2 = new WeightEma(lin2, 0.5, 2);
+  let exp2 = 1;
+  values.forEach((v, i) => {
+    lin2.weight.data[0] = v;
+    ema2.update();
+    const t = i + 1;
+    if (t % 2 === 0) {
+      const d = Math.min(0.5, (1 + t) / (10 + t)) ** 2;
+      exp2 = d * exp2 + (1 - d) * v;
+    }
+  });
+  ema2.swapIn();
+  assert.ok(Math.abs(lin2.weight.data[0]! - exp2) < 1e-6, `${lin2.weight.data[0]} vs ${exp2}`);
   ema.swapIn(); // idempotent: must not stash the average over the live weights
   ema.swapOut();
   assert.equal(lin.weight.data[0], 0.5, 'the live weights come back unchanged');
@@ -50,6 +66,7 @@ test('update follows shadow = d·shadow + (1−d)·w with the warm-up d_t = min(
 test('bad decays and updating while swapped in are refused with LeptonError', () => {
   const lin = new Linear(2, 2, { rng: new Rng(0) });
   for (const d of [0, 1, -0.1, 1.5, Number.NaN]) assert.throws(() => new WeightEma(lin, d), LeptonError);
+  for (const k of [0, 1.5, -2]) assert.throws(() => new WeightEma(lin, 0.9, k), LeptonError);
   const ema = new WeightEma(lin, 0.9);
   ema.swapIn();
   assert.throws(() => ema.update(), LeptonError);
@@ -70,7 +87,7 @@ test('fit with ema: trains on live weights, evaluates the average and ends holdi
   // Recompute the average by replaying the live trajectory step by step.
   const replay = make();
   const opt = new SGD(replay.parameters(), { lr: 0.1 });
-  const shadow = new WeightEma(replay, 0.9);
+  const shadow = new WeightEma(replay, 0.9, EMA_EVERY);
   fit(replay, { epochs: 2, train: () => train, inputShape: [2], optimizer: opt, hooks: { afterStep: () => shadow.update() } });
   assert.deepEqual([...replay.stateDict().values()].map((t) => Array.from(t.data)), a, 'live weights are untouched by the average');
   shadow.swapIn();

@@ -170,6 +170,9 @@ export async function fitAsync(model: Module, o: FitOptions): Promise<FitResult>
   return r.value;
 }
 
+/** fit folds the weight average in every 4th step (ema.ts: ~3% of an MLP epoch at batch 32 instead of 13%). */
+export const EMA_EVERY = 4;
+
 /** The loop itself: yields a hook's promise and resumes with its value (one body for fit and fitAsync). */
 function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, FitResult, unknown> {
   if (!Number.isInteger(o.epochs) || o.epochs < 0) throw invalidArgument(`epochs must be a non-negative integer, got ${o.epochs}`);
@@ -184,7 +187,7 @@ function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, Fit
   let stale = 0;
   let stoppedEarly = false;
   const total = o.batchesPerEpoch ?? 0;
-  const ema = o.ema !== undefined && o.ema > 0 ? new WeightEma(model, o.ema) : null;
+  const ema = o.ema !== undefined && o.ema > 0 ? new WeightEma(model, o.ema, EMA_EVERY) : null;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     ema?.swapOut(); // train on the live weights; the average only evaluates and ships

@@ -27,6 +27,8 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { name: '--arch', value: true, check: oneOf(ARCH_NAMES) },
   { name: '--hidden', value: true, check: posInt },
   { name: '--layers', value: true, check: posInt },
+  { name: '--forget-bias', value: true, check: (v) => (v === 'none' || (v.trim() !== '' && Number.isFinite(Number(v))) ? undefined : "must be a number or 'none'") },
+  { name: '--no-highway', value: false },
   { name: '--width-mult', value: true, check: positive },
   { name: '--epochs', value: true, check: posInt },
   { name: '--batch-size', value: true, check: posInt },

@@ -4,7 +4,7 @@
 // ('platform restarted', partial log kept) and starts the queued ones again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlatform, type Platform } from '../src/deploy/platform.js';
@@ -12,12 +12,21 @@ import { groupMembers } from '../src/jobs/index.js';
 import { call, ended, fakeLauncher, startJobsPlatform, submit, waitJob } from './jobs-helpers.js';
 import type { TestPlatform } from './platform-helpers.js';
 
+/**
+ * Whether `pid` is still a running process. A killed grandchild is reparented to PID 1 and stays a
+ * zombie (state Z) until PID 1 reaps it; kill(pid, 0) still succeeds on a zombie, so it counts as dead.
+ */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false; // gone between the two checks
   }
 };
 

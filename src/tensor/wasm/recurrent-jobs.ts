@@ -37,14 +37,17 @@ function hRows(base: number, T: number, NH: number, reverse: boolean) {
   };
 }
 
+/** Sizes both directions derive from a call: gates per step GH (4H LSTM, 3H GRU), rows N·H and N·GH. */
+function sizes(p: RecurrentForward | RecurrentBackward): { I: number; lstm: boolean; GH: number; NH: number; NG: number } {
+  const lstm = p.cell === 'lstm';
+  const GH = (lstm ? 4 : 3) * p.H;
+  return { I: p.input.inputSize, lstm, GH, NH: p.N * p.H, NG: p.N * GH };
+}
+
 export function recurrentForward(ctx: WasmContext, p: RecurrentForward): boolean {
   const { ex, arena: ar, MR, NR } = ctx;
   const { T, N, H, reverse, offs } = p;
-  const I = p.input.inputSize;
-  const lstm = p.cell === 'lstm';
-  const GH = (lstm ? 4 : 3) * H;
-  const NH = N * H;
-  const NG = N * GH;
+  const { I, lstm, GH, NH, NG } = sizes(p);
   if (T === 0 || N === 0) return false;
   const L = layout(ar.base);
   const xpOff = L.at(T * NG);
@@ -117,11 +120,7 @@ export function recurrentForward(ctx: WasmContext, p: RecurrentForward): boolean
 export function recurrentBackward(ctx: WasmContext, p: RecurrentBackward): boolean {
   const { ex, arena: ar, MR, NR } = ctx;
   const { T, N, H, reverse, offs } = p;
-  const I = p.input.inputSize;
-  const lstm = p.cell === 'lstm';
-  const GH = (lstm ? 4 : 3) * H;
-  const NH = N * H;
-  const NG = N * GH;
+  const { I, lstm, GH, NH, NG } = sizes(p);
   if (T === 0 || N === 0) return false;
   const L = layout(ar.base);
   const gatesOff = L.at(T * NG);

@@ -16,6 +16,7 @@ import { loadDataset, subset } from '../src/data/index.js';
 import { buildModel, evaluateVector, getVector, resolveArch, trainLocal } from '../src/federated/model.js';
 import { simulate, type SimulateOptions, type SimulationMetrics } from '../src/federated/simulate.js';
 import { parsePartition } from '../src/federated/partition.js';
+import { record } from './lib/report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -122,6 +123,20 @@ if (!args.includes('--skip-overhead')) {
   }
 }
 results['secureAggregationOverhead'] = overhead;
+
+// The report's ratios (bench/run-all.ts): rounds to 97% against the paper's Table 1 cell, where it
+// has one; accuracy against centralised training; secure aggregation's cost per round. No targets:
+// issue 16 set none as ratios, these are tracked so compare.ts can flag a regression.
+for (const r of rtt) {
+  if (r.paper !== null && r.rounds !== null) record({ id: `rounds-to-97-${r.partition.replace(':', '-')}-vs-paper`, what: `FedAvg 2NN rounds to 97%, ${r.partition}`, ours: r.rounds, peer: r.paper, peerName: 'McMahan et al. 2017, Table 1', unit: 'rounds' });
+}
+const dvc = results['dirichletVsCentralised'] as { centralisedAccuracy: number; federatedFinal: number | null } | undefined;
+if (dvc && dvc.federatedFinal !== null) record({ id: 'dirichlet-accuracy-vs-centralised', what: 'FedAvg Dirichlet 0.5 final accuracy, same example passes', ours: dvc.federatedFinal, peer: dvc.centralisedAccuracy, peerName: 'centralised SGD, same model', unit: 'accuracy', better: 'higher' });
+for (const k of smoke ? [10] : [10, 100]) {
+  const plain = overhead.find((o) => o['clientsPerRound'] === k && o['secure'] === false);
+  const sec = overhead.find((o) => o['clientsPerRound'] === k && o['secure'] === true);
+  if (plain && sec) record({ id: `secure-agg-round-${k}-vs-plain`, what: `secure aggregation, s/round at ${k} clients per round`, ours: sec['secondsPerRound'] as number, peer: plain['secondsPerRound'] as number, peerName: 'plain FedAvg round', unit: 's/round' });
+}
 const resultsFile = join(OUT, tag ? `results-${tag}.json` : 'results.json');
 writeFileSync(resultsFile, JSON.stringify(results, null, 2));
 

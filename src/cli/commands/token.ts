@@ -19,7 +19,7 @@ export function register(program: Command): void {
 
   server(token.command('create').description('create a token; it is printed once'))
     .requiredOption('--name <name>', 'a label shown in lists and the audit log')
-    .requiredOption('--scope <s[,s]>', 'admin, deploy, read or infer:<deployment>, comma separated')
+    .requiredOption('--scope <s[,s]>', 'admin, deploy, read, infer:<deployment> or fl:<task> (a federated client of that task), comma separated')
     .option('--expires <duration>', 'lifetime such as 30d, 12h, 15m (default: never)')
     .option('--rate-limit <rps>', "requests/s at the gateway, or 'unlimited' (default: lep up's --rate-limit; admin tokens unlimited)")
     .option('--json', 'print JSON')

@@ -284,6 +284,39 @@ test('issue21/5: a create that fails at any step leaves nothing behind', { timeo
   }
 });
 
+test('a deployment whose secret was removed comes back held after a restart: listed, fixable, removable, never a ghost', { timeout: 90_000 }, async () => {
+  const home = mkdtempSync(join(tmpdir(), 'lepton-lifecycle-'));
+  const keys: KeyRing = loadKeyRing({ path: join(home, 'master.key'), create: true })!;
+  const first = await startTestPlatform({ home, security: { keys } });
+  const token = first.token;
+  let p: Platform = first;
+  const api = (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> =>
+    call(p.url, token, method, `/api/v1${path}`, body);
+  try {
+    await addTinyPhoton(p, '1');
+    assert.equal((await api('PUT', '/secrets/HELD_KEY', { value: 'v1' })).status, 200);
+    assert.equal((await api('POST', '/deployments', { name: 'held', photon: 'tiny', replicas: 0, secrets: ['HELD_KEY'] })).status, 201);
+    assert.equal((await api('DELETE', '/secrets/HELD_KEY')).status, 200);
+    await p.close();
+    p = await startPlatform({ home, port: 0, host: '127.0.0.1', security: { keys } });
+    // The secret lookup runs in the background at start: wait until the deployment is listed.
+    await waitUntil(async () => (await api('GET', '/deployments/held')).status === 200, 10_000, 'the held deployment to be listed');
+    const v = (await api('GET', '/deployments/held')).json as { status: { message: string } };
+    assert.match(v.status.message, /not started: .*HELD_KEY/);
+    assert.equal((await api('POST', '/deployments', { name: 'held', photon: 'tiny', replicas: 0 })).status, 409, 'the name stays taken, by a visible deployment');
+    // An update while the secret is still missing is refused and changes nothing.
+    assert.equal((await api('PATCH', '/deployments/held', { replicas: 0 })).status, 404);
+    assert.equal((await api('PUT', '/secrets/HELD_KEY', { value: 'v2' })).status, 200);
+    assert.equal((await api('PATCH', '/deployments/held', { replicas: 0 })).status, 202, 'once the secret exists, an update releases the hold');
+    assert.equal(((await api('GET', '/deployments/held')).json as { status: { message: string } }).status.message, '');
+    assert.equal((await api('DELETE', '/deployments/held')).status, 200);
+    assert.equal(p.store.getDeployment('held'), undefined);
+  } finally {
+    await p.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 /** A platform whose replicas crash at start (exit 3): the crash-loop fixture. */
 async function crashingPlatform(t: TestContext): Promise<Platform & { token: string }> {
   const p = await startTestPlatform({

@@ -127,7 +127,16 @@ export class ControlPlane {
           this.startController(row.spec);
           void this.canaries.sync(row.spec);
         },
-        (err: unknown) => this.store.addEvent({ deployment: row.spec.name, type: 'secret-missing', message: `not started: ${(err as Error).message}` }),
+        (err: unknown) => {
+          // Listed, held and fixable rather than a ghost: without a controller the row would block
+          // the name (409 on create) while list, update and delete said it did not exist.
+          const reason = `not started: ${(err as Error).message}; set the secret and run 'lep deployment update ${row.spec.name} --secrets …', or remove the deployment`;
+          this.store.addEvent({ deployment: row.spec.name, type: 'secret-missing', message: reason });
+          if (this.controllers.has(row.spec.name) || this.store.getDeployment(row.spec.name) === undefined) return;
+          const c = this.newController(row.spec);
+          c.hold(reason);
+          this.controllers.set(c.name, c);
+        },
       );
     }
     const sampleMs = this.options.sampleMs ?? 100;
@@ -221,10 +230,15 @@ export class ControlPlane {
       // started from here on get them, and the controller rolls the running ones.
       await this.resolveSecrets(spec);
       c.setEnvRevision(this.secretRevision(name));
+    } else if (c.held) {
+      // A held deployment starts only once its secrets resolve: any update tries them again first.
+      await this.resolveSecrets(spec);
+      c.setEnvRevision(this.secretRevision(name));
     }
     clampToAutoscaling(spec);
     this.store.updateSpec(spec);
     this.store.addEvent({ deployment: name, type: 'updated', message: JSON.stringify(patch) });
+    if (c.held) void c.release();
     void c.apply(spec);
     if (spec.canary || this.canaries.has(name)) {
       if (patch.canary) this.store.addEvent({ deployment: name, type: 'canary-started', message: `${spec.canary!.photon} at ${spec.canary!.weight}%${spec.canary!.gate ? ' with an automatic gate' : ''}` });

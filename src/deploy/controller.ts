@@ -40,6 +40,8 @@ export class DeploymentController {
   private updating = false;
   private message = '';
   private closed = false;
+  /** Why this deployment may not start replicas (a secret it needs is missing); '' when free. */
+  private heldFor = '';
   private readonly log: Logger;
   private readonly hooks: ReplicaHooks;
   private readonly route: Route;
@@ -117,6 +119,27 @@ export class DeploymentController {
     return this.reconcile();
   }
 
+  /**
+   * Keep the deployment from starting replicas, visibly: it is listed, its status carries `reason`,
+   * and it can be updated or removed. Used when a secret it needs is missing after a restart.
+   */
+  hold(reason: string): void {
+    this.heldFor = reason;
+    this.message = reason;
+  }
+
+  /** Lift a hold (its secrets resolve again) and converge. */
+  release(): Promise<void> {
+    if (this.heldFor === '') return this.chain;
+    this.heldFor = '';
+    this.message = '';
+    return this.reconcile();
+  }
+
+  get held(): boolean {
+    return this.heldFor !== '';
+  }
+
   /** Queue one convergence pass after any running one. */
   reconcile(): Promise<void> {
     this.chain = this.chain
@@ -151,7 +174,7 @@ export class DeploymentController {
   }
 
   private async reconcileOnce(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.heldFor !== '') return;
     const old = this.live().filter((r) => !this.isCurrent(r));
     if (old.length > 0) await this.rollingUpdate(old);
     if (this.closed) return;

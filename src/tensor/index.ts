@@ -9,7 +9,7 @@ export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, type Pool2dOptions } from './ops/pool.js';
 export { relu6, hardswish, globalAvgPool2d } from './ops/light.js';
 export { dropout, pick } from './ops/misc.js';
-export { kernels, setBackend, registerBackend, availableBackends, jsKernels, type Kernels, type ConvGeometry } from './kernels/index.js';
+export { kernels, setBackend, registerBackend, availableBackends, jsKernels, type Kernels, type ConvGeometry, type ResidentFloats, type ResidentBuffer } from './kernels/index.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { softmaxCrossEntropy, bceWithLogits, binaryCrossEntropy, mseLoss } from './ops/loss.js';
 export { batchNorm, type BatchNormOptions } from './ops/norm.js';

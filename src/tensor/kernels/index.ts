@@ -8,7 +8,7 @@ import { jsKernels } from './js.js';
 import { defaultWasmKernels } from './wasm.js';
 import { type Kernels } from './types.js';
 
-export type { Kernels, ConvGeometry, ConvBatch, ConvForward, ConvBackward, PoolGeometry } from './types.js';
+export type { Kernels, ConvGeometry, ConvBatch, ConvForward, ConvBackward, PoolGeometry, ResidentFloats, ResidentBuffer } from './types.js';
 export { jsKernels } from './js.js';
 
 const backends = new Map<string, Kernels>([['js', jsKernels]]);

@@ -56,6 +56,11 @@ export interface Kernels {
   /** Optional: the backward time loop matching recurrentForward (false: not taken, as there). */
   recurrentBackward?(p: RecurrentBackward): boolean;
   /**
+   * Optional: a store of `floats` values in up to `buffers` allocations that stays put between
+   * calls (optimizer state). Null when it cannot be made; JS backends do not have it.
+   */
+  resident?(floats: number, buffers: number): ResidentFloats | null;
+  /**
    * Optional: a depthwise 3×3 convolution of a batch (groups = channels, one output channel per
    * input channel, padding 1, stride 1 or 2); y is overwritten. False when the backend cannot
    * take it (the op then runs its own loop).
@@ -167,6 +172,25 @@ export interface ConvBackward extends ConvBatch {
   gw: Float32Array | null;
   gb: Float32Array | null;
   gx: Float32Array | null;
+}
+
+/** A float buffer inside a resident store: its byte offset there and a view of it. */
+export interface ResidentBuffer {
+  readonly off: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * Floats that stay in the wasm backend's memory across calls (resident.ts), with the optimizer
+ * passes that run on them in place. Views stay valid for the store's life.
+ */
+export interface ResidentFloats {
+  /** n zeroed floats, or null when the store is full. */
+  alloc(n: number): ResidentBuffer | null;
+  /** One Adam step in float32 over w, g, m, v of equal length (src/nn/optim/adam.ts has the formula). */
+  adam(w: ResidentBuffer, g: ResidentBuffer, m: ResidentBuffer, v: ResidentBuffer, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
+  /** s ← s + e·(w − s) (the weight average's fold). */
+  emaFold(s: ResidentBuffer, w: ResidentBuffer, e: number): void;
 }
 
 export interface ConvGeometry {

@@ -12,6 +12,7 @@ import { conv2dBackward, conv2dForward } from '../wasm/conv-jobs.js';
 import { depthwiseBackward, depthwiseForward } from '../wasm/depthwise-jobs.js';
 import { gemmAt, gemmScratchBytes } from '../wasm/gemm-job.js';
 import { recurrentBackward, recurrentForward } from '../wasm/recurrent-jobs.js';
+import { residentStore } from '../wasm/resident.js';
 import { TaskPool, type PoolStats } from '../wasm/task-pool.js';
 import { type LoadedKernels, loadWasmKernels } from '../wasm/loader.js';
 import { jsKernels } from './js.js';
@@ -160,6 +161,7 @@ export function createWasmKernels(w: LoadedKernels, opts: WasmKernelOptions = {}
     depthwise3x3Backward: (p) => depthwiseBackward(ctx, p),
     recurrentForward: (p) => recurrentForward(ctx, p),
     recurrentBackward: (p) => recurrentBackward(ctx, p),
+    resident: (floats, buffers) => residentStore(w.module, ex.heapBase(), floats, buffers),
     stats: () => pool.stats(),
     close: () => pool.close(),
   };

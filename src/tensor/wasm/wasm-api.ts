@@ -40,6 +40,8 @@ export interface KernelExports {
   gruGatesBackward(a: number, dh: number, hPrev: number, hn: number, dAx: number, dAh: number, dhNext: number, n: number, hidden: number, gh: number, or: number, oz: number, on: number): void;
   sumRows(a: number, rows: number, cols: number, into: number): void;
   dwScratchBytes(h: number, w: number, stride: number, oh: number, ow: number): number;
+  adamStep(w: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
+  emaFold(s: number, w: number, n: number, e: number): void;
   col2im(cols: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, dx: number): void;
 }
 

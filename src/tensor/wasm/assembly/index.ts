@@ -17,3 +17,5 @@ export { f32ToBf16, bf16ToF32, roundBf16, f32ToF16, f16ToF32, roundF16 } from '.
 export function heapBase(): usize {
   return __heap_base;
 }
+// Adam and the weight average on resident buffers (src/tensor/wasm/resident.ts).
+export { adamStep, emaFold } from './optim';

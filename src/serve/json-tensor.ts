@@ -16,13 +16,31 @@ function invalidJson(msg: string, at: number): LeptonError {
   return new LeptonError('LEPTON_ERR_INVALID_JSON', `invalid JSON at byte ${at}: ${msg}`);
 }
 
+/** Four ASCII digits at `p` (little-endian word `w`) → their value, or -1 when any byte is not a digit. */
+function fourDigits(w: number): number {
+  // Every byte in 0x30..0x39: its high nibble is 3, and adding 6 keeps it 3.
+  if (((w & 0xf0f0f0f0) | (((w + 0x06060606) & 0xf0f0f0f0) >>> 4)) !== 0x33333333) return -1;
+  let d = w - 0x30303030; // four bytes 0..9, first digit lowest
+  d = (Math.imul(d, 10) + (d >>> 8)) & 0x00ff00ff; // two 2-digit values
+  return (Math.imul(d, 100) + (d >>> 16)) & 0x3fff;
+}
+
+/**
+ * Scratch for the values of the tensor being scanned; parsing is synchronous, so one per process
+ * is enough (the result is a copy). Grows to the largest body seen.
+ */
+let scratch = new Float32Array(1024);
+
 class Scanner {
   pos = 0;
-  private buf = new Float32Array(1024);
+  private buf = scratch;
+  private readonly view: DataView;
   /** Depth at which numbers were found; every number must sit at the same depth. */
   private leafDepth = -1;
   private len = 0;
-  constructor(private readonly s: Buffer) {}
+  constructor(private readonly s: Buffer) {
+    this.view = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  }
 
   ws(): void {
     const s = this.s;
@@ -46,13 +64,19 @@ class Scanner {
       const bigger = new Float32Array(this.buf.length * 2);
       bigger.set(this.buf);
       this.buf = bigger;
+      scratch = bigger;
     }
     this.buf[this.len++] = v;
   }
 
   /**
-   * One JSON number. Clinger's fast path (≤15 significant digits, |exp| ≤ 22) is exact in float64;
-   * anything else goes through Number() on the text, so results always equal JSON.parse's.
+   * One JSON number, as float32 (what the tensor stores). Up to 18-19 significant digits are gathered
+   * into a float64 mantissa (exact up to 2^53, within a few ulps beyond); the float64 estimate is
+   * exact when Clinger's fast path applies (mantissa ≤ 2^53, |exp| ≤ 22), and otherwise is used only when
+   * it lies so far inside one float32 rounding interval that the correctly rounded float64 (what
+   * JSON.parse gives) must round to the same float32. Anything else goes through Number() on the
+   * text, so the stored value always equals Math.fround(JSON.parse(text)). Full-precision bodies
+   * (Math.random() prints 17 digits) take the estimate path, not the 10x slower Number(string).
    */
   number(): number {
     const s = this.s;
@@ -63,29 +87,41 @@ class Scanner {
       neg = true;
       p++;
     }
+    // mant gathers the digits while below 1e18 (exact below 2^53); later digits only move the scale.
     let mant = 0;
-    let digits = 0;
     let scale = 0;
     const intStart = p;
-    while (s[p]! >= 0x30 && s[p]! <= 0x39) {
-      mant = mant * 10 + (s[p]! - 0x30);
-      if (mant !== 0) digits++;
-      p++;
+    let c = s[p]!;
+    while (c >= 0x30 && c <= 0x39) {
+      if (mant < 1e18) mant = mant * 10 + (c - 0x30);
+      else scale++;
+      c = s[++p]!;
     }
     if (p === intStart || (s[intStart] === 0x30 && p - intStart > 1)) throw invalidJson('bad number', start);
-    if (s[p] === 0x2e) {
-      p++;
-      const fracStart = p;
-      while (s[p]! >= 0x30 && s[p]! <= 0x39) {
-        mant = mant * 10 + (s[p]! - 0x30);
-        if (mant !== 0) digits++;
-        scale--;
-        p++;
+    if (c === 0x2e) {
+      const fracStart = ++p;
+      // Four digits per step while they last (the bulk of a body of fractions).
+      const view = this.view;
+      const end4 = s.length - 4;
+      while (p <= end4 && mant < 1e14) {
+        const q = fourDigits(view.getUint32(p, true));
+        if (q < 0) break;
+        mant = mant * 1e4 + q;
+        scale -= 4;
+        p += 4;
+      }
+      c = s[p]!;
+      while (c >= 0x30 && c <= 0x39) {
+        if (mant < 1e18) {
+          mant = mant * 10 + (c - 0x30);
+          scale--;
+        }
+        c = s[++p]!;
       }
       if (p === fracStart) throw invalidJson('bad number', start);
     }
     let exp = 0;
-    if (s[p] === 0x65 || s[p] === 0x45) {
+    if (c === 0x65 || c === 0x45) {
       p++;
       let eneg = false;
       if (s[p] === 0x2b || s[p] === 0x2d) eneg = s[p++] === 0x2d;
@@ -97,9 +133,17 @@ class Scanner {
     this.pos = p;
     const e = scale + exp;
     let v: number;
-    if (digits <= 15 && e >= -22 && e <= 22) v = e < 0 ? mant / POW10[-e]! : mant * POW10[e]!;
-    else v = Number(s.toString('latin1', neg ? start + 1 : start, p));
-    return neg ? -v : v;
+    if (mant < 9007199254740992 && e >= -22 && e <= 22) {
+      v = e < 0 ? mant / POW10[-e]! : mant * POW10[e]!;
+      return Math.fround(neg ? -v : v);
+    }
+    if (e >= -44 && e <= 44) {
+      v = e < -22 ? mant / 1e22 / POW10[-e - 22]! : e < 0 ? mant / POW10[-e]! : e <= 22 ? mant * POW10[e]! : mant * 1e22 * POW10[e - 22]!;
+      const f = Math.fround(v);
+      // The estimate is within ~1e-15 (relative) of the exact value: 1e-13 is a wide safety margin.
+      if (f !== Infinity && Math.fround(v * (1 - 1e-13)) === f && Math.fround(v * (1 + 1e-13)) === f) return neg ? -f : f;
+    }
+    return Math.fround(Number(s.toString('latin1', start, p)));
   }
 
   /** A nested array of numbers → flat data + dims, checking it is rectangular. */
@@ -132,9 +176,11 @@ class Scanner {
         if (this.leafDepth === -1) this.leafDepth = depth;
         else if (this.leafDepth !== depth) throw this.ragged(field);
         const at = this.pos;
-        const v = this.number();
-        const f = Math.fround(v);
-        if (!Number.isFinite(f)) throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `'${field}' holds ${v} at byte ${at}, which is not a finite float32`);
+        const f = this.number();
+        if (!Number.isFinite(f)) {
+          const v = Number(this.s.toString('latin1', at, this.pos));
+          throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `'${field}' holds ${v} at byte ${at}, which is not a finite float32`);
+        }
         this.push(f);
       } else if (c === 0x22) {
         throw new LeptonError('LEPTON_ERR_INVALID_INPUT', `'${field}' must hold numbers, found a string at byte ${this.pos}`);

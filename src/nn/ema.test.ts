@@ -95,3 +95,28 @@ test('fit with ema: trains on live weights, evaluates the average and ends holdi
   assert.deepEqual(b, c, 'fit ends with exactly the shadow weights');
   assert.equal(r.history[1]!.testAccuracy, evaluate(averaged, train, [2]).accuracy, 'the reported accuracy is that of the averaged weights');
 });
+
+test('the fold on the wasm backend (resident shadow, SIMD) matches the JS loop', async () => {
+  const { availableBackends, kernels, setBackend } = await import('../tensor/index.js');
+  if (!availableBackends().includes('wasm')) return;
+  const prev = kernels().name;
+  const run = (backend: 'js' | 'wasm'): Float32Array[] => {
+    setBackend(backend);
+    const rng = new Rng(5);
+    const model = new Sequential(new Linear(37, 21, { rng }), new ReLU(), new Linear(21, 3, { rng }));
+    const ema = new WeightEma(model, 0.9, 2);
+    for (let s = 0; s < 9; s++) {
+      for (const p of model.parameters()) for (let i = 0; i < p.size; i++) p.data[i] = rng.normal(0, 1);
+      ema.update();
+    }
+    ema.swapIn();
+    return model.parameters().map((p) => p.data.slice());
+  };
+  try {
+    const w = run('wasm');
+    const j = run('js');
+    w.forEach((a, k) => a.forEach((v, i) => assert.ok(Math.abs(v - j[k]![i]!) < 1e-6, `param ${k}[${i}]: ${v} vs ${j[k]![i]}`)));
+  } finally {
+    setBackend(prev);
+  }
+});

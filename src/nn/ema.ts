@@ -13,12 +13,17 @@
  */
 import { invalidArgument } from '../core/errors.js';
 import type { Module } from './module.js';
-import type { Tensor } from '../tensor/index.js';
+import { kernels, type ResidentBuffer, type ResidentFloats, type Tensor } from '../tensor/index.js';
 
 export class WeightEma {
   /** The model's tensors; their `data` is read at each use, in case a hook replaced the array. */
   private readonly live: Tensor[];
   private readonly shadow: Float32Array[];
+  /**
+   * On the wasm backend the shadow lives in a resident store (src/tensor/wasm/resident.ts) and
+   * the fold is one SIMD pass after copying the weights in: about half the JS loop's time.
+   */
+  private readonly resident: { store: ResidentFloats; shadow: ResidentBuffer[]; scratch: ResidentBuffer } | null;
   private readonly stash: Float32Array[];
   private updates = 0;
   /** True while the model holds the averaged weights (between swapIn and swapOut). */
@@ -37,7 +42,8 @@ export class WeightEma {
     if (!(decay > 0 && decay < 1)) throw invalidArgument(`EMA decay must be in (0, 1), got ${decay}`);
     if (!Number.isInteger(every) || every < 1) throw invalidArgument(`EMA interval must be a positive integer, got ${every}`);
     this.live = [...model.stateDict().values()];
-    this.shadow = this.live.map((t) => t.data.slice());
+    this.resident = residentShadow(this.live);
+    this.shadow = this.resident ? this.resident.shadow.map((b) => b.data) : this.live.map((t) => t.data.slice());
     this.stash = this.live.map((t) => new Float32Array(t.data.length));
   }
 
@@ -48,9 +54,16 @@ export class WeightEma {
     if (this.updates % this.every !== 0) return;
     const d = Math.min(this.decay, (1 + this.updates) / (10 + this.updates)) ** this.every;
     const e = 1 - d;
+    const r = this.resident;
     for (let k = 0; k < this.live.length; k++) {
       const w = this.live[k]!.data;
       const s = this.shadow[k]!;
+      if (r && kernels().resident && w.length === s.length) {
+        const tmp = { off: r.scratch.off, data: r.scratch.data.subarray(0, w.length) };
+        tmp.data.set(w);
+        r.store.emaFold(r.shadow[k]!, tmp, e);
+        continue;
+      }
       // s + e·(w − s) is d·s + e·w rearranged: one multiply per weight, ~3× faster in V8 here.
       for (let i = 0; i < w.length; i++) s[i]! += e * (w[i]! - s[i]!);
     }
@@ -76,4 +89,22 @@ export class WeightEma {
   get steps(): number {
     return this.updates;
   }
+}
+
+/** Resident shadow copies of the tensors plus one scratch buffer as large as the largest, or null (JS backend). */
+function residentShadow(live: readonly Tensor[]): { store: ResidentFloats; shadow: ResidentBuffer[]; scratch: ResidentBuffer } | null {
+  if (!kernels().resident || live.length === 0) return null;
+  const total = live.reduce((s, t) => s + t.size, 0);
+  const largest = live.reduce((s, t) => Math.max(s, t.size), 0);
+  const store = kernels().resident?.(total + largest, live.length + 1) ?? null;
+  if (!store) return null;
+  const shadow: ResidentBuffer[] = [];
+  for (const t of live) {
+    const b = store.alloc(t.size);
+    if (!b) return null;
+    b.data.set(t.data);
+    shadow.push(b);
+  }
+  const scratch = store.alloc(largest);
+  return scratch ? { store, shadow, scratch } : null;
 }

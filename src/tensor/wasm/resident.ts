@@ -15,6 +15,7 @@ class ResidentStore implements ResidentFloats {
   private readonly view: Float32Array;
   private next: number;
   private readonly end: number;
+  readonly usable: boolean;
 
   constructor(module: WasmModule, heapBase: number, floats: number, buffers: number) {
     const base = Math.ceil(heapBase / ALIGN) * ALIGN;
@@ -22,6 +23,8 @@ class ResidentStore implements ResidentFloats {
     const pages = Math.max(1, Math.ceil(bytes / PAGE));
     const memory = new wasmApi!.Memory({ initial: pages, maximum: pages, shared: true });
     this.ex = instantiate(module, memory);
+    // False for a module built before these passes existed (the optimizer keeps its JS loop).
+    this.usable = typeof this.ex.adamStep === 'function' && typeof this.ex.emaFold === 'function';
     this.view = new Float32Array(memory.buffer);
     this.next = base;
     this.end = pages * PAGE;
@@ -50,7 +53,8 @@ class ResidentStore implements ResidentFloats {
 export function residentStore(module: WasmModule, heapBase: number, floats: number, buffers: number): ResidentFloats | null {
   if (!wasmApi) return null;
   try {
-    return new ResidentStore(module, heapBase, floats, buffers);
+    const store = new ResidentStore(module, heapBase, floats, buffers);
+    return store.usable ? store : null;
   } catch {
     return null;
   }

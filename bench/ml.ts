@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../src/data/index.js';
 import * as ml from '../src/ml/index.js';
 import { FeatureCodec, VectorIndex } from '../src/vision/index.js';
+import { exactScan } from '../src/vision/code-scan.js';
 import { kernels } from '../src/tensor/index.js';
 
 const root = join(import.meta.dirname, '..');
@@ -45,6 +46,8 @@ console.error(`ours (kernels: ${kernels().name})…`);
 }
 
 let latencyMs = NaN;
+let exactMs = NaN;
+let recall5 = NaN;
 let codeBytes = 0;
 {
   const [codec, fitCodec] = timed(() => FeatureCodec.fit(train.x, train.n, { bytes: 256, seed: 0 }));
@@ -62,11 +65,23 @@ let codeBytes = 0;
   });
   ours['knn_codes'] = { acc: ml.metrics.accuracy(test.y, pred), fit: fitCodec + encode, predict };
   console.error('knn codes', ours['knn_codes']);
-  // Single-query latency over the 60k index (query embedding precomputed; includes top-k).
-  const q = codec.embed(test.x.subarray(0, 200 * d), 200);
-  const t = performance.now();
-  for (let i = 0; i < 200; i++) index.search(q.subarray(i * codec.dims, (i + 1) * codec.dims), 5);
-  latencyMs = (performance.now() - t) / 200;
+  // Single-query latency over the 60k index (query embedding precomputed; includes top-k), against
+  // the float64 exact scan over the same codes (the index's previous single-query path), and
+  // recall@5 of the index's answers against that exact scan's.
+  const nq = 100;
+  const dims = codec.dims;
+  const q = codec.embed(test.x.subarray(0, nq * d), nq);
+  index.search(q.subarray(0, dims), 5); // first call copies the codes into wasm memory
+  let t = performance.now();
+  const got = Array.from({ length: nq }, (_, i) => index.search(q.subarray(i * dims, (i + 1) * dims), 5)[0]!.map((h) => h.id));
+  latencyMs = (performance.now() - t) / nq;
+  const set = index.codeSet();
+  t = performance.now();
+  const want = Array.from({ length: nq }, (_, i) => Array.from(exactScan(set, q.subarray(i * dims, (i + 1) * dims), 1, 5).indices));
+  exactMs = (performance.now() - t) / nq;
+  let hit = 0;
+  for (let i = 0; i < nq; i++) for (const id of got[i]!) if (want[i]!.includes(id)) hit++;
+  recall5 = hit / (5 * nq);
 }
 
 {
@@ -103,11 +118,16 @@ for (const [name, a, b] of rows) {
   const sp = p.acc ?? p.ari;
   const delta = so !== undefined && sp !== undefined ? ((so - sp) * 100).toFixed(2) : '—';
   const fmt = o.acc !== undefined ? pct : (v?: number) => (v === undefined ? '—' : v.toFixed(4));
-  // Issue 20's targets: k-means fit ≤ 1.5× scikit-learn; the rest are recorded without one.
-  record({ id: `${a}-fit-vs-sklearn`, what: `${name}: fit`, ours: o.fit, peer: p.fit, peerName: 'scikit-learn (n_jobs=1)', unit: 's', target: a === 'kmeans' ? 1.5 : null });
+  // Issue 20's targets: k-means fit and the codec fit (codec + encoding the 60k, against sklearn's
+  // PCA-64 fit + transform + kNN fit) ≤ 1.5× scikit-learn; the rest are recorded without one.
+  record({ id: `${a}-fit-vs-sklearn`, what: `${name}: fit`, ours: o.fit, peer: p.fit, peerName: 'scikit-learn (n_jobs=1)', unit: 's', target: a === 'kmeans' || a === 'knn_codes' ? 1.5 : null });
   if (o.predict !== undefined && p.predict !== undefined) record({ id: `${a}-predict-vs-sklearn`, what: `${name}: predict`, ours: o.predict, peer: p.predict, peerName: 'scikit-learn (n_jobs=1)', unit: 's' });
   console.log(`| ${name} | ${fmt(so)} | ${fmt(sp)} | ${delta} | ${s(o.fit)} | ${s(p.fit)} | ${(o.fit / p.fit).toFixed(2)}× | ${s(o.predict)} | ${s(p.predict)} | ${(o.predict / p.predict).toFixed(2)}× |`);
 }
-console.log(`\n${codeBytes}-byte code search, one query over ${train.n} codes: ${latencyMs.toFixed(2)} ms/query (exact scan, top-5)`);
+console.log(`\n${codeBytes}-byte code search, one query over ${train.n} codes: ${latencyMs.toFixed(2)} ms/query, recall@5 ${recall5.toFixed(4)} against the exact float scan (${exactMs.toFixed(2)} ms/query)`);
+const searchNote = `${train.n} codes of ${codeBytes} bytes, top-5, query embedding precomputed; recall@5 vs the exact scan ${recall5.toFixed(4)}`;
+record({ id: 'code-search-vs-exact-scan', what: `${codeBytes}-byte code search, one query: vs the exact float scan`, ours: latencyMs, peer: exactMs, peerName: 'exact float64 scan over the same codes', unit: 'ms', notes: searchNote });
+// Issue 20's target is absolute (≤ 5 ms per query with the exact scan's recall): the peer is that budget.
+record({ id: 'code-search-latency-budget', what: `${codeBytes}-byte code search, one query over 60k: vs the 5 ms budget`, ours: latencyMs, peer: 5, peerName: 'issue 20 budget (5 ms)', unit: 'ms', target: 1, met: latencyMs <= 5 && recall5 === 1, notes: searchNote });
 console.log(`kNN on codes vs sklearn raw-pixel kNN: ${pct(ours['knn_codes']!.acc)} vs ${pct(sk['knn_raw']!.acc)}`);
 process.exit(0);

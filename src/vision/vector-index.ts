@@ -9,6 +9,8 @@ import { LeptonError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { crc32 } from '../data/png.js';
 import { bruteKNeighbors, type BlockSource, type SearchOptions } from '../ml/distance.js';
+import { codeScanner, maxCodeWeight } from '../tensor/wasm/codes-api.js';
+import { boundedScan, exactScan, type CodeSet } from './code-scan.js';
 import { dequantize, type Quantizer } from './quantizer.js';
 
 const MAGIC = 'LEPVIDX1';
@@ -23,6 +25,10 @@ export class VectorIndex {
   private codes: Int8Array;
   private ids: Int32Array;
   private norms: Float32Array;
+  /** Σ_j |code_j| per entry: the integer scan's error bound scales with it (code-scan.ts). */
+  private l1: Float32Array;
+  /** Bumped whenever the stored codes change, so the wasm scanner knows to copy them again. */
+  private version = 0;
   private count = 0;
   private removed = new Set<number>();
   private nextId = 0;
@@ -35,6 +41,7 @@ export class VectorIndex {
     this.codes = new Int8Array(1024 * quantizer.dims);
     this.ids = new Int32Array(1024);
     this.norms = new Float32Array(1024);
+    this.l1 = new Float32Array(1024);
   }
 
   get dims(): number {
@@ -55,9 +62,12 @@ export class VectorIndex {
     i.set(this.ids.subarray(0, this.count));
     const n = new Float32Array(cap);
     n.set(this.norms.subarray(0, this.count));
+    const l = new Float32Array(cap);
+    l.set(this.l1.subarray(0, this.count));
     this.codes = c;
     this.ids = i;
     this.norms = n;
+    this.l1 = l;
   }
 
   /** Add codes [n, dims]; ids default to consecutive integers. Returns the ids. */
@@ -75,11 +85,17 @@ export class VectorIndex {
     const dec = dequantize(this.quantizer, codes);
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let j = i * d; j < (i + 1) * d; j++) s += (dec[j] as number) ** 2;
+      let l = 0;
+      for (let j = i * d; j < (i + 1) * d; j++) {
+        s += (dec[j] as number) ** 2;
+        l += Math.abs(codes[j] as number);
+      }
       this.norms[this.count + i] = s;
+      this.l1[this.count + i] = l;
       this.removed.delete(assigned[i] as number);
     }
     this.count += n;
+    this.version++;
     for (const id of assigned) if (id >= this.nextId) this.nextId = id + 1;
     return assigned;
   }
@@ -103,10 +119,12 @@ export class VectorIndex {
         this.codes.copyWithin(w * d, r * d, (r + 1) * d);
         this.ids[w] = this.ids[r] as number;
         this.norms[w] = this.norms[r] as number;
+        this.l1[w] = this.l1[r] as number;
       }
       w++;
     }
     this.count = w;
+    this.version++;
     this.removed.clear();
   }
 
@@ -126,7 +144,8 @@ export class VectorIndex {
 
   /**
    * The k nearest entries for each query embedding (queries [nq, dims], float). Few queries scan
-   * the int8 codes directly; batches decode code blocks and use the GEMM path.
+   * the int8 codes directly (integer SIMD dots plus an exact rerank when WebAssembly is there,
+   * code-scan.ts; the same results as the float scan); batches decode code blocks and use the GEMM path.
    */
   search(queries: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[][] {
     const d = this.dims;
@@ -142,47 +161,21 @@ export class VectorIndex {
     );
   }
 
-  /** Direct scan: ‖q − x̂‖² = ‖q‖² − 2 Σ (q_j·s_j)·c_j − 2 q·o + ‖x̂‖², one multiply-add per code byte. */
+  /** The live codes and their per-code terms (compacted first), for code-scan.ts's scans. */
+  codeSet(): CodeSet {
+    this.compact();
+    return { codes: this.codes, count: this.count, dims: this.dims, norms: this.norms, l1: this.l1, quantizer: this.quantizer };
+  }
+
+  /** Direct scan of the codes for a few queries: the bounded integer scan, else the float one. */
   private scan(queries: Float32Array, nq: number, k: number): { indices: Int32Array; distances: Float32Array } {
-    const d = this.dims;
-    const { scale, offset } = this.quantizer;
-    const indices = new Int32Array(nq * k);
-    const distances = new Float32Array(nq * k);
-    const w = new Float32Array(d);
-    const bd = new Float64Array(k);
-    const bi = new Int32Array(k);
-    for (let q = 0; q < nq; q++) {
-      let qn = 0;
-      let qo = 0;
-      for (let j = 0; j < d; j++) {
-        const v = queries[q * d + j] as number;
-        w[j] = v * (scale[j] as number);
-        qn += v * v;
-        qo += v * (offset[j] as number);
-      }
-      bd.fill(Infinity);
-      for (let r = 0; r < this.count; r++) {
-        let dot = 0;
-        const base = r * d;
-        for (let j = 0; j < d; j++) dot += (w[j] as number) * (this.codes[base + j] as number);
-        const s = (this.norms[r] as number) - 2 * (dot + qo);
-        if (s < (bd[k - 1] as number)) {
-          let p = k - 1;
-          while (p > 0 && (bd[p - 1] as number) > s) {
-            bd[p] = bd[p - 1] as number;
-            bi[p] = bi[p - 1] as number;
-            p--;
-          }
-          bd[p] = s;
-          bi[p] = r;
-        }
-      }
-      for (let r = 0; r < k; r++) {
-        indices[q * k + r] = bi[r] as number;
-        distances[q * k + r] = Math.sqrt(Math.max(0, (bd[r] as number) + qn));
-      }
+    const set = this.codeSet();
+    const wasm = codeScanner();
+    if (wasm) {
+      const res = boundedScan(set, queries, nq, k, (w) => wasm.dots(this.codes, this.count, this.dims, w, this, this.version), maxCodeWeight(this.dims));
+      if (res) return res;
     }
-    return { indices, distances };
+    return exactScan(set, queries, nq, k);
   }
 
   /** Serialise to the binary format described at the top of this file. */

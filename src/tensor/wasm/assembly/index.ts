@@ -19,3 +19,5 @@ export function heapBase(): usize {
 }
 // Adam and the weight average on resident buffers (src/tensor/wasm/resident.ts).
 export { adamStep, emaFold } from './optim';
+// Int8 code scans for the vector index (src/tensor/wasm/codes-api.ts).
+export { codesDotI16 } from './codes';

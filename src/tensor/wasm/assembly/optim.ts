@@ -4,16 +4,18 @@
 // (float64 sqrt and divide per weight); here it is four lanes per instruction.
 
 /**
- * One Adam step over n floats, torch.optim.Adam's order of operations in float32 (as PyTorch):
- * m ← m + c1·(g − m); v ← b2·v + (c2·g)·g; w ← w − (stepSize·m) / (√v / bc2Sqrt + eps).
+ * One Adam step over n floats in float32 (as PyTorch): m ← m + c1·(g − m); v ← b2·v + (c2·g)·g;
+ * w ← w − (stepSize·m) / (√v / bc2Sqrt + eps), computed as w − (stepSize·bc2Sqrt)·m / (√v + eps·bc2Sqrt):
+ * the same value to a rounding, with one divide per lane instead of two (the divider bounds this loop).
  */
 export function adamStep(w: usize, g: usize, m: usize, v: usize, n: i32, c1: f32, b2: f32, c2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32): void {
   const vc1 = f32x4.splat(c1);
   const vb2 = f32x4.splat(b2);
   const vc2 = f32x4.splat(c2);
-  const vss = f32x4.splat(stepSize);
-  const vbc = f32x4.splat(bc2Sqrt);
-  const veps = f32x4.splat(eps);
+  const ss = stepSize * bc2Sqrt;
+  const ee = eps * bc2Sqrt;
+  const vss2 = f32x4.splat(ss);
+  const vee = f32x4.splat(ee);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -23,8 +25,8 @@ export function adamStep(w: usize, g: usize, m: usize, v: usize, n: i32, c1: f32
     const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vc2, gi), gi));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
-    const den = f32x4.add(f32x4.div(f32x4.sqrt(vi), vbc), veps);
-    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vss, mi), den)));
+    const den = f32x4.add(f32x4.sqrt(vi), vee);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vss2, mi), den)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
@@ -34,7 +36,7 @@ export function adamStep(w: usize, g: usize, m: usize, v: usize, n: i32, c1: f32
     const vi = b2 * load<f32>(v + o) + c2 * gi * gi;
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    store<f32>(w + o, load<f32>(w + o) - (stepSize * mi) / (sqrt<f32>(vi) / bc2Sqrt + eps));
+    store<f32>(w + o, load<f32>(w + o) - (ss * mi) / (sqrt<f32>(vi) + ee));
   }
 }
 

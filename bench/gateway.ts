@@ -119,7 +119,8 @@ async function startBalancers(dir: string, upstreams: string[]): Promise<Balance
   start('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(upstreams, hp));
   start('/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
-  start(process.execPath, [...TS(join(PEERS, 'lepton-gateway.ts')), '--port', String(ours), '--upstreams', upstreams.join(',')]);
+  // The built gateway (dist/, as `lep up` runs it), not the source through tsx: see lepton-gateway.mjs.
+  start(process.execPath, [join(PEERS, 'lepton-gateway.mjs'), '--port', String(ours), '--upstreams', upstreams.join(',')]);
   const b = { nginxRr: `http://127.0.0.1:${rr}`, nginxLc: `http://127.0.0.1:${lc}`, haproxy: `http://127.0.0.1:${hp}`, ours: `http://127.0.0.1:${ours}` };
   await Promise.all([waitHttp(`${b.nginxRr}/v2/health/ready`), waitHttp(`${b.haproxy}/v2/health/ready`), waitHttp(`${b.ours}/deployments/round-robin/v2/health/ready`)]);
   return b;

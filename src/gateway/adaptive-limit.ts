@@ -141,8 +141,7 @@ export class AdaptiveLimit {
 
   /** One successful round trip, ms. Failures and hang-ups are not samples: they say nothing about service time. */
   onSample(rttMs: number): void {
-    if (!(rttMs >= 0) || !Number.isFinite(rttMs)) return;
-    this.rttEwma = Number.isNaN(this.rttEwma) ? rttMs : this.rttEwma * 0.9 + rttMs * 0.1;
+    if (!this.noteRtt(rttMs)) return;
     const now = this.now();
     if (this.probe) {
       // only requests that started under the pinned concurrency show the unloaded latency
@@ -153,6 +152,16 @@ export class AdaptiveLimit {
     }
     this.window.push(rttMs);
     if (now - this.windowStart >= this.options.sampleWindowMs && this.window.length >= this.options.minSamples) this.update(now);
+  }
+
+  /**
+   * Fold a round trip into the smoothed RTT only (false for a bad sample). With the limit off, the
+   * queue needs just this, and the windowed quantiles cost a sort per window on the hot path.
+   */
+  noteRtt(rttMs: number): boolean {
+    if (!(rttMs >= 0) || !Number.isFinite(rttMs)) return false;
+    this.rttEwma = Number.isNaN(this.rttEwma) ? rttMs : this.rttEwma * 0.9 + rttMs * 0.1;
+    return true;
   }
 
   private finishProbe(now: number): void {

@@ -1,12 +1,12 @@
 /**
- * Small HTTP helpers for the proxy: hop-by-hop header filtering and bounded body reading. Errors
+ * Small HTTP helpers for the proxy: hop-by-hop header filtering and the body-size error. Errors
  * are written by core/http-errors.ts `sendError`, the one envelope writer.
  */
 import { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { LeptonError } from '../core/errors.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ones we recompute. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -48,31 +48,7 @@ export function downstreamHeaders(h: Record<string, string | string[] | undefine
   return out;
 }
 
-/** Buffer a request body up to `limit` bytes (needed so a retry can resend it). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    if (!req.headers['transfer-encoding'] && declared === 0) return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', (e) => reject(new LeptonError('LEPTON_ERR_INVALID_INPUT', `request body aborted: ${e.message}`)));
-  });
-}
-
-function tooLarge(limit: number): LeptonError {
+/** The 413 for a body over the gateway's limit (the proxy buffers bodies so a retry can resend them). */
+export function tooLarge(limit: number): LeptonError {
   return new LeptonError('LEPTON_ERR_PAYLOAD_TOO_LARGE', `request body exceeds the gateway limit of ${limit} bytes`);
 }

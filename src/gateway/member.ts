@@ -4,7 +4,7 @@
  * from those three so policies only ever read one boolean.
  */
 import { Pool } from 'undici';
-import { type GatewayMetrics } from './metrics.js';
+import { type GatewayMetrics, type MetricSource } from './metrics.js';
 import { newOutlierState, type OutlierState } from './outlier.js';
 import { type Replica } from './types.js';
 
@@ -16,7 +16,7 @@ export interface MemberSpec {
   capacity?: number;
 }
 
-export class Member implements Replica {
+export class Member implements Replica, MetricSource {
   readonly id: string;
   readonly origin: string;
   weight: number;
@@ -31,11 +31,13 @@ export class Member implements Replica {
   draining = false;
   readonly outlier: OutlierState = newOutlierState();
   ejectTimer: NodeJS.Timeout | undefined;
-  /** Labelled metric children, resolved once: label hashing per request is a real cost. */
+  /** Labelled metric children, resolved once; request counts are batched (metrics.ts says why). */
   private gauge: { set(v: number): void } | undefined;
   private histogram: { observe(v: number): void } | undefined;
-  private readonly counters = new Map<number | string, { inc(): void }>();
+  private readonly counters = new Map<number | string, { child: { inc(n: number): void }; pending: number }>();
   private metrics: GatewayMetrics | undefined;
+  /** Removed from its route: late completions are counted at once, nothing flushes them later. */
+  private detached = false;
   private deployment = '';
 
   constructor(spec: MemberSpec, defaultCapacity: number, connections: number) {
@@ -57,11 +59,28 @@ export class Member implements Replica {
     this.deployment = deployment;
     this.gauge = metrics.inFlight.labels({ deployment, replica: this.id });
     this.histogram = metrics.duration.labels({ deployment, replica: this.id });
+    metrics.attach(this);
   }
 
-  /** Publish the in-flight count. */
+  /** Publish the in-flight count (when the metrics are read). */
   publishInFlight(): void {
     this.gauge?.set(this.inFlight);
+  }
+
+  /** The replica left its route: flush what is pending and count directly from now on. */
+  detachMetrics(): void {
+    this.flushRequests();
+    this.detached = true;
+    this.metrics?.detach(this);
+  }
+
+  /** Add the request counts gathered since the last flush to the counter. */
+  flushRequests(): void {
+    for (const c of this.counters.values()) {
+      if (c.pending === 0) continue;
+      c.child.inc(c.pending);
+      c.pending = 0;
+    }
   }
 
   /** Count one finished request by status (or 'aborted') with its gateway-observed latency. */
@@ -69,10 +88,11 @@ export class Member implements Replica {
     if (!this.metrics) return;
     let c = this.counters.get(code);
     if (!c) {
-      c = this.metrics.requests.labels({ deployment: this.deployment, replica: this.id, code: String(code) });
+      c = { child: this.metrics.requests.labels({ deployment: this.deployment, replica: this.id, code: String(code) }), pending: 0 };
       this.counters.set(code, c);
     }
-    c.inc();
+    c.pending++;
+    if (this.detached) this.flushRequests();
     this.histogram!.observe(seconds);
   }
 

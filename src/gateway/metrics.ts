@@ -1,8 +1,20 @@
 /**
  * Gateway metrics on the front door's prom-client registry, labelled per deployment and replica:
  * requests by status, latency histogram, in-flight, queue depth, retries and ejections.
+ * The per-request series are cheap on the hot path (issue 20): prom-client hashes the label set on
+ * every call, even through a bound child, so request counts are kept as plain numbers per replica
+ * and added to the counter when it is read (a scrape, the history sampler), and the in-flight gauge
+ * is read from the replicas then too. Readers see the same totals; only the writes are batched.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** A replica's batched figures, flushed into the metrics whenever they are read. */
+export interface MetricSource {
+  /** Add the request counts gathered since the last flush to `requests`. */
+  flushRequests(): void;
+  /** Set `inFlight` to the live count. */
+  publishInFlight(): void;
+}
 
 export class GatewayMetrics {
   readonly requests: Counter<'deployment' | 'replica' | 'code'>;
@@ -12,14 +24,19 @@ export class GatewayMetrics {
   readonly retries: Counter<'deployment' | 'reason'>;
   readonly ejections: Counter<'deployment' | 'replica'>;
   readonly rejected: Counter<'deployment' | 'reason'>;
+  private readonly sources = new Set<MetricSource>();
 
   constructor(registry: Registry) {
     const registers = [registry];
+    const sources = this.sources;
     this.requests = new Counter({
       name: 'lepton_gateway_requests_total',
       help: 'Requests proxied by the gateway, by deployment, replica and status code.',
       labelNames: ['deployment', 'replica', 'code'],
       registers,
+      collect() {
+        for (const s of sources) s.flushRequests();
+      },
     });
     this.duration = new Histogram({
       name: 'lepton_gateway_request_duration_seconds',
@@ -33,6 +50,9 @@ export class GatewayMetrics {
       help: 'Requests currently in flight to each replica.',
       labelNames: ['deployment', 'replica'],
       registers,
+      collect() {
+        for (const s of sources) s.publishInFlight();
+      },
     });
     this.queueDepth = new Gauge({
       name: 'lepton_gateway_queue_depth',
@@ -58,6 +78,16 @@ export class GatewayMetrics {
       labelNames: ['deployment', 'reason'],
       registers,
     });
+  }
+
+  /** Flush `source` whenever the metrics are read. */
+  attach(source: MetricSource): void {
+    this.sources.add(source);
+  }
+
+  /** Stop reading `source` (it flushed itself and writes through from now on). */
+  detach(source: MetricSource): void {
+    this.sources.delete(source);
   }
 
   /** Drop a departed replica's label values so churn does not grow the series forever. */

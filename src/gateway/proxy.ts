@@ -1,15 +1,24 @@
 /**
  * Forward one client request to a replica of a route: buffer the body, pick a replica, send it
- * over the replica's keep-alive pool with a raw undici dispatch handler (no intermediate streams or
- * promises per chunk), and write the answer straight to the client with backpressure. Failures
- * before the response starts (refused, reset, a 503 from a draining replica) are retried on a
- * different replica while the retry budget and the request's deadline allow.
+ * over the replica's keep-alive pool with undici's raw dispatch handler, and write the answer
+ * straight to the client with backpressure. Failures before the response starts (refused, reset, a
+ * 503 from a draining replica) are retried on a different replica while the retry budget and the
+ * request's deadline allow.
+ *
+ * The hot path is one `Forward` object per request and no promise unless the request must queue
+ * (issue 20: the gateway's CPU per request is what caps its req/s on a shared 2-core box). It is
+ * undici's legacy handler (onConnect/onHeaders/onData/onComplete/onError): the newer
+ * controller-style hooks are wrapped by undici in an adapter that parses every response header
+ * into an object first; here the raw header buffers are read once and passed on as a flat list.
+ * The body is buffered, not streamed: a retry must resend it, and a model request's body (a few KB)
+ * arrives in one chunk, where buffering is one listener pair and streaming would be undici's stream
+ * pump per request.
  */
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Dispatcher } from 'undici';
 import { LeptonError } from '../core/errors.js';
 import { sendError } from '../core/http-errors.js';
-import { downstreamHeaders, readBody, upstreamHeaders } from './http-util.js';
+import { HOP_BY_HOP, tooLarge, upstreamHeaders } from './http-util.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type Member } from './member.js';
 import { BATCH_HEADER, parseBatchHeader, type RequestTrace } from './request-log.js';
@@ -52,12 +61,6 @@ export function timeoutOf(headers: IncomingMessage['headers'], max: number): num
   return asked;
 }
 
-/**
- * How one attempt ended. `started` means bytes already reached the client: no retry possible.
- * `serviceMs` is the replica's own time (its `server-timing: app;dur=…`), when it sent one.
- */
-type Outcome = { kind: 'done'; status: number; serviceMs: number | undefined } | { kind: 'unavailable' } | { kind: 'failed'; err: Error; started: boolean };
-
 /** `app;dur=1.25` from a model server's `server-timing` header, ms. */
 export function serviceTimeMs(header: string | string[] | undefined): number | undefined {
   const m = typeof header === 'string' ? /(?:^|,)\s*app;dur=([0-9.]+)/.exec(header) : null;
@@ -65,137 +68,240 @@ export function serviceTimeMs(header: string | string[] | undefined): number | u
   return Number.isFinite(v) ? v : undefined;
 }
 
-/** One attempt on one replica, streamed straight into `res`. */
-function attempt(
-  member: Member,
-  options: Dispatcher.DispatchOptions,
-  res: ServerResponse,
-  mayRetry503: () => boolean,
-  trace: RequestTrace | undefined,
-): Promise<Outcome> {
-  return new Promise<Outcome>((resolve) => {
-    let status = 0;
-    let started = false;
-    let skipping = false;
-    let serviceMs: number | undefined;
-    member.pool.dispatch(options, {
-      onRequestStart() {},
-      onResponseStart(controller, statusCode: number, headers: IncomingHttpHeaders) {
-        status = statusCode;
-        // A 503 means the replica refused before doing work (draining, not ready): try another.
-        if (statusCode === 503 && mayRetry503()) {
-          skipping = true;
-          return;
-        }
-        started = true;
-        serviceMs = serviceTimeMs(headers['server-timing']);
-        if (trace) {
-          trace.replica = member.id;
-          trace.batch = parseBatchHeader(headers[BATCH_HEADER]);
-        }
-        if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
-        res.writeHead(statusCode, downstreamHeaders(headers));
-        res.once('close', () => {
-          if (!res.writableFinished) controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
-        });
-      },
-      onResponseData(controller, chunk: Buffer) {
-        if (skipping) return;
-        if (res.destroyed) return controller.abort(new LeptonError('LEPTON_ERR_UPSTREAM', 'client went away'));
-        if (!res.write(chunk)) {
-          controller.pause();
-          res.once('drain', () => controller.resume());
-        }
-      },
-      onResponseEnd() {
-        if (skipping) return resolve({ kind: 'unavailable' });
-        res.end();
-        resolve({ kind: 'done', status, serviceMs });
-      },
-      onResponseError(_controller, err: Error) {
-        if (started) res.destroy();
-        resolve({ kind: 'failed', err, started });
-      },
-    });
-  });
-}
+const CLIENT_GONE = 'client went away';
+const EMPTY = Buffer.alloc(0);
 
-export async function proxy(
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: Route,
-  path: string,
-  metrics: GatewayMetrics,
-  trace?: RequestTrace,
-): Promise<void> {
-  const start = performance.now();
-  const deployment = route.name;
-  let deadline: number;
-  let body: Buffer | undefined;
-  try {
-    deadline = Date.now() + timeoutOf(req.headers, route.options.requestTimeoutMs);
-    body = await readBody(req, route.options.maxBodyBytes);
-  } catch (err) {
-    sendError(res, err);
-    return;
-  }
-  const headers = upstreamHeaders(req);
-  const pickRequest = { headers: req.headers, exclude: new Set<string>() };
-  route.budget.recordRequest();
+/** One request through the gateway: its body, its attempts, and (as undici's handler) the current attempt's answer. */
+class Forward implements Dispatcher.DispatchHandler {
+  private readonly start = performance.now();
+  private deadline = 0;
+  private body: Buffer | null = null;
+  private chunks: Buffer[] | null = null;
+  private size = 0;
+  private headers: Record<string, string | string[]> | undefined;
+  private exclude: Set<string> | undefined;
+  private attemptNo = 0;
+  // The attempt in flight (one at a time: a retry starts only after the last one ended).
+  private member: Member | undefined;
+  private t0 = 0;
+  private status = 0;
+  private started = false;
+  private skipping = false;
+  private serviceMs: number | undefined;
+  private abortUpstream: ((err: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
 
-  for (let attemptNo = 1; ; attemptNo++) {
-    let member: Member;
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly route: Route,
+    private readonly path: string,
+    private readonly metrics: GatewayMetrics,
+    private readonly trace: RequestTrace | undefined,
+  ) {}
+
+  run(): void {
+    const { req, route } = this;
     try {
-      member = await route.acquire(pickRequest, deadline);
+      this.deadline = Date.now() + timeoutOf(req.headers, route.options.requestTimeoutMs);
+      const limit = route.options.maxBodyBytes;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > limit) throw tooLarge(limit);
+      if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers['transfer-encoding'] && declared === 0) {
+        this.begin();
+        return;
+      }
     } catch (err) {
-      sendError(res, err);
+      sendError(this.res, err);
       return;
     }
-    const t0 = performance.now();
-    const remaining = Math.floor(deadline - Date.now());
+    req.on('data', this.onBodyData);
+    req.on('end', this.onBodyEnd);
+    req.on('error', this.onBodyError);
+  }
+
+  // Buffer the body up to the route's limit (a retry resends it).
+  private readonly onBodyData = (c: Buffer): void => {
+    this.size += c.length;
+    const limit = this.route.options.maxBodyBytes;
+    if (this.size > limit) {
+      this.req.removeListener('data', this.onBodyData);
+      this.req.removeListener('end', this.onBodyEnd);
+      this.req.resume();
+      sendError(this.res, tooLarge(limit));
+      return;
+    }
+    if (this.body === null) this.body = c;
+    else (this.chunks ??= [this.body]).push(c);
+  };
+
+  private readonly onBodyEnd = (): void => {
+    if (this.chunks !== null) this.body = Buffer.concat(this.chunks);
+    else if (this.body === null) this.body = EMPTY;
+    this.begin();
+  };
+
+  private readonly onBodyError = (e: Error): void => {
+    this.req.removeListener('end', this.onBodyEnd);
+    sendError(this.res, new LeptonError('LEPTON_ERR_INVALID_INPUT', `request body aborted: ${e.message}`));
+  };
+
+  private begin(): void {
+    this.headers = upstreamHeaders(this.req);
+    this.route.budget.recordRequest();
+    this.next();
+  }
+
+  /** Reserve a replica (now, or after waiting in the route's queue) and send an attempt to it. */
+  private next(): void {
+    this.attemptNo++;
+    let m: Member | Promise<Member>;
+    try {
+      m = this.route.acquire({ headers: this.req.headers, exclude: this.exclude }, this.deadline);
+    } catch (err) {
+      sendError(this.res, err);
+      return;
+    }
+    if (m instanceof Promise) m.then((x) => this.send(x), (err: unknown) => sendError(this.res, err));
+    else this.send(m);
+  }
+
+  private send(member: Member): void {
+    const remaining = Math.floor(this.deadline - Date.now());
     if (remaining <= 0) {
-      route.release(member, undefined, 0);
-      sendError(res, new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered'));
+      this.route.release(member, undefined, 0);
+      sendError(this.res, new LeptonError('LEPTON_ERR_DEADLINE_EXCEEDED', 'request deadline passed before a replica answered'));
       return;
     }
+    this.member = member;
+    this.t0 = performance.now();
+    this.status = 0;
+    this.started = false;
+    this.skipping = false;
+    this.serviceMs = undefined;
+    this.abortUpstream = undefined;
     // The replica gets what is left of the budget, so its batcher drops work that can no longer finish.
-    headers[TIMEOUT_HEADER] = String(remaining);
-    const outcome = await attempt(
-      member,
-      { method: req.method as 'POST', path, headers, body: body ?? null, headersTimeout: remaining, bodyTimeout: remaining },
-      res,
-      () => canRetry(attemptNo, route, deadline),
-      trace,
+    this.headers![TIMEOUT_HEADER] = String(remaining);
+    member.pool.dispatch(
+      { method: this.req.method as 'POST', path: this.path, headers: this.headers, body: this.body, headersTimeout: remaining, bodyTimeout: remaining },
+      this,
     );
-    const latency = performance.now() - t0;
-    if (outcome.kind === 'done') {
-      // A 504 is the request's deadline passing (the replica dropped work it could not finish): not the replica's fault.
-      route.release(member, outcome.status === 504 ? undefined : outcome.status < 500, latency, outcome.serviceMs);
-      member.countRequest(outcome.status, (performance.now() - start) / 1000);
-      return;
+  }
+
+  // ---- undici's handler for the attempt in flight ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+    this.status = statusCode;
+    // A 503 means the replica refused before doing work (draining, not ready): try another.
+    if (statusCode === 503 && this.canRetry()) {
+      this.skipping = true;
+      return true;
     }
+    const res = this.res;
+    this.started = true;
+    if (res.destroyed) {
+      this.abortUpstream?.(new LeptonError('LEPTON_ERR_UPSTREAM', CLIENT_GONE));
+      return false;
+    }
+    // Pass the headers on as a flat [name, value, …] list, minus hop-by-hop ones (content-length
+    // is kept), reading the two the gateway itself uses on the way.
+    const out: string[] = [];
+    let timing: string | undefined;
+    let timingSeen = 0;
+    let batch: string | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toString('latin1');
+      const lower = name.toLowerCase();
+      if (lower !== 'content-length' && HOP_BY_HOP.has(lower)) continue;
+      const value = raw[i + 1]!.toString('latin1');
+      if (lower === 'server-timing') {
+        timing = value;
+        timingSeen++;
+      } else if (lower === BATCH_HEADER) batch = value;
+      out.push(name, value);
+    }
+    // A repeated server-timing is ambiguous: no service time rather than a guess.
+    this.serviceMs = timingSeen === 1 ? serviceTimeMs(timing) : undefined;
+    if (this.trace) {
+      this.trace.replica = this.member!.id;
+      this.trace.batch = parseBatchHeader(batch);
+    }
+    this.resume = resume;
+    res.writeHead(statusCode, out);
+    res.once('close', this.onClientClose);
+    return true;
+  }
+
+  private readonly onClientClose = (): void => {
+    if (!this.res.writableFinished) this.abortUpstream?.(new LeptonError('LEPTON_ERR_UPSTREAM', CLIENT_GONE));
+  };
+
+  private readonly onDrain = (): void => {
+    this.resume?.();
+  };
+
+  onData(chunk: Buffer): boolean {
+    if (this.skipping) return true;
+    const res = this.res;
+    if (res.destroyed) {
+      this.abortUpstream?.(new LeptonError('LEPTON_ERR_UPSTREAM', CLIENT_GONE));
+      return false;
+    }
+    if (res.write(chunk)) return true;
+    res.once('drain', this.onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.skipping) return this.unavailable();
+    this.res.end();
+    const member = this.member!;
+    // A 504 is the request's deadline passing (the replica dropped work it could not finish): not the replica's fault.
+    this.route.release(member, this.status === 504 ? undefined : this.status < 500, performance.now() - this.t0, this.serviceMs);
+    member.countRequest(this.status, (performance.now() - this.start) / 1000);
+  }
+
+  onError(err: Error): void {
+    const res = this.res;
+    if (this.started) res.destroy();
+    const member = this.member!;
     // A client that hung up says nothing about the replica: free the slot without blaming it, or
     // every burst of disconnects (a load test ending) would eject healthy replicas.
-    route.release(member, res.destroyed ? undefined : false, latency);
-    let reason: string;
-    if (outcome.kind === 'unavailable') reason = 'unavailable';
-    else if (outcome.started || res.destroyed) {
-      member.countRequest('aborted', (performance.now() - start) / 1000);
+    this.route.release(member, res.destroyed ? undefined : false, performance.now() - this.t0);
+    if (this.started || res.destroyed) {
+      member.countRequest('aborted', (performance.now() - this.start) / 1000);
       return; // failed mid-answer, or the client left: nothing clean can be sent
-    } else if (isRetryableError(outcome.err) && canRetry(attemptNo, route, deadline)) reason = 'connect_or_reset';
-    else {
-      const e = upstreamError(outcome.err, deployment);
-      member.countRequest(e.status, (performance.now() - start) / 1000);
-      sendError(res, e);
-      return;
     }
-    pickRequest.exclude.add(member.id);
-    metrics.retries.inc({ deployment, reason });
+    if (isRetryableError(err) && this.canRetry()) return this.retry('connect_or_reset');
+    const e = upstreamError(err, this.route.name);
+    member.countRequest(e.status, (performance.now() - this.start) / 1000);
+    sendError(res, e);
+  }
+
+  /** The replica answered 503 (draining, not ready) and its body is drained: try another. */
+  private unavailable(): void {
+    this.route.release(this.member!, this.res.destroyed ? undefined : false, performance.now() - this.t0);
+    if (this.res.destroyed) return;
+    this.retry('unavailable');
+  }
+
+  private retry(reason: string): void {
+    (this.exclude ??= new Set()).add(this.member!.id);
+    this.metrics.retries.inc({ deployment: this.route.name, reason });
+    this.next();
+  }
+
+  private canRetry(): boolean {
+    return this.attemptNo < this.route.options.maxAttempts && Date.now() < this.deadline && this.route.budget.tryRetry();
   }
 }
 
-function canRetry(attempt: number, route: Route, deadline: number): boolean {
-  return attempt < route.options.maxAttempts && Date.now() < deadline && route.budget.tryRetry();
+export function proxy(req: IncomingMessage, res: ServerResponse, route: Route, path: string, metrics: GatewayMetrics, trace?: RequestTrace): void {
+  new Forward(req, res, route, path, metrics, trace).run();
 }
 
 function upstreamError(err: unknown, deployment: string): LeptonError {

@@ -181,6 +181,7 @@ export class Route {
     if (i < 0) return;
     const [m] = this.members.splice(i, 1);
     clearTimeout(m!.ejectTimer);
+    m!.detachMetrics();
     this.metrics.forgetReplica(this.name, id);
     this.policy.onMembershipChange?.(this.members);
     await m!.pool.destroy().catch(() => {});
@@ -268,10 +269,12 @@ export class Route {
     // Only a real answer says how long service takes; failures and hang-ups do not. The replica's
     // own time is preferred: a gateway busy answering a flood adds its own lag to every round trip,
     // and a limit that followed that lag would starve replicas that are not congested at all.
-    if (ok === true) this.limiter.onSample(serviceMs ?? latencyMs);
+    if (ok === true) {
+      if (this.options.adaptiveConcurrency === false) this.limiter.noteRtt(serviceMs ?? latencyMs);
+      else this.limiter.onSample(serviceMs ?? latencyMs);
+    }
     // A removed replica's late completions must not recreate its metric series.
     if (!this.members.includes(m)) return this.wake();
-    m.publishInFlight();
     // Only a real answer's latency says how fast the replica is; a hang-up's says nothing.
     this.policy.onDone(m, { ok: ok === true, latencyMs });
     if (ok === true) this.outlier.onSuccess(m.outlier);
@@ -349,7 +352,6 @@ export class Route {
     m.inFlight++;
     this.active++;
     this.limiter.onStart(this.active);
-    m.publishInFlight();
     this.policy.onStart(m);
     return m;
   }

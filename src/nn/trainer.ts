@@ -63,6 +63,8 @@ export interface FitOptions {
 export interface FitHooks {
   /** Seed of the backward pass: the loss scale under fp16 (default 1). */
   lossScale?(): number;
+  /** The step's graph is built and backward is next: data parallelism watches it to all-reduce gradients as they become final. */
+  beforeBackward?(loss: Tensor): void;
   /** After backward, before the optimizer: all-reduce, unscale and check gradients. false skips this step's update. */
   afterBackward?(): boolean | Promise<boolean>;
   /** After an optimizer update (refresh 16-bit working weights from the fp32 master weights). */
@@ -203,6 +205,7 @@ function* fitLoop(model: Module, o: FitOptions): Generator<Promise<unknown>, Fit
       const loss = softmaxCrossEntropy(logits, b.y, o.labelSmoothing ?? 0);
       o.optimizer.zeroGrad();
       const seed = hooks.lossScale?.() ?? 1;
+      hooks.beforeBackward?.(loss);
       loss.backward(seed === 1 ? undefined : Float32Array.of(seed));
       let apply = hooks.afterBackward?.() ?? true;
       if (typeof apply !== 'boolean') apply = (yield apply) as boolean;

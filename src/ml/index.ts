@@ -3,7 +3,7 @@ export * from './matrix.js';
 export { bruteKNeighbors, matrixSource, rowSqNorms, l2Normalize, METRICS, type Metric, type Neighbors, type BlockSource, type SearchOptions } from './distance.js';
 export { KDTree } from './kd-tree.js';
 export { KNNClassifier, KNNRegressor, type KNNOptions } from './knn.js';
-export { KMeans, type KMeansOptions } from './kmeans.js';
+export { KMeans, type KMeansOptions, type KMeansAlgorithm } from './kmeans.js';
 export { MiniBatchKMeans, type MiniBatchKMeansOptions } from './minibatch-kmeans.js';
 export { DecisionTreeClassifier, DecisionTreeRegressor, type TreeOptions } from './tree/decision-tree.js';
 export { exportText, type ExportTextOptions } from './tree/export-text.js';

@@ -41,14 +41,21 @@ export function assignNearest(
   }
 }
 
-/** Squared distances from one row `c` (length d) to every row of X. */
-function distTo(X: Matrix, xNorms: Float32Array, c: Float32Array, out: Float64Array): void {
+/**
+ * Squared distances from each of the t rows `cs` [t, d] to every row of X, into out [t][n]: one
+ * GEMM for all t (X crosses into the kernel once, not t times). Each value is the same as one row
+ * at a time would give: the GEMM's dot for an element does not depend on its neighbours.
+ */
+function distToRows(X: Matrix, xNorms: Float32Array, cs: Float32Array, t: number, out: Float64Array[]): void {
   const { rows: n, cols: d } = X;
-  const dots = new Float32Array(n);
-  kernels().gemm(false, true, n, 1, d, X.data, c, dots, false);
-  let cn = 0;
-  for (let j = 0; j < d; j++) cn += (c[j] as number) ** 2;
-  for (let i = 0; i < n; i++) out[i] = Math.max(0, (xNorms[i] as number) - 2 * (dots[i] as number) + cn);
+  const dots = new Float32Array(n * t); // [n, t]
+  kernels().gemm(false, true, n, t, d, X.data, cs, dots, false);
+  for (let c = 0; c < t; c++) {
+    let cn = 0;
+    for (let j = c * d; j < (c + 1) * d; j++) cn += (cs[j] as number) ** 2;
+    const o = out[c] as Float64Array;
+    for (let i = 0; i < n; i++) o[i] = Math.max(0, (xNorms[i] as number) - 2 * (dots[i * t + c] as number) + cn);
+  }
 }
 
 /** Greedy k-means++ (sklearn's _kmeans_plusplus): 2 + ⌊ln k⌋ candidates per new centre. */
@@ -59,16 +66,16 @@ export function kmeansPlusPlus(X: Matrix, xNorms: Float32Array, k: number, rng: 
   const first = rng.int(n);
   centers.set(X.data.subarray(first * d, (first + 1) * d), 0);
   let closest: Float64Array = new Float64Array(n);
-  distTo(X, xNorms, centers.subarray(0, d), closest);
+  distToRows(X, xNorms, centers.subarray(0, d), 1, [closest]);
   let pot = closest.reduce((a, b) => a + b, 0);
   const cum = new Float64Array(n);
-  const cand = new Float64Array(n);
+  const cand = Array.from({ length: trials }, () => new Float64Array(n));
+  const rows = new Float32Array(trials * d);
+  const ids = new Int32Array(trials);
   for (let c = 1; c < k; c++) {
     let s = 0;
     for (let i = 0; i < n; i++) cum[i] = s += closest[i] as number;
-    let bestPot = Infinity;
-    let bestId = 0;
-    let bestDist: Float64Array | null = null;
+    // All candidates are drawn before any distance is measured (as sklearn), so one GEMM serves them.
     for (let t = 0; t < trials; t++) {
       const r = rng.next() * pot;
       // searchsorted (left): first i with cum[i] >= r.
@@ -79,20 +86,27 @@ export function kmeansPlusPlus(X: Matrix, xNorms: Float32Array, k: number, rng: 
         if ((cum[mid] as number) < r) lo = mid + 1;
         else hi = mid;
       }
-      distTo(X, xNorms, X.data.subarray(lo * d, (lo + 1) * d), cand);
+      ids[t] = lo;
+      rows.set(X.data.subarray(lo * d, (lo + 1) * d), t * d);
+    }
+    distToRows(X, xNorms, rows, trials, cand);
+    let bestPot = Infinity;
+    let bestT = 0;
+    for (let t = 0; t < trials; t++) {
+      const ct = cand[t] as Float64Array;
       let p = 0;
       for (let i = 0; i < n; i++) {
-        if ((cand[i] as number) > (closest[i] as number)) cand[i] = closest[i] as number;
-        p += cand[i] as number;
+        if ((ct[i] as number) > (closest[i] as number)) ct[i] = closest[i] as number;
+        p += ct[i] as number;
       }
       if (p < bestPot) {
         bestPot = p;
-        bestId = lo;
-        bestDist = Float64Array.from(cand);
+        bestT = t;
       }
     }
     pot = bestPot;
-    closest = bestDist as Float64Array;
+    closest = Float64Array.from(cand[bestT] as Float64Array);
+    const bestId = ids[bestT] as number;
     centers.set(X.data.subarray(bestId * d, (bestId + 1) * d), c * d);
   }
   return centers;

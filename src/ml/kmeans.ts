@@ -2,13 +2,19 @@
  * K-means (Lloyd, as sklearn's KMeans(algorithm='lloyd')): greedy k-means++ or random seeding,
  * nInit restarts keeping the lowest inertia, convergence when labels stop changing or the squared
  * centre shift falls under tol × mean feature variance. Seeded through Rng, so runs repeat.
+ * Lloyd's iterations run with Hamerly's bounds by default (kmeans-hamerly.ts: the same labels,
+ * far fewer distances); `algorithm: 'lloyd'` runs the plain loop.
  */
 import { Rng } from '../core/rng.js';
 import { invalidArgument } from '../core/errors.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { type Matrix, type MatrixLike, toMatrix, checkCols, notFitted, checkKind } from './matrix.js';
 import { assignNearest, kmeansPlusPlus, meanVariance, rowSqNorms } from './kmeans-core.js';
+import { lloyd, type LloydResult } from './kmeans-lloyd.js';
+import { hamerly } from './kmeans-hamerly.js';
 import { f32ToB64, b64ToF32, num } from './serialize.js';
+
+export { lloyd, relocateEmpty } from './kmeans-lloyd.js';
 
 export interface KMeansOptions {
   /** Number of clusters. Default 8 (sklearn's default). */
@@ -23,75 +29,13 @@ export interface KMeansOptions {
   tol?: number;
   /** Seed. Default 0. */
   seed?: number;
+  /** 'hamerly' (default): Lloyd with Hamerly's bounds; 'lloyd': every distance every iteration. Same results. */
+  algorithm?: KMeansAlgorithm;
   progress?: ProgressSink;
 }
 
-/** Empty clusters take the points farthest from their current centres (sklearn's relocation). */
-export function relocateEmpty(X: Matrix, counts: Float64Array, sums: Float64Array, labels: Int32Array, dist2: Float64Array, k: number): void {
-  const empty: number[] = [];
-  for (let c = 0; c < k; c++) if (counts[c] === 0) empty.push(c);
-  if (empty.length === 0) return;
-  const d = X.cols;
-  const far = Array.from(dist2.keys()).sort((a, b) => (dist2[b] as number) - (dist2[a] as number)).slice(0, empty.length);
-  empty.forEach((c, e) => {
-    const i = far[e] as number;
-    const old = labels[i] as number;
-    for (let j = 0; j < d; j++) {
-      const v = X.data[i * d + j] as number;
-      sums[old * d + j]! -= v;
-      sums[c * d + j] = v;
-    }
-    counts[old]! -= 1;
-    counts[c] = 1;
-    labels[i] = c;
-  });
-}
+export type KMeansAlgorithm = 'lloyd' | 'hamerly';
 
-/** One Lloyd run from `centers`; returns final centres, labels, inertia and iterations. */
-export function lloyd(X: Matrix, xNorms: Float32Array, init: Float32Array, k: number, maxIter: number, tol: number) {
-  const { rows: n, cols: d } = X;
-  let centers = Float32Array.from(init);
-  const labels = new Int32Array(n);
-  const old = new Int32Array(n).fill(-1);
-  const dist2 = new Float64Array(n);
-  let iter = 0;
-  for (; iter < maxIter; iter++) {
-    assignNearest(X, xNorms, centers, k, labels, dist2);
-    const counts = new Float64Array(k);
-    const sums = new Float64Array(k * d);
-    for (let i = 0; i < n; i++) {
-      const c = labels[i] as number;
-      counts[c]! += 1;
-      for (let j = 0; j < d; j++) sums[c * d + j]! += X.data[i * d + j] as number;
-    }
-    relocateEmpty(X, counts, sums, labels, dist2, k);
-    const next = new Float32Array(k * d);
-    let shift = 0;
-    for (let c = 0; c < k; c++) {
-      for (let j = 0; j < d; j++) {
-        const v = (counts[c] as number) > 0 ? (sums[c * d + j] as number) / (counts[c] as number) : (centers[c * d + j] as number);
-        next[c * d + j] = v;
-        shift += (v - (centers[c * d + j] as number)) ** 2;
-      }
-    }
-    centers = next;
-    if (labels.every((v, i) => v === old[i])) {
-      iter++;
-      break;
-    }
-    if (shift <= tol) {
-      iter++;
-      break;
-    }
-    old.set(labels);
-  }
-  // Final E-step so labels match the returned centres (sklearn does it unless labels were stable,
-  // in which case it changes nothing).
-  assignNearest(X, xNorms, centers, k, labels, dist2);
-  let inertia = 0;
-  for (let i = 0; i < n; i++) inertia += dist2[i] as number;
-  return { centers, labels, inertia, iter };
-}
 
 export class KMeans {
   readonly k: number;
@@ -100,6 +44,7 @@ export class KMeans {
   readonly maxIter: number;
   readonly tol: number;
   readonly seed: number;
+  readonly algorithm: KMeansAlgorithm;
   private readonly progress: ProgressSink;
   /** [k, d] fitted centres. */
   clusterCenters: Float32Array | null = null;
@@ -116,11 +61,13 @@ export class KMeans {
     this.maxIter = o.maxIter ?? 300;
     this.tol = o.tol ?? 1e-4;
     this.seed = o.seed ?? 0;
+    this.algorithm = o.algorithm ?? 'hamerly';
     this.progress = o.progress ?? noProgress;
     if (!Number.isInteger(this.k) || this.k < 1) throw invalidArgument(`k must be a positive integer, got ${this.k}`);
     if (!Number.isInteger(this.nInit) || this.nInit < 1) throw invalidArgument(`nInit must be a positive integer or 'auto'`);
     if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw invalidArgument('maxIter must be a positive integer');
     if (!(this.tol >= 0)) throw invalidArgument('tol must be ≥ 0');
+    if (this.algorithm !== 'lloyd' && this.algorithm !== 'hamerly') throw invalidArgument(`algorithm must be 'lloyd' or 'hamerly', got ${String(this.algorithm)}`);
     if (Array.isArray(this.init) && this.init.length !== this.k) throw invalidArgument(`init has ${this.init.length} centres, k is ${this.k}`);
     if (!Array.isArray(this.init) && this.init !== 'k-means++' && this.init !== 'random') throw invalidArgument(`init must be 'k-means++', 'random' or centres`);
   }
@@ -141,13 +88,14 @@ export class KMeans {
     const rng = new Rng(this.seed);
     const xNorms = rowSqNorms(m.data, m.rows, m.cols);
     const tol = meanVariance(m) * this.tol;
-    let best: ReturnType<typeof lloyd> | null = null;
+    const runOnce = this.algorithm === 'lloyd' ? lloyd : hamerly;
+    let best: LloydResult | null = null;
     for (let r = 0; r < this.nInit; r++) {
-      const run = lloyd(m, xNorms, this.initialCenters(m, xNorms, rng), this.k, this.maxIter, tol);
+      const run = runOnce(m, xNorms, this.initialCenters(m, xNorms, rng), this.k, this.maxIter, tol);
       if (!best || run.inertia < best.inertia) best = run;
       this.progress.update(r + 1, this.nInit, `inertia ${run.inertia.toFixed(1)}`);
     }
-    const b = best as ReturnType<typeof lloyd>;
+    const b = best as LloydResult;
     this.clusterCenters = b.centers;
     this.labels = b.labels;
     this.inertia = b.inertia;

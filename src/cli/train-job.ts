@@ -114,7 +114,7 @@ export interface TrainMetrics {
   kernel_backend: string;
   history: EpochMetrics[];
   /** Data-parallel runs (--workers, --nnodes): transport, ranks, and the batch each rank takes. */
-  parallel?: { transport: 'threads' | 'tcp' | 'single'; world_size: number; global_batch: number; local_batch: number };
+  parallel?: { transport: 'threads' | 'tcp' | 'single'; world_size: number; global_batch: number; local_batch: number; /** Ranks chosen by default (no --workers): LEPTON_WORKERS=1 or --workers 1 turns it off. */ auto?: boolean };
   /** --precision bf16|fp16: 16-bit layer-input bytes of one step, steps skipped on inf/NaN, final loss scale. */
   mixed_precision?: { precision: 'bf16' | 'fp16'; activation_bytes: number; skipped_steps: number; loss_scale: number };
   /** Fine-tuning setup, when --init-from was given. */

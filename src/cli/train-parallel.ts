@@ -6,9 +6,13 @@
  * trainRank; rank 0 writes model.onnx, model.safetensors and metrics.json.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../core/errors.js';
 import { type ProgressSink, noProgress } from '../core/progress.js';
 import { batches, augmentBatch, type DatasetSplit, type ImageDataset } from '../data/index.js';
+import { buildModule, isArchName, namedArch } from '../nn/index.js';
+import { Rng } from '../core/rng.js';
 import {
   type Precision, type ProcessGroup, type DataParallelFitResult, PRECISIONS, checkSecret, connectTcpGroup, fitDataParallel, isPrecision, launchThreads,
   localBatchSize, soloGroup,
@@ -23,7 +27,7 @@ import {
 
 export type ParallelSetup =
   | { transport: 'single' }
-  | { transport: 'threads'; workers: number }
+  | { transport: 'threads'; workers: number; /** Chosen by default (no --workers), not asked for. */ auto?: boolean }
   | { transport: 'tcp'; worldSize: number; rank: number; masterAddr: string; masterPort: number; secret: string };
 
 export interface ParallelTrainJobOptions extends TrainJobOptions {
@@ -89,8 +93,9 @@ export function jobSignature(o: Options, p: PreparedTrainJob, worldSize: number)
 
 function extras(o: Options, p: PreparedTrainJob, transport: ParallelSetup['transport'], worldSize: number, res: Omit<DataParallelFitResult, 'optimizer'>): Partial<TrainMetrics> {
   const precision = o.precision ?? 'fp32';
+  const auto = o.parallel.transport === 'threads' && o.parallel.auto === true;
   return {
-    parallel: { transport, world_size: worldSize, global_batch: p.r.batchSize, local_batch: p.r.batchSize / worldSize },
+    parallel: { transport, world_size: worldSize, global_batch: p.r.batchSize, local_batch: p.r.batchSize / worldSize, ...(auto && { auto }) },
     ...(precision !== 'fp32' && {
       mixed_precision: { precision, activation_bytes: res.activationBytes ?? 0, skipped_steps: res.skippedSteps ?? 0, loss_scale: res.lossScale ?? 1 },
     }),
@@ -186,6 +191,10 @@ export async function workerRank(group: ProcessGroup, data: { options: Options; 
 
 export interface ParallelFlags {
   workers?: string;
+  /** An explicit --kernel-threads asks for one process with that kernel threading: no default ranks. */
+  kernelThreads?: string;
+  batchSize?: string;
+  arch?: string;
   nnodes?: string;
   nodeRank?: string;
   master?: string;
@@ -201,9 +210,15 @@ function int(v: string, what: string, min: number): number {
 
 /**
  * The parallel setup the flags (and, for tcp, the orchestrator's WORLD_SIZE, RANK, MASTER_ADDR,
- * MASTER_PORT and LEPTON_DIST_SECRET) ask for; null for a plain single-process fp32 run.
+ * MASTER_PORT and LEPTON_DIST_SECRET) ask for; without any, the default of defaultWorkers (2
+ * threads-transport ranks when 2 cores are free). null for a plain single-process fp32 run.
  */
-export function parallelFromFlags(f: ParallelFlags, env: Readonly<Record<string, string | undefined>>, readFile: (path: string) => string): { parallel: ParallelSetup; precision: Precision } | null {
+export function parallelFromFlags(
+  f: ParallelFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string,
+  cores: number = freeCores(env),
+): { parallel: ParallelSetup; precision: Precision } | null {
   const precision = (f.precision ?? 'fp32') as Precision;
   if (!isPrecision(precision)) throw invalidArgument(`unknown precision ${JSON.stringify(f.precision)}; valid: ${PRECISIONS.join(', ')}`);
   const nnodes = f.nnodes ?? env['WORLD_SIZE'];
@@ -233,5 +248,54 @@ export function parallelFromFlags(f: ParallelFlags, env: Readonly<Record<string,
     checkSecret(secret);
     return { parallel: { transport: 'tcp', worldSize, rank, masterAddr, masterPort, secret }, precision };
   }
+  const workers = defaultWorkers(f, env, cores);
+  if (workers > 1) return { parallel: { transport: 'threads', workers, auto: true }, precision };
   return precision === 'fp32' ? null : { parallel: { transport: 'single' }, precision };
+}
+
+/**
+ * Cores this process may use: the machine's (affinity included), capped by a cgroup v2 CPU quota
+ * (a container given 1.5 CPUs has 1 free core) and by OMP_NUM_THREADS, which the jobs service sets
+ * to a job's `resources.threads` (default 1) so that concurrent jobs never oversubscribe the machine.
+ */
+export function freeCores(env: Readonly<Record<string, string | undefined>>, readFile: (path: string) => string = (f) => readFileSync(f, 'utf8')): number {
+  let n = availableParallelism();
+  const omp = Number(env['OMP_NUM_THREADS']);
+  if (Number.isInteger(omp) && omp >= 1) n = Math.min(n, omp);
+  try {
+    const [quota, period] = readFile('/sys/fs/cgroup/cpu.max').trim().split(/\s+/);
+    if (quota !== 'max' && Number(quota) > 0 && Number(period) > 0) n = Math.min(n, Math.max(1, Math.floor(Number(quota) / Number(period))));
+  } catch {
+    // no cgroup v2 CPU controller here: the machine's count stands
+  }
+  return n;
+}
+
+/** Models whose batch norm would see the local batch instead of the global one (no SyncBatchNorm). */
+function hasBatchNorm(arch: string): boolean {
+  if (!isArchName(arch)) return false;
+  const model = buildModule(namedArch(arch, 10).model, { rng: new Rng(0) });
+  return [...model.stateDict().keys()].some((k) => k.endsWith('running_mean'));
+}
+
+/**
+ * Ranks for a run that did not ask (no --workers, no --nnodes): LEPTON_WORKERS when set (1 forces
+ * one process); else 2 threads-transport ranks when two cores are free and the run allows it —
+ * measured faster than one process with two kernel threads (README, data-parallel benchmark). One
+ * process when: --kernel-threads was given (the user chose kernel threading), fewer than 2 free
+ * cores, an odd global batch, or a model with batch norm (its statistics would be per rank).
+ * The choice depends only on flags, environment and machine, so a seed still gives the same weights.
+ */
+export function defaultWorkers(f: ParallelFlags, env: Readonly<Record<string, string | undefined>>, cores: number): number {
+  const forced = env['LEPTON_WORKERS'];
+  if (forced !== undefined && forced !== '') {
+    const n = int(forced, 'LEPTON_WORKERS', 1);
+    if (n > 1) localBatchSize(Number(f.batchSize ?? '128'), n); // an explicit count must divide the batch, as --workers
+    return n;
+  }
+  if (f.kernelThreads !== undefined || cores < 2) return 1;
+  const batch = Number(f.batchSize ?? '128');
+  if (!Number.isInteger(batch) || batch % 2 !== 0) return 1;
+  if (hasBatchNorm(f.arch ?? 'mlp')) return 1;
+  return 2;
 }

@@ -3,14 +3,19 @@
  * backward the gradients are averaged over the ranks, so W ranks with batch B/W take the same step
  * as one rank with batch B. Gradients live in one flat buffer (each parameter's .grad is a view
  * into it), laid out in reverse parameter order — the order backward finishes them — and cut into
- * buckets that are all-reduced concurrently: on tcp, bucket k+1's frames are on the wire while
- * bucket k is being summed.
+ * buckets (DDP's bucket_cap_mb; 1 MiB here by default).
  *
- * Overlap with backward: our autograd runs a backward pass as one synchronous loop with no
- * per-parameter hooks, and neither transport makes progress while JavaScript runs (the threads
- * transport reduces on the compute threads themselves; tcp sockets are served by the event loop).
- * So the reduction starts when backward returns. Measured on the CNN, the all-reduce is a few
- * percent of a step (bench/parallel.ts), which bounds what overlap could win here.
+ * Overlap with backward (`overlap`, on for tcp): before backward, `watch` walks the step's graph,
+ * counts the graph nodes that consume each parameter and wraps their backward closures; when the
+ * last consumer of a bucket's last parameter has run, that gradient is final and the bucket's
+ * all-reduce is launched there and then, in the middle of the synchronous backward loop. On tcp the
+ * ring's first frames go to the socket at once (the kernel moves them while JavaScript computes the
+ * earlier layers' gradients); the rest of the ring is served by the event loop after backward.
+ * Buckets are launched strictly in bucket order (a bucket that is ready early waits for the ones
+ * before it), so every rank issues the same collectives in the same order, as a process group
+ * requires. The threads transport keeps the reduction after backward: its all-reduce runs on the
+ * compute threads themselves (a shared-memory sum, ~1% of a step), so starting it mid-backward
+ * would only add barriers — there is no idle core or NIC to overlap with.
  */
 import { type Module } from '../nn/index.js';
 import { type FitHooks, type EpochMetrics } from '../nn/index.js';
@@ -20,6 +25,8 @@ import { type ProcessGroup } from './process-group.js';
 export interface DataParallelOptions {
   /** Gradient bucket size (default 1 MiB); a parameter larger than a bucket gets its own. */
   bucketBytes?: number;
+  /** Launch each bucket's all-reduce during backward, as soon as its gradients are final (default: tcp yes, threads no). */
+  overlap?: boolean;
 }
 
 /** Copy every tensor's data into one flat array, in order. */
@@ -46,7 +53,14 @@ export class DataParallel {
   /** Every trainable gradient, back to front; each parameter's .grad is a view into it. */
   readonly grads: Float32Array;
   readonly buckets: Float32Array[];
+  readonly overlap: boolean;
   private readonly params: Tensor[];
+  /** Parameter → its bucket. */
+  private readonly bucketOf = new Map<Tensor, number>();
+  /** This step (between watch and allReduceGradients): parameters of each bucket not final yet, launched all-reduces. */
+  private pending: number[] = [];
+  private inflight: Array<Promise<void>> = [];
+  private watching = false;
 
   constructor(
     readonly model: Module,
@@ -65,9 +79,63 @@ export class DataParallel {
         start = off;
       }
       p.grad = this.grads.subarray(off, off + p.size);
+      this.bucketOf.set(p, this.buckets.length);
       off += p.size;
     }
     if (off > start) this.buckets.push(this.grads.subarray(start, off));
+    this.overlap = o.overlap ?? group.transport === 'tcp';
+  }
+
+  /**
+   * Before backward from `root`: count each parameter's consumers in the graph and wrap their
+   * backward closures, so that each bucket's all-reduce starts as soon as its gradients are final.
+   */
+  watch(root: Tensor): void {
+    this.watching = false;
+    if (this.group.worldSize === 1 || !this.overlap) return;
+    const consumers = new Map<Tensor, number>();
+    const seen = new Set<Tensor>([root]);
+    const stack = [root];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const fn = node.backwardFn;
+      if (!fn) continue;
+      const mine = new Set<Tensor>();
+      for (const p of node.parents) {
+        if (this.bucketOf.has(p)) mine.add(p);
+        else if (p.requiresGrad && !seen.has(p)) {
+          seen.add(p);
+          stack.push(p);
+        }
+      }
+      if (mine.size === 0) continue;
+      for (const p of mine) consumers.set(p, (consumers.get(p) ?? 0) + 1);
+      node.backwardFn = (g) => {
+        fn(g);
+        for (const p of mine) {
+          const left = consumers.get(p)! - 1;
+          consumers.set(p, left);
+          if (left === 0 && --this.pending[this.bucketOf.get(p)!]! === 0) this.launchReady();
+        }
+      };
+    }
+    // A parameter no node consumes this step has its final (zero) gradient already.
+    this.pending = this.buckets.map(() => 0);
+    for (const p of consumers.keys()) this.pending[this.bucketOf.get(p)!]!++;
+    this.inflight = [];
+    this.watching = true;
+    this.launchReady();
+  }
+
+  /** Launch, in bucket order, every bucket whose gradients are final and whose predecessors are launched. */
+  private launchReady(): void {
+    while (this.inflight.length < this.buckets.length && this.pending[this.inflight.length] === 0) this.launch();
+  }
+
+  private launch(): void {
+    const p = this.group.allReduce(this.buckets[this.inflight.length]!, 'mean');
+    p.catch(() => {}); // awaited (and thrown) in allReduceGradients; not an unhandled rejection meanwhile
+    this.inflight.push(p);
   }
 
   /** Give every rank rank 0's parameters and buffers (call once, before training). */
@@ -81,12 +149,20 @@ export class DataParallel {
   /** Average the gradients over the ranks, in place. */
   async allReduceGradients(): Promise<void> {
     if (this.group.worldSize === 1) return;
-    await Promise.all(this.buckets.map((b) => this.group.allReduce(b, 'mean')));
+    if (!this.watching) {
+      await Promise.all(this.buckets.map((b) => this.group.allReduce(b, 'mean')));
+      return;
+    }
+    // Backward is over: every gradient is final, so the buckets not launched yet go now (in order).
+    this.watching = false;
+    while (this.inflight.length < this.buckets.length) this.launch();
+    await Promise.all(this.inflight);
   }
 
   /** Training-loop hooks: average gradients after backward; share epoch metrics. */
   hooks(): FitHooks {
     return {
+      beforeBackward: (loss) => this.watch(loss),
       afterBackward: async () => {
         await this.allReduceGradients();
         return true;
@@ -101,11 +177,32 @@ export async function syncEpochMetrics(group: ProcessGroup, m: EpochMetrics, loc
   if (group.worldSize === 1) return m;
   const sums = Float32Array.of(local.lossSum, local.hits, local.seen);
   await group.allReduce(sums, 'sum');
-  const test = Float32Array.of(m.testLoss ?? NaN, m.testAccuracy ?? NaN, m.seconds);
+  // Rank 0's figures reach every rank exactly as it computed them (float64, as one process reports them).
+  const test = packF64([m.testLoss ?? NaN, m.testAccuracy ?? NaN, m.seconds]);
   await group.broadcast(test, 0);
+  const [testLoss, testAccuracy, seconds] = unpackF64(test) as [number, number, number];
   const [lossSum, hits, seen] = sums as unknown as [number, number, number];
-  const out: EpochMetrics = { ...m, trainLoss: lossSum / seen, trainAccuracy: hits / seen, seconds: test[2]!, imagesPerSecond: seen / test[2]! };
-  if (!Number.isNaN(test[0])) out.testLoss = test[0]!;
-  if (!Number.isNaN(test[1])) out.testAccuracy = test[1]!;
+  const out: EpochMetrics = { ...m, trainLoss: lossSum / seen, trainAccuracy: hits / seen, seconds, imagesPerSecond: seen / seconds };
+  if (!Number.isNaN(testLoss)) out.testLoss = testLoss;
+  if (!Number.isNaN(testAccuracy)) out.testAccuracy = testAccuracy;
   return out;
+}
+
+/**
+ * Float64 values as float32 triples hi + mid + lo (each the float32 rounding of what is left):
+ * 3 × 24 significant bits cover a double's 53, so unpackF64 gives back every value exactly
+ * (NaN and ±Infinity travel in hi). Collectives carry float32 only.
+ */
+export function packF64(vs: readonly number[]): Float32Array {
+  const out = new Float32Array(3 * vs.length);
+  vs.forEach((v, i) => {
+    const hi = Math.fround(v);
+    const mid = Number.isFinite(v) ? Math.fround(v - hi) : 0;
+    out.set([hi, mid, Number.isFinite(v) ? Math.fround(v - hi - mid) : 0], 3 * i);
+  });
+  return out;
+}
+
+export function unpackF64(p: Float32Array): number[] {
+  return Array.from({ length: p.length / 3 }, (_, i) => (Number.isFinite(p[3 * i]) ? p[3 * i]! + p[3 * i + 1]! + p[3 * i + 2]! : p[3 * i]!));
 }

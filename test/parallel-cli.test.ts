@@ -12,9 +12,10 @@ const noFile = (): string => {
 test('flags: --workers picks threads (1 = this process), --precision alone trains here, plain fp32 is the classic path', () => {
   assert.deepEqual(parallelFromFlags({ workers: '2' }, {}, noFile), { parallel: { transport: 'threads', workers: 2 }, precision: 'fp32' });
   assert.deepEqual(parallelFromFlags({ workers: '1', precision: 'bf16' }, {}, noFile), { parallel: { transport: 'single' }, precision: 'bf16' });
-  assert.deepEqual(parallelFromFlags({ precision: 'fp16' }, {}, noFile), { parallel: { transport: 'single' }, precision: 'fp16' });
-  assert.equal(parallelFromFlags({ precision: 'fp32' }, {}, noFile), null);
-  assert.equal(parallelFromFlags({}, { WORLD_SIZE: '1' }, noFile), null);
+  // One free core: no default ranks (test/parallel-default.test.ts covers the 2-core default).
+  assert.deepEqual(parallelFromFlags({ precision: 'fp16' }, {}, noFile, 1), { parallel: { transport: 'single' }, precision: 'fp16' });
+  assert.equal(parallelFromFlags({ precision: 'fp32' }, {}, noFile, 1), null);
+  assert.equal(parallelFromFlags({}, { WORLD_SIZE: '1' }, noFile, 1), null);
 });
 
 test('tcp from flags, or from WORLD_SIZE / RANK / MASTER_ADDR / MASTER_PORT / LEPTON_DIST_SECRET, or a secret file', () => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeptonError } from '../src/core/errors.js';
 import { parsePredictBody } from '../src/serve/json-tensor.js';
+import { parseOipBody } from '../src/serve/oip-body.js';
 
 /** A small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -115,4 +116,41 @@ test('a large body after a small one is not mixed with it (the scratch buffer is
   assert.equal(big.data.length, 5000);
   assert.equal(big.data[4999], 4999 / 8);
   assert.deepEqual(Array.from(parsePredictBody(Buffer.from('{"inputs": [4]}')).tensor!.data), [4]);
+});
+
+test('OIP bodies: data scanned into a Float32Array, every other field as JSON.parse gives it', () => {
+  const values = Array.from({ length: 784 }, (_, i) => Math.sin(i) * 10 ** ((i % 7) - 3));
+  const body = { id: 'r1', inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', parameters: { a: [1, { b: null }] }, data: values }], outputs: [{ name: 'logits' }] };
+  const text = JSON.stringify(body, null, 1);
+  const got = parseOipBody(Buffer.from(text))!;
+  assert.ok(got !== undefined);
+  const input = (got['inputs'] as Array<Record<string, unknown>>)[0]!;
+  assert.ok(input['data'] instanceof Float32Array);
+  assert.deepEqual(Array.from(input['data'] as Float32Array), Array.from(Float32Array.from(values)));
+  const { data: _d, ...rest } = input;
+  const { data: _e, ...want } = body.inputs[0]!;
+  assert.deepEqual(rest, want);
+  assert.deepEqual({ ...got, inputs: null }, { ...JSON.parse(text), inputs: null });
+  // Nested rectangular data is flattened; an empty inputs list stays empty.
+  const nested = parseOipBody(Buffer.from('{"inputs":[{"name":"x","shape":[2,2],"datatype":"FP32","data":[[1,2],[3,4e-1]]}]}'))!;
+  assert.deepEqual(Array.from((nested['inputs'] as Array<{ data: Float32Array }>)[0]!.data), [1, 2, 3, Math.fround(0.4)]);
+  assert.deepEqual(parseOipBody(Buffer.from('{"inputs": []}')), { inputs: [] });
+});
+
+test('OIP bodies: anything unusual leaves the fast path (the full parser and route validation answer)', () => {
+  for (const bad of [
+    '',
+    '{"inputs": [{"name": "x", "data": [[1, 2], [3]]}]}', // ragged: the route flattens it as before
+    '{"inputs": [{"name": "x", "data": [1, "2"]}]}',
+    '{"inputs": [{"name": "x", "data": [1, 1e39]}]}',
+    '{"inputs": [{"name": "x", "data": [1, NaN]}]}',
+    '{"__proto__": {"x": 1}, "inputs": []}',
+    '{"inputs": [{"constructor": {"prototype": {}}, "data": [1]}]}',
+    '{"inputs": [{"name": "x", "data": [1, 2,',
+    '{"inputs": [{"name": "x", "data": [1]}]} trailing',
+    '{"inputs": [{"name": "x", "data": [1]}],}',
+    '[1, 2]',
+  ]) {
+    assert.equal(parseOipBody(Buffer.from(bad)), undefined, bad);
+  }
 });

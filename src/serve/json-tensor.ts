@@ -31,7 +31,8 @@ function fourDigits(w: number): number {
  */
 let scratch = new Float32Array(1024);
 
-class Scanner {
+/** A cursor over one JSON body; see parsePredictBody and parseOipBody (oip-body.ts). */
+export class Scanner {
   pos = 0;
   private buf = scratch;
   private readonly view: DataView;

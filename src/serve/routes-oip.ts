@@ -6,6 +6,7 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fa
 import { LeptonError } from '../core/errors.js';
 import { type ServeContext } from './context.js';
 import { type Feed } from './model-runner.js';
+import { parseOipBody } from './oip-body.js';
 import { BATCH_HEADER, requestTimeoutMs } from './predict.js';
 import { ERROR_SCHEMA, OIP_TENSOR } from './schemas.js';
 
@@ -61,12 +62,18 @@ function toFeed(ctx: ServeContext, body: unknown): Feed {
     if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
       throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `input '${raw.name}': shape must be a non-empty array of non-negative integers`);
     }
-    const values: number[] = [];
-    flatten(raw.data, values, raw.name);
+    // A Float32Array comes from the fast body parser (already checked finite float32); JSON never makes one.
+    let data: Float32Array;
+    if (raw.data instanceof Float32Array) data = raw.data;
+    else {
+      const values: number[] = [];
+      flatten(raw.data, values, raw.name);
+      data = Float32Array.from(values);
+    }
     const dims = shape as number[];
     const count = dims.reduce((a, b) => a * b, 1);
-    if (values.length !== count) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `input '${raw.name}': shape [${dims.join(', ')}] needs ${count} values, got ${values.length}`);
-    feed[raw.name] = { data: Float32Array.from(values), dims };
+    if (data.length !== count) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `input '${raw.name}': shape [${dims.join(', ')}] needs ${count} values, got ${data.length}`);
+    feed[raw.name] = { data, dims };
   }
   return feed;
 }
@@ -129,6 +136,17 @@ export async function oipRoutes(app: FastifyInstance, ctx: ServeContext): Promis
   app.get('/v2/models/:name/versions/:version', { schema: { summary: 'OIP model metadata (versioned)' } }, metadata);
   app.get('/v2/models/:name/ready', { schema: { summary: 'OIP model readiness' } }, ready);
   app.get('/v2/models/:name/versions/:version/ready', { schema: { summary: 'OIP model readiness (versioned)' } }, ready);
-  app.post('/v2/models/:name/infer', { schema: inferSchema }, infer);
-  app.post('/v2/models/:name/versions/:version/infer', { schema: inferSchema }, infer);
+  // The infer routes get their own JSON parser (in their own scope): the fast OIP body path, and
+  // fastify's default parser (same proto/constructor poisoning checks, same errors) for the rest.
+  await app.register(async (scope) => {
+    const fallback = scope.getDefaultJsonParser('error', 'error');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+      const fast = parseOipBody(body as Buffer);
+      if (fast !== undefined) done(null, fast);
+      else fallback(req, (body as Buffer).toString('utf8'), done);
+    });
+    scope.post('/v2/models/:name/infer', { schema: inferSchema }, infer);
+    scope.post('/v2/models/:name/versions/:version/infer', { schema: inferSchema }, infer);
+  });
 }

@@ -8,7 +8,7 @@ export { MiniBatchKMeans, type MiniBatchKMeansOptions } from './minibatch-kmeans
 export { DecisionTreeClassifier, DecisionTreeRegressor, type TreeOptions } from './tree/decision-tree.js';
 export { exportText, type ExportTextOptions } from './tree/export-text.js';
 export type { TreeArrays, Criterion } from './tree/cart.js';
-export { PCA, type PCAOptions } from './pca.js';
+export { PCA, type PCAOptions, type PCASolver } from './pca.js';
 export { LinearDiscriminantAnalysis, type LDAOptions } from './lda.js';
 export { symmetricEigen, type Eigen } from './eigen.js';
 export { StandardScaler, MinMaxScaler } from './preprocessing.js';

@@ -99,7 +99,7 @@ export class FeatureCodec {
     const reducer: Reducer =
       reduce === 'lda'
         ? new LinearDiscriminantAnalysis({ nComponents: dims }).fit(fitData, Array.from(pick, (i) => o.labels![i]!))
-        : new PCA({ nComponents: dims, solver: 'full' }).fit(fitData);
+        : new PCA({ nComponents: dims, solver: dims < 0.8 * L ? 'covariance-randomized' : 'full', seed: o.seed ?? 0 }).fit(fitData);
     const z = reduceRows(reducer, feats, m, L);
     return new FeatureCodec(width, height, hogOptions, bytes, reducer, fitQuantizer(z, m, dims));
   }

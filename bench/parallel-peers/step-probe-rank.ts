@@ -50,7 +50,7 @@ runThreadRank(async (group, d: Probe) => {
     for (const e of l.getEntries()) {
       gc.ms += e.duration;
       gc.n++;
-      if ((e.detail as { kind?: number } | undefined)?.kind !== 1) gc.major++;
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== 1) gc.major++;
     }
   });
   obs.observe({ entryTypes: ['gc'] });

@@ -75,7 +75,8 @@ export async function trainRank(o: Options, p: PreparedTrainJob, group: ProcessG
     scheduler: (opt) => makeScheduler(o.schedule, opt, r.epochs),
     params: p.params,
     epochs: r.epochs,
-    test: () => batches(split.test, 1000, { shuffle: false, reuseBuffers: true }),
+    testSet: split.test, // every rank evaluates its share of the test set
+    ...bucketFromEnv(process.env),
     inputShape: arch.inputShape,
     ...(o.labelSmoothing !== undefined && { labelSmoothing: o.labelSmoothing }),
     ...(o.patience !== undefined && { earlyStopping: { patience: o.patience } }),
@@ -84,10 +85,19 @@ export async function trainRank(o: Options, p: PreparedTrainJob, group: ProcessG
   });
 }
 
+/** LEPTON_BUCKET_MB: the gradient bucket size (DDP's bucket_cap_mb; default 1 MiB). */
+export function bucketFromEnv(env: Readonly<Record<string, string | undefined>>): { bucketBytes?: number } {
+  const v = env['LEPTON_BUCKET_MB'];
+  if (v === undefined || v === '') return {};
+  const mb = Number(v);
+  if (!(mb > 0 && Number.isFinite(mb))) throw invalidArgument(`LEPTON_BUCKET_MB must be a positive number of MiB, got ${JSON.stringify(v)}`);
+  return { bucketBytes: Math.max(4, Math.round(mb * 2 ** 20)) };
+}
+
 /** What every rank must agree on: the model and every setting that changes the arithmetic. */
 export function jobSignature(o: Options, p: PreparedTrainJob, worldSize: number): string {
   const shapes = p.model.namedParameters().map(([n, t]) => [n, t.shape]);
-  const job = [p.arch.model, shapes, o.dataset, p.split.train.n, p.r, o.precision ?? 'fp32', o.weightDecay ?? 0, o.schedule ?? 'none', o.labelSmoothing ?? 0, worldSize];
+  const job = [p.arch.model, shapes, o.dataset, p.split.train.n, p.r, o.precision ?? 'fp32', o.weightDecay ?? 0, o.schedule ?? 'none', o.labelSmoothing ?? 0, worldSize, bucketFromEnv(process.env).bucketBytes ?? 0];
   return createHash('sha256').update(JSON.stringify(job)).digest('hex').slice(0, 16);
 }
 

@@ -150,7 +150,10 @@ export class DataParallel {
   async allReduceGradients(): Promise<void> {
     if (this.group.worldSize === 1) return;
     if (!this.watching) {
-      await Promise.all(this.buckets.map((b) => this.group.allReduce(b, 'mean')));
+      // No overlap (threads): one collective for the whole flat gradient — the fewest barriers; the
+      // sums are elementwise, so the result is the same as bucket by bucket.
+      if (!this.overlap) await this.group.allReduce(this.grads, 'mean');
+      else await Promise.all(this.buckets.map((b) => this.group.allReduce(b, 'mean')));
       return;
     }
     // Backward is over: every gradient is final, so the buckets not launched yet go now (in order).
@@ -172,10 +175,16 @@ export class DataParallel {
   }
 }
 
-/** Train metrics over all ranks' samples; test metrics from rank 0, the only rank that evaluates. */
-export async function syncEpochMetrics(group: ProcessGroup, m: EpochMetrics, local: { lossSum: number; hits: number; seen: number }): Promise<EpochMetrics> {
+/**
+ * Train metrics over all ranks' samples. Test metrics: with `testN` (this rank evaluated its
+ * `testN` samples of a sharded test set), summed over the ranks — hit counts are exact integers, so
+ * the accuracy is the one a single process computes; without it, rank 0's (the only rank that evaluated).
+ */
+export async function syncEpochMetrics(group: ProcessGroup, m: EpochMetrics, local: { lossSum: number; hits: number; seen: number }, testN?: number): Promise<EpochMetrics> {
   if (group.worldSize === 1) return m;
-  const sums = Float32Array.of(local.lossSum, local.hits, local.seen);
+  const mine = testN !== undefined && testN > 0 && m.testLoss !== undefined && m.testAccuracy !== undefined;
+  const shardTest = testN === undefined ? [] : [mine ? m.testLoss! * testN : 0, mine ? Math.round(m.testAccuracy! * testN) : 0, mine ? testN : 0];
+  const sums = Float32Array.of(local.lossSum, local.hits, local.seen, ...shardTest);
   await group.allReduce(sums, 'sum');
   // Rank 0's figures reach every rank exactly as it computed them (float64, as one process reports them).
   const test = packF64([m.testLoss ?? NaN, m.testAccuracy ?? NaN, m.seconds]);
@@ -183,6 +192,11 @@ export async function syncEpochMetrics(group: ProcessGroup, m: EpochMetrics, loc
   const [testLoss, testAccuracy, seconds] = unpackF64(test) as [number, number, number];
   const [lossSum, hits, seen] = sums as unknown as [number, number, number];
   const out: EpochMetrics = { ...m, trainLoss: lossSum / seen, trainAccuracy: hits / seen, seconds, imagesPerSecond: seen / seconds };
+  if (testN !== undefined) {
+    const n = sums[5]!;
+    if (n > 0) [out.testLoss, out.testAccuracy] = [sums[3]! / n, sums[4]! / n];
+    return out;
+  }
   if (!Number.isNaN(testLoss)) out.testLoss = testLoss;
   if (!Number.isNaN(testAccuracy)) out.testAccuracy = testAccuracy;
   return out;

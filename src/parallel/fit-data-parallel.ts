@@ -5,11 +5,11 @@
  * metrics so every rank takes the same early-stopping decision.
  */
 import { Rng } from '../core/rng.js';
-import { type ImageDataset } from '../data/index.js';
+import { type ImageDataset, batches, sampleSize } from '../data/index.js';
 import { type FitOptions, type FitResult, type LRScheduler, type Module, type Optimizer, type ParamsOrGroups, fitAsync } from '../nn/index.js';
 import { DataParallel, syncEpochMetrics } from './data-parallel.js';
 import { MixedPrecision, type Precision } from './mixed-precision.js';
-import { type ProcessGroup } from './process-group.js';
+import { type ProcessGroup, partRange } from './process-group.js';
 import { shardBatches, shardedBatches } from './sampler.js';
 
 export interface DataParallelFitOptions extends Omit<FitOptions, 'train' | 'optimizer' | 'scheduler' | 'hooks' | 'batchesPerEpoch'> {
@@ -29,6 +29,13 @@ export interface DataParallelFitOptions extends Omit<FitOptions, 'train' | 'opti
   /** Parameters or parameter groups to optimise (default: all of the model's). */
   params?: ParamsOrGroups;
   bucketBytes?: number;
+  /** Launch gradient all-reduces during backward (default: tcp yes, threads no; see DataParallel). */
+  overlap?: boolean;
+  /**
+   * Evaluate on this set after each epoch, each rank on its contiguous 1/W of it, the metrics summed
+   * over the ranks (instead of `test`, which rank 0 alone evaluates while the others wait).
+   */
+  testSet?: ImageDataset;
 }
 
 export interface DataParallelFitResult extends FitResult {
@@ -40,23 +47,24 @@ export interface DataParallelFitResult extends FitResult {
 }
 
 export async function fitDataParallel(model: Module, o: DataParallelFitOptions): Promise<DataParallelFitResult> {
-  const { group, train, globalBatch, seed, augment, precision = 'fp32', bucketBytes, params, optimizer: makeOptimizer, scheduler: makeScheduler, test, progress, ...rest } = o;
-  const dp = new DataParallel(model, group, bucketBytes !== undefined ? { bucketBytes } : {});
+  const { group, train, globalBatch, seed, augment, precision = 'fp32', bucketBytes, overlap, params, optimizer: makeOptimizer, scheduler: makeScheduler, test, testSet, progress, ...rest } = o;
+  const dp = new DataParallel(model, group, { ...(bucketBytes !== undefined && { bucketBytes }), ...(overlap !== undefined && { overlap }) });
   await dp.broadcastState();
   const mp = precision === 'fp32' ? null : new MixedPrecision(model, precision);
   const base = params ?? model.parameters();
   const optimizer = makeOptimizer(mp ? mp.masterParams(base) : base);
   const scheduler = makeScheduler?.(optimizer);
   const hooks = mp ? mp.hooks(() => dp.allReduceGradients()) : dp.hooks();
-  hooks.syncEpoch = (m, local) => syncEpochMetrics(group, m, local);
-  const shard = { worldSize: group.worldSize, rank: group.rank, seed };
+  const shard = testSet && testShard(testSet, group);
+  hooks.syncEpoch = (m, local) => syncEpochMetrics(group, m, local, shard?.n);
+  const shardOpts = { worldSize: group.worldSize, rank: group.rank, seed };
   const augRng = new Rng(seed + 2 + 7919 * group.rank);
   const transform = augment ? (x: Float32Array) => augment(x, augRng) : undefined;
   const result = await fitAsync(mp ? mp.model : model, {
     ...rest,
-    train: (epoch) => shardedBatches(train, globalBatch, epoch, shard, transform),
+    train: (epoch) => shardedBatches(train, globalBatch, epoch, shardOpts, transform),
     batchesPerEpoch: shardBatches(train.n, globalBatch, group.worldSize),
-    ...(group.rank === 0 && test && { test }),
+    ...(shard ? { test: () => batches(shard, 1000, { shuffle: false, reuseBuffers: true }) } : group.rank === 0 && test && { test }),
     ...(group.rank === 0 && progress && { progress }),
     optimizer,
     ...(scheduler && { scheduler }),
@@ -68,4 +76,11 @@ export async function fitDataParallel(model: Module, o: DataParallelFitOptions):
     optimizer,
     ...(mp && { activationBytes: mp.model.lastActivationBytes, skippedSteps: mp.scaler?.skipped ?? 0, lossScale: mp.scaler?.scale ?? 1 }),
   };
+}
+
+/** This rank's contiguous part of the test set (a view, not a copy). */
+function testShard(ds: ImageDataset, group: ProcessGroup): ImageDataset {
+  const [a, b] = partRange(ds.n, group.worldSize, group.rank);
+  const d = sampleSize(ds);
+  return { ...ds, n: b - a, x: ds.x.subarray(a * d, b * d), y: ds.y.subarray(a, b) };
 }

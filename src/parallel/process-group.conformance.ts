@@ -134,7 +134,9 @@ export const CASES: Case[] = [
   {
     name: 'barrier: no rank leaves before every rank has arrived',
     run: async (pg) => {
-      // Rank 0 arrives late; everyone reports how long its barrier took.
+      // Every rank is up first (threads start one by one, seconds apart on a loaded machine), then
+      // rank 0 arrives late; everyone reports how long its barrier took.
+      await pg.barrier();
       if (pg.rank === 0) await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
       await pg.barrier();

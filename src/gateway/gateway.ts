@@ -267,7 +267,7 @@ export class Gateway {
     const t0 = performance.now();
     const revision = route.name === name ? STABLE_REVISION : route.name.slice(name.length + 1);
     const q = path.indexOf('?');
-    res.once('close', () => log.push({
+    res.on('close', () => log.push({
       t, method: req.method ?? 'GET', path: (q < 0 ? path : path.slice(0, q)).slice(0, 200), status: res.headersSent ? res.statusCode : 0,
       ms: performance.now() - t0, replica: trace.replica, batch: trace.batch, revision, aborted: !res.writableFinished,
     }));

@@ -71,6 +71,29 @@ export function serviceTimeMs(header: string | string[] | undefined): number | u
 const CLIENT_GONE = 'client went away';
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The request's Forward, kept on its IncomingMessage and ServerResponse so the stream listeners
+ * below are shared module functions (an emitter calls a listener with itself as `this`), not five
+ * new closures per request.
+ */
+const FORWARD = Symbol('lepton.forward');
+type Carrier = { [FORWARD]?: Forward };
+function onBodyData(this: Carrier, c: Buffer): void {
+  this[FORWARD]!.bodyData(c);
+}
+function onBodyEnd(this: Carrier): void {
+  this[FORWARD]!.bodyEnd();
+}
+function onBodyError(this: Carrier, e: Error): void {
+  this[FORWARD]!.bodyError(e);
+}
+function onClientClose(this: Carrier): void {
+  this[FORWARD]!.clientClose();
+}
+function onDrain(this: Carrier): void {
+  this[FORWARD]!.drain();
+}
+
 /** One request through the gateway: its body, its attempts, and (as undici's handler) the current attempt's answer. */
 class Forward implements Dispatcher.DispatchHandler {
   private readonly start = performance.now();
@@ -115,36 +138,37 @@ class Forward implements Dispatcher.DispatchHandler {
       sendError(this.res, err);
       return;
     }
-    req.on('data', this.onBodyData);
-    req.on('end', this.onBodyEnd);
-    req.on('error', this.onBodyError);
+    (req as Carrier)[FORWARD] = this;
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
   }
 
-  // Buffer the body up to the route's limit (a retry resends it).
-  private readonly onBodyData = (c: Buffer): void => {
+  /** Buffer the body up to the route's limit (a retry resends it). Called by the request's listeners. */
+  bodyData(c: Buffer): void {
     this.size += c.length;
     const limit = this.route.options.maxBodyBytes;
     if (this.size > limit) {
-      this.req.removeListener('data', this.onBodyData);
-      this.req.removeListener('end', this.onBodyEnd);
+      this.req.removeListener('data', onBodyData);
+      this.req.removeListener('end', onBodyEnd);
       this.req.resume();
       sendError(this.res, tooLarge(limit));
       return;
     }
     if (this.body === null) this.body = c;
     else (this.chunks ??= [this.body]).push(c);
-  };
+  }
 
-  private readonly onBodyEnd = (): void => {
+  bodyEnd(): void {
     if (this.chunks !== null) this.body = Buffer.concat(this.chunks);
     else if (this.body === null) this.body = EMPTY;
     this.begin();
-  };
+  }
 
-  private readonly onBodyError = (e: Error): void => {
-    this.req.removeListener('end', this.onBodyEnd);
+  bodyError(e: Error): void {
+    this.req.removeListener('end', onBodyEnd);
     sendError(this.res, new LeptonError('LEPTON_ERR_INVALID_INPUT', `request body aborted: ${e.message}`));
-  };
+  }
 
   private begin(): void {
     this.headers = upstreamHeaders(this.req);
@@ -232,17 +256,19 @@ class Forward implements Dispatcher.DispatchHandler {
     }
     this.resume = resume;
     res.writeHead(statusCode, out);
-    res.once('close', this.onClientClose);
+    (res as Carrier)[FORWARD] = this;
+    // 'close' is emitted once: `on` spares the wrapper `once` allocates.
+    res.on('close', onClientClose);
     return true;
   }
 
-  private readonly onClientClose = (): void => {
+  clientClose(): void {
     if (!this.res.writableFinished) this.abortUpstream?.(new LeptonError('LEPTON_ERR_UPSTREAM', CLIENT_GONE));
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  drain(): void {
     this.resume?.();
-  };
+  }
 
   onData(chunk: Buffer): boolean {
     if (this.skipping) return true;
@@ -252,7 +278,7 @@ class Forward implements Dispatcher.DispatchHandler {
       return false;
     }
     if (res.write(chunk)) return true;
-    res.once('drain', this.onDrain);
+    res.once('drain', onDrain);
     return false;
   }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultWorkers, freeCores, parallelFromFlags } from '../src/cli/train-parallel.js';
+import { defaultWorkers, freeCores, parallelFromFlags, relayProgress } from '../src/cli/train-parallel.js';
 
 const noFile = (): string => {
   throw new Error('unexpected read');
@@ -43,4 +43,13 @@ test('free cores: capped by OMP_NUM_THREADS (a job allotment) and by a cgroup CP
   assert.equal(freeCores({}, quota('150000 100000')), 1);
   assert.ok(freeCores({}, quota('max 100000')) >= 1);
   assert.ok(freeCores({}, noFile) >= 1);
+});
+
+test('a worker rank relays progress at most every 250 ms, but always the epoch end and the finish line', () => {
+  const got: unknown[] = [];
+  const sink = relayProgress((m) => got.push(m));
+  for (let i = 1; i <= 100; i++) sink.update(i, 100, `step ${i}`);
+  sink.finish('epoch 1/1 done');
+  const kinds = got.map((m) => (m as { progress: string; done?: number }).done ?? 'finish');
+  assert.deepEqual(kinds, [1, 100, 'finish']);
 });

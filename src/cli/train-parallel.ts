@@ -128,10 +128,20 @@ export function setKernelThreads(threads: number): void {
   if (w) registerBackend(createWasmKernels(w, { threads }), true);
 }
 
-/** Sends progress to the launching thread, which forwards it to the real sink. */
-export function relayProgress(post: (m: unknown) => void): ProgressSink {
+/**
+ * Sends progress to the launching thread, which forwards it to the real sink: at most every
+ * `everyMs` (each message wakes the main thread, which takes a core from a rank for a moment and
+ * makes the other rank wait at the next barrier), and always an epoch's last update and its finish.
+ */
+export function relayProgress(post: (m: unknown) => void, everyMs = 250): ProgressSink {
+  let last = -Infinity;
   return {
-    update: (done, total, info) => post({ progress: 'update', done, total, info }),
+    update: (done, total, info) => {
+      const now = performance.now();
+      if (now - last < everyMs && done < total) return;
+      last = now;
+      post({ progress: 'update', done, total, info });
+    },
     finish: (line) => post({ progress: 'finish', line }),
   };
 }

@@ -19,6 +19,8 @@ export interface CodeSet {
   norms: Float32Array;
   /** Σ_j |c_rj| per code (exact integers). */
   l1: Float32Array;
+  /** max_r ‖x̂_r‖², when the caller keeps it (else computed per call). */
+  maxNorm?: number;
   quantizer: Quantizer;
 }
 
@@ -120,9 +122,9 @@ export function boundedScan(set: CodeSet, queries: Float32Array, nq: number, k: 
   const w16 = new Int16Array(d);
   const bd = new Float64Array(k);
   const bi = new Int32Array(k);
-  const approx = new Float64Array(n);
-  let maxNorm = 0;
-  for (let r = 0; r < n; r++) maxNorm = Math.max(maxNorm, set.norms[r] as number);
+  const maxNorm = set.maxNorm ?? set.norms.subarray(0, n).reduce((m, v) => Math.max(m, v), 0);
+  const cand: number[] = [];
+  const candLow: number[] = [];
   scanStats.shortlisted = 0;
   scanStats.queries = nq;
   for (let q = 0; q < nq; q++) {
@@ -145,23 +147,31 @@ export function boundedScan(set: CodeSet, queries: Float32Array, nq: number, k: 
     const twoAlpha = 2 * alpha;
     const l1 = set.l1;
     const norms = set.norms;
-    // Pass 1: approximate values (constant −2q·o left out) and the k-th smallest upper bound.
+    // One pass: approximate values (the constant −2q·o left out), the k-th smallest upper bound so
+    // far (`worst`, which only falls), and every code whose lower bound is within it then: a
+    // superset of those within the final one.
     bd.fill(Infinity);
     let worst = Infinity;
+    cand.length = 0;
+    candLow.length = 0;
     for (let r = 0; r < n; r++) {
       const s = (norms[r] as number) - twoAlpha * (dot[r] as number);
-      approx[r] = s;
-      const ub = s + a * (l1[r] as number);
-      if (ub < worst) {
-        insert(bd, bi, k, ub, r);
+      const e = a * (l1[r] as number);
+      if (s + e < worst) {
+        insert(bd, bi, k, s + e, r);
         worst = bd[k - 1] as number;
+      }
+      if (s - e - b <= worst + b) {
+        cand.push(r);
+        candLow.push(s - e - b);
       }
     }
     const limit = worst + b;
-    // Pass 2: rerank, exactly, every code whose lower bound can reach the top-k.
+    // Rerank, exactly and in index order, every code whose lower bound can reach the top-k.
     bd.fill(Infinity);
-    for (let r = 0; r < n; r++) {
-      if ((approx[r] as number) - a * (l1[r] as number) - b <= limit) {
+    for (let c = 0; c < cand.length; c++) {
+      if ((candLow[c] as number) <= limit) {
+        const r = cand[c] as number;
         scanStats.shortlisted++;
         insert(bd, bi, k, exactValue(set, w, qo, r), r);
       }

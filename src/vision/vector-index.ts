@@ -29,6 +29,8 @@ export class VectorIndex {
   private l1: Float32Array;
   /** Bumped whenever the stored codes change, so the wasm scanner knows to copy them again. */
   private version = 0;
+  private maxNorm = 0;
+  private maxNormVersion = -1;
   private count = 0;
   private removed = new Set<number>();
   private nextId = 0;
@@ -164,7 +166,11 @@ export class VectorIndex {
   /** The live codes and their per-code terms (compacted first), for code-scan.ts's scans. */
   codeSet(): CodeSet {
     this.compact();
-    return { codes: this.codes, count: this.count, dims: this.dims, norms: this.norms, l1: this.l1, quantizer: this.quantizer };
+    if (this.maxNormVersion !== this.version) {
+      this.maxNorm = this.norms.subarray(0, this.count).reduce((m, v) => Math.max(m, v), 0);
+      this.maxNormVersion = this.version;
+    }
+    return { codes: this.codes, count: this.count, dims: this.dims, norms: this.norms, l1: this.l1, quantizer: this.quantizer, maxNorm: this.maxNorm };
   }
 
   /** Direct scan of the codes for a few queries: the bounded integer scan, else the float one. */

@@ -54,6 +54,12 @@ async function main(): Promise<void> {
     if (s.status !== 0) console.error('[setup] failed: peers may be missing; benches that need them will say so');
   }
 
+  // Benches that start `lep` or the gateway run the built dist/ (as `lep up` does): build it from
+  // the current sources so a stale dist/ never gets measured.
+  console.error('[build] npm run build');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-dist.mjs')], { stdio: 'inherit', cwd: ROOT });
+  if (built.status !== 0) throw new Error('npm run build failed: fix the build before benchmarking');
+
   const loadStart = loadavg();
   const started = new Date();
   const t0 = performance.now();

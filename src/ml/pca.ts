@@ -65,7 +65,12 @@ export class PCA {
   }
 
   fit(X: MatrixLike): this {
-    const m = toMatrix(X);
+    this.fitProject(toMatrix(X));
+    return this;
+  }
+
+  /** Fit, and return the (unwhitened) projections of the fitted rows, [n, k], which svd_flip needed anyway. */
+  private fitProject(m: Matrix): Float32Array {
     const { rows: n, cols: d } = m;
     if (n < 2) throw invalidArgument('PCA needs at least 2 rows');
     const opt = this.nComponentsOption;
@@ -81,8 +86,7 @@ export class PCA {
     if (solver === 'full') this.fitFull(m, opt);
     else if (solver === 'covariance-randomized') this.fitCovariance(m, k0);
     else this.fitRandomized(m, k0);
-    this.flipSigns(m);
-    return this;
+    return this.flipSigns(m);
   }
 
   private fitFull(m: Matrix, opt: number | undefined): void {
@@ -179,8 +183,11 @@ export class PCA {
     this.singularValues = Float64Array.from(ev, (v) => Math.sqrt(v * (n - 1)));
   }
 
-  /** sklearn's svd_flip(u_based_decision=True): the largest-|value| projection of each axis is positive. */
-  private flipSigns(m: Matrix): void {
+  /**
+   * sklearn's svd_flip(u_based_decision=True): the largest-|value| projection of each axis is
+   * positive. Returns the projections of m's rows onto the flipped axes.
+   */
+  private flipSigns(m: Matrix): Float32Array {
     const k = this.nComponents;
     const d = this.nFeatures;
     const C = this.components!;
@@ -190,8 +197,12 @@ export class PCA {
     for (let c = 0; c < k; c++) {
       let best = 0;
       for (let i = 0; i < m.rows; i++) if (Math.abs(proj[i * k + c] as number) > Math.abs(best)) best = proj[i * k + c] as number;
-      if (best < 0) for (let j = 0; j < d; j++) C[c * d + j] = -(C[c * d + j] as number);
+      if (best < 0) {
+        for (let j = 0; j < d; j++) C[c * d + j] = -(C[c * d + j] as number);
+        for (let i = 0; i < m.rows; i++) proj[i * k + c] = -(proj[i * k + c] as number);
+      }
     }
+    return proj;
   }
 
   /** Project X onto the components: [n, k] (whitened if configured). */
@@ -213,8 +224,15 @@ export class PCA {
     return { data: out, rows: m.rows, cols: k };
   }
 
+  /** fit(X) then transform(X), reusing the projections the fit computes for svd_flip. */
   fitTransform(X: MatrixLike): Matrix {
-    return this.fit(X).transform(X);
+    const m = toMatrix(X);
+    const out = this.fitProject(m);
+    const k = this.nComponents;
+    if (this.whiten) {
+      for (let i = 0; i < m.rows; i++) for (let c = 0; c < k; c++) out[i * k + c]! /= Math.sqrt(this.explainedVariance[c] as number) || 1;
+    }
+    return { data: out, rows: m.rows, cols: k };
   }
 
   /** Map projections back to the input space: [n, d]. */

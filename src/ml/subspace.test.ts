@@ -41,6 +41,13 @@ test('covariance-randomized PCA matches the full solver on the leading component
   }
   assert.ok(Math.abs(fast.noiseVariance - full.noiseVariance) < 1e-3 * full.noiseVariance);
   assert.throws(() => new PCA({ nComponents: 0.9, solver: 'covariance-randomized' }).fit(X), { code: 'LEPTON_ERR_INVALID_ARGUMENT' });
+  // fitTransform reuses the fit's svd_flip projections: the same as transform after fit.
+  for (const whiten of [false, true]) {
+    const p = new PCA({ nComponents: k, solver: 'covariance-randomized', seed: 2, whiten });
+    const z = p.fitTransform(X).data;
+    const t = p.transform(X).data;
+    z.forEach((v, i) => assert.ok(Math.abs(v - (t[i] as number)) < 1e-4 * (1 + Math.abs(v)), `fitTransform[${i}]`));
+  }
 });
 
 test('Cholesky QR orthonormalises badly scaled, nearly dependent columns', () => {

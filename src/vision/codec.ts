@@ -96,11 +96,18 @@ export class FeatureCodec {
       if (r % 2000 === 0) progress.update(r, m, `HOG for ${reduce.toUpperCase()}`);
     });
     const fitData = { data: feats, rows: m, cols: L };
-    const reducer: Reducer =
-      reduce === 'lda'
-        ? new LinearDiscriminantAnalysis({ nComponents: dims }).fit(fitData, Array.from(pick, (i) => o.labels![i]!))
-        : new PCA({ nComponents: dims, solver: dims < 0.8 * L ? 'covariance-randomized' : 'full', seed: o.seed ?? 0 }).fit(fitData);
-    const z = reduceRows(reducer, feats, m, L);
+    let reducer: Reducer;
+    let z: Float32Array;
+    if (reduce === 'lda') {
+      reducer = new LinearDiscriminantAnalysis({ nComponents: dims }).fit(fitData, Array.from(pick, (i) => o.labels![i]!));
+      z = reduceRows(reducer, feats, m, L);
+    } else {
+      // Randomized subspace iteration on the covariance for the top dims of L directions (the full
+      // O(L³) eigensolver costs ~30 s at L = 1296); fitTransform reuses the fit's projections.
+      const pca = new PCA({ nComponents: dims, solver: dims < 0.8 * L ? 'covariance-randomized' : 'full', seed: o.seed ?? 0 });
+      z = pca.fitTransform(fitData).data;
+      reducer = pca;
+    }
     return new FeatureCodec(width, height, hogOptions, bytes, reducer, fitQuantizer(z, m, dims));
   }
 

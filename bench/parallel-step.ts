@@ -3,6 +3,7 @@
  * on the first N fashion-mnist images at global batch 128, each configuration in worker threads of
  * this process, interleaved over rounds so a loaded machine's drift hits all alike:
  *   w1      one rank, kernel threads 1 (the baseline of the issue's 1.6× target)
+ *   w1-k2   one rank, kernel threads 2 (the old default)
  *   w1-b64  one rank at batch 64 (is a half batch less efficient per image?)
  *   2x-b64  two independent ranks at batch 64 with no collectives (contention alone)
  *   w2      --workers 2 (threads transport): the collectives' time is reported separately
@@ -31,8 +32,9 @@ function shared(ds: ImageDataset): ImageDataset {
 const train = shared(loadDataset('fashion-mnist', { limitTrain: images, limitTest: 10 }).train);
 const entry = new URL('./parallel-peers/step-probe-rank.ts', import.meta.url);
 type Out = { seconds: number; cpu: number; syncMs: number; collectives: number; gcMs: number; gcs: number; majorGcs: number };
-const configs: Record<string, { worldSize: number; globalBatch: number; mode: 'sync' | 'nosync' }> = {
+const configs: Record<string, { worldSize: number; globalBatch: number; mode: 'sync' | 'nosync'; kernelThreads?: number }> = {
   w1: { worldSize: 1, globalBatch: 128, mode: 'sync' },
+  'w1-k2': { worldSize: 1, globalBatch: 128, mode: 'sync', kernelThreads: 2 },
   'w1-b64': { worldSize: 1, globalBatch: 64, mode: 'sync' },
   '2x-b64': { worldSize: 2, globalBatch: 128, mode: 'nosync' },
   w2: { worldSize: 2, globalBatch: 128, mode: 'sync' },
@@ -41,7 +43,7 @@ const { loadavg } = await import('node:os');
 for (let round = 1; round <= rounds; round++) {
   for (const name of only) {
     const c = configs[name]!;
-    const outs = await launchThreads<object, Out>({ worldSize: c.worldSize, entry, data: { train, globalBatch: c.globalBatch, mode: c.mode, kernelThreads: 1, ...(bucketMb !== undefined && { bucketBytes: bucketMb * 2 ** 20 }) } });
+    const outs = await launchThreads<object, Out>({ worldSize: c.worldSize, entry, data: { train, globalBatch: c.globalBatch, mode: c.mode, kernelThreads: c.kernelThreads ?? 1, ...(bucketMb !== undefined && { bucketBytes: bucketMb * 2 ** 20 }) } });
     const s = Math.max(...outs.map((o) => o.seconds));
     // nosync ranks each train on all the images: scale by the images processed in all
     const done = c.mode === 'nosync' ? images * c.worldSize : images;

@@ -17,12 +17,17 @@ test('two free cores and an even batch: 2 ranks on the threads transport, marked
   assert.deepEqual(parallelFromFlags({ ...base, precision: 'bf16' }, {}, noFile, 8)?.parallel, { transport: 'threads', workers: 2, auto: true });
 });
 
-test('one process when a core is missing, the batch is odd, the model has batch norm, or --kernel-threads was given', () => {
+test('one process when a core is missing, the batch is odd, the model has batch norm, the step is small, or --kernel-threads was given', () => {
   assert.equal(parallelFromFlags(base, {}, noFile, 1), null);
   assert.equal(defaultWorkers({ ...base, batchSize: '127' }, {}, 2), 1);
   assert.equal(defaultWorkers({ ...base, arch: 'mobilenet-mini' }, {}, 2), 1);
   assert.equal(defaultWorkers({ ...base, kernelThreads: '2' }, {}, 2), 1);
   assert.equal(defaultWorkers({ ...base, kernelThreads: '1' }, {}, 2), 1);
+  // Too little work per rank and step for the barrier to pay off: the MLP at any usual batch, the CNN at 8.
+  assert.equal(defaultWorkers({ ...base, arch: 'mlp' }, {}, 2), 1);
+  assert.equal(defaultWorkers({ ...base, arch: 'mlp', batchSize: '32' }, {}, 2), 1);
+  assert.equal(defaultWorkers({ ...base, batchSize: '8' }, {}, 2), 1);
+  assert.equal(defaultWorkers({ ...base, batchSize: '32' }, {}, 2), 2);
   assert.deepEqual(parallelFromFlags({ ...base, precision: 'fp16' }, {}, noFile, 1), { parallel: { transport: 'single' }, precision: 'fp16' });
 });
 

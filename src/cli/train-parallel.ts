@@ -13,6 +13,8 @@ import { type ProgressSink, noProgress } from '../core/progress.js';
 import { batches, augmentBatch, type DatasetSplit, type ImageDataset } from '../data/index.js';
 import { buildModule, isArchName, namedArch } from '../nn/index.js';
 import { Rng } from '../core/rng.js';
+import { exportOnnx } from '../onnx/export.js';
+import { graphCost } from '../onnx/flops.js';
 import {
   type Precision, type ProcessGroup, type DataParallelFitResult, PRECISIONS, checkSecret, connectTcpGroup, fitDataParallel, isPrecision, launchThreads,
   localBatchSize, soloGroup,
@@ -215,6 +217,9 @@ export interface ParallelFlags {
   kernelThreads?: string;
   batchSize?: string;
   arch?: string;
+  hidden?: string;
+  layers?: string;
+  widthMult?: string;
   nnodes?: string;
   nodeRank?: string;
   master?: string;
@@ -291,11 +296,27 @@ export function freeCores(env: Readonly<Record<string, string | undefined>>, rea
   return n;
 }
 
-/** Models whose batch norm would see the local batch instead of the global one (no SyncBatchNorm). */
-function hasBatchNorm(arch: string): boolean {
-  if (!isArchName(arch)) return false;
-  const model = buildModule(namedArch(arch, 10).model, { rng: new Rng(0) });
-  return [...model.stateDict().keys()].some((k) => k.endsWith('running_mean'));
+/**
+ * Multiply-adds per rank and step below which 2 ranks lose to one process: the barrier and the
+ * reduction cost a roughly fixed time per step. Measured at load ~5 (s per 60k-image epoch): the MLP
+ * (0.1M MACs an image) at batch 32 2.3–3.0 in one process, 4.1–4.4 on 2 ranks, at batch 128 0.9–1.3
+ * against 2.0; the CNN (4.2M) at batch 32 48–53 against 45, at 128 43 against 36 (quiet run);
+ * LSTM-64 (0.66M) at batch 128 15.9–17.7 against 13.7. So: the CNN at batch ≥ 16, LSTM/GRU-64 at 128.
+ */
+export const MIN_RANK_STEP_MACS = 3e7;
+
+/** What the default needs to know of a named architecture: its cost and whether it has batch norm. */
+function archProfile(f: ParallelFlags): { macsPerImage: number; batchNorm: boolean } | null {
+  const name = f.arch ?? 'mlp';
+  if (!isArchName(name)) return null;
+  const opt = (v: string | undefined) => (v === undefined || !(Number(v) > 0) ? undefined : Number(v));
+  const [hidden, layers, widthMult] = [opt(f.hidden), opt(f.layers), opt(f.widthMult)];
+  const arch = namedArch(name, 10, { ...(hidden && { hidden }), ...(layers && { layers }), ...(widthMult && { widthMult }) });
+  const model = buildModule(arch.model, { rng: new Rng(0) });
+  return {
+    macsPerImage: graphCost(exportOnnx(model, { inputShape: arch.inputShape })).macs,
+    batchNorm: [...model.stateDict().keys()].some((k) => k.endsWith('running_mean')), // its statistics would be per rank (no SyncBatchNorm)
+  };
 }
 
 /**
@@ -303,7 +324,8 @@ function hasBatchNorm(arch: string): boolean {
  * one process); else 2 threads-transport ranks when two cores are free and the run allows it —
  * measured faster than one process with two kernel threads (README, data-parallel benchmark). One
  * process when: --kernel-threads was given (the user chose kernel threading), fewer than 2 free
- * cores, an odd global batch, or a model with batch norm (its statistics would be per rank).
+ * cores, an odd global batch, a model with batch norm (its statistics would be per rank), or a
+ * step too small to split (under MIN_RANK_STEP_MACS per rank: the MLP at any usual batch).
  * The choice depends only on flags, environment and machine, so a seed still gives the same weights.
  */
 export function defaultWorkers(f: ParallelFlags, env: Readonly<Record<string, string | undefined>>, cores: number): number {
@@ -316,6 +338,7 @@ export function defaultWorkers(f: ParallelFlags, env: Readonly<Record<string, st
   if (f.kernelThreads !== undefined || cores < 2) return 1;
   const batch = Number(f.batchSize ?? '128');
   if (!Number.isInteger(batch) || batch % 2 !== 0) return 1;
-  if (hasBatchNorm(f.arch ?? 'mlp')) return 1;
+  const prof = archProfile(f);
+  if (!prof || prof.batchNorm || prof.macsPerImage * (batch / 2) < MIN_RANK_STEP_MACS) return 1;
   return 2;
 }

@@ -52,7 +52,9 @@ function ours(arch: string, epochs: string, limit?: string, extra: string[] = []
     if (limit) args.push('--limit-train', limit);
     args.push(...extra);
     console.error(`… lepton-ts ${arch}`);
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    // One process (its GEMMs on the default kernel threads), as these rows have always measured:
+    // the 2-rank data-parallel default (issue 15) is measured by bench/parallel.ts instead.
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, LEPTON_WORKERS: '1' } });
     if (r.status !== 0) return { seconds_per_epoch: null, accuracy: null, images: 0, extrapolated: false, error: r.stderr.trim().split('\n').pop() ?? '' };
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { seconds_per_epoch: number; accuracy: number; train_samples: number; kernel_backend: string };
     return { seconds_per_epoch: (m.seconds_per_epoch * 60000) / m.train_samples, accuracy: m.accuracy, images: m.train_samples, extrapolated: m.train_samples < 60000 };

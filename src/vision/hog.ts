@@ -48,66 +48,152 @@ export function hogShape(h: number, w: number, options: HogOptions = {}): HogSha
 }
 
 /**
+ * Per-geometry tables, built once and reused by every call with the same image size and options
+ * (the codec calls hog() 70k times): neighbour columns for the centred differences, the cell
+ * offset of each column, and a scratch histogram. Hoisting these (and dropping the modulo and
+ * min/max from the pixel loop) keeps the per-image cost small.
+ */
+interface HogPlan {
+  h: number;
+  w: number;
+  o: Required<HogOptions>;
+  s: HogShape;
+  xm: Int32Array; // [w] left neighbour column (one-sided at the border)
+  xp: Int32Array; // [w] right neighbour column
+  cellOfX: Int32Array; // [w] offset of the column's cell within a cell row: floor(x/cs)·bins
+  cells: Float32Array; // [cellsY, cellsX, bins] scratch
+  cellSq: Float64Array; // [cellsY, cellsX] sum of squares of each cell's histogram
+}
+
+let lastPlan: HogPlan | undefined;
+
+function planFor(h: number, w: number, options: HogOptions): HogPlan {
+  const p = lastPlan;
+  if (
+    p !== undefined && p.h === h && p.w === w && p.o.cellSize === (options.cellSize ?? 4) && p.o.blockSize === (options.blockSize ?? 2) &&
+    p.o.bins === (options.bins ?? 9) && p.o.clip === (options.clip ?? 0.2)
+  ) return p;
+  const o = resolve(options);
+  const s = hogShape(h, w, o);
+  const xm = new Int32Array(w);
+  const xp = new Int32Array(w);
+  const cellOfX = new Int32Array(w);
+  for (let x = 0; x < w; x++) {
+    xm[x] = Math.max(0, x - 1);
+    xp[x] = Math.min(w - 1, x + 1);
+    cellOfX[x] = Math.floor(x / o.cellSize) * o.bins;
+  }
+  lastPlan = { h, w, o, s, xm, xp, cellOfX, cells: new Float32Array(s.cellsY * s.cellsX * o.bins), cellSq: new Float64Array(s.cellsY * s.cellsX) };
+  return lastPlan;
+}
+
+/**
  * HOG descriptor of one grayscale image `img` [h, w] (any scale; the normalisation removes it).
  * Writes into `out` when given (length hogShape().length) and returns it.
  */
 export function hog(img: Float32Array, h: number, w: number, options: HogOptions = {}, out?: Float32Array): Float32Array {
-  const o = resolve(options);
+  const plan = planFor(h, w, options);
+  const { o, s, xm, xp, cellOfX, cells, cellSq } = plan;
   if (img.length !== h * w) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `image has ${img.length} pixels, expected ${h}x${w}`);
-  const s = hogShape(h, w, o);
+  const res = out ?? new Float32Array(s.length);
+  if (res.length !== s.length) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `HOG output needs ${s.length} values`);
   const { cellSize: cs, blockSize: bs, bins } = o;
-  const cells = new Float32Array(s.cellsY * s.cellsX * bins); // [cellsY, cellsX, bins]
+  cells.fill(0);
   const binWidth = Math.PI / bins;
-  for (let y = 0; y < s.cellsY * cs; y++) {
-    for (let x = 0; x < s.cellsX * cs; x++) {
-      // Centred differences; one-sided at the image border.
-      const gx = (img[y * w + Math.min(w - 1, x + 1)] as number) - (img[y * w + Math.max(0, x - 1)] as number);
-      const gy = (img[Math.min(h - 1, y + 1) * w + x] as number) - (img[Math.max(0, y - 1) * w + x] as number);
+  const H = s.cellsY * cs;
+  const W = s.cellsX * cs;
+  const cellRow = s.cellsX * bins;
+  for (let y = 0; y < H; y++) {
+    // Centred differences; one-sided at the image border.
+    const row = y * w;
+    const up = (y > 0 ? y - 1 : 0) * w;
+    const dn = (y < h - 1 ? y + 1 : h - 1) * w;
+    const cy = Math.floor(y / cs) * cellRow;
+    for (let x = 0; x < W; x++) {
+      const gx = (img[row + xp[x]!] as number) - (img[row + xm[x]!] as number);
+      const gy = (img[dn + x] as number) - (img[up + x] as number);
       const mag = Math.sqrt(gx * gx + gy * gy);
       if (mag === 0) continue;
-      let ang = Math.atan2(gy, gx);
-      if (ang < 0) ang += Math.PI;
-      // Vote split between the two nearest bin centres.
+      const ang = unsignedAngle(gx, gy);
+      // Vote split between the two nearest bin centres (pos in [-0.5, bins - 0.5]).
       const pos = ang / binWidth - 0.5;
       const b0 = Math.floor(pos);
       const frac = pos - b0;
-      const c = (Math.floor(y / cs) * s.cellsX + Math.floor(x / cs)) * bins;
-      cells[c + ((b0 + bins) % bins)]! += mag * (1 - frac);
-      cells[c + ((b0 + 1) % bins)]! += mag * frac;
+      const c = cy + cellOfX[x]!;
+      const i1 = b0 + 1;
+      cells[c + (b0 < 0 ? b0 + bins : b0)]! += mag * (1 - frac);
+      cells[c + (i1 >= bins ? i1 - bins : i1)]! += mag * frac;
     }
   }
-  const res = out ?? new Float32Array(s.length);
-  if (res.length !== s.length) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `HOG output needs ${s.length} values`);
+  // Each cell sits in up to bs² blocks: square it once here, not once per block.
+  const nCells = s.cellsY * s.cellsX;
+  for (let c = 0, k = 0; c < nCells; c++) {
+    let q = 0;
+    for (let b = 0; b < bins; b++, k++) q += (cells[k] as number) * (cells[k] as number);
+    cellSq[c] = q;
+  }
   const blockLen = bs * bs * bins;
   const eps2 = 1e-10;
   let o2 = 0;
   for (let by = 0; by < s.blocksY; by++) {
     for (let bx = 0; bx < s.blocksX; bx++) {
       const start = o2;
+      let ss = 0;
       for (let cy = 0; cy < bs; cy++) {
         for (let cx = 0; cx < bs; cx++) {
-          const c = ((by + cy) * s.cellsX + bx + cx) * bins;
+          const cell = (by + cy) * s.cellsX + bx + cx;
+          ss += cellSq[cell] as number;
+          const c = cell * bins;
           for (let b = 0; b < bins; b++) res[o2++] = cells[c + b] as number;
         }
       }
-      l2Hys(res, start, blockLen, o.clip, eps2);
+      l2Hys(res, start, blockLen, o.clip, eps2, ss);
     }
   }
   return res;
 }
 
-/** L2 normalise, clip at `clip`, normalise again. */
-function l2Hys(v: Float32Array, start: number, len: number, clip: number, eps2: number): void {
-  let s = 0;
-  for (let i = start; i < start + len; i++) s += (v[i] as number) ** 2;
-  let inv = 1 / Math.sqrt(s + eps2);
-  s = 0;
-  for (let i = start; i < start + len; i++) {
+const QUARTER_PI = Math.PI / 4;
+
+/**
+ * Gradient orientation folded to [0, π] — atan2(gy, gx), +π when negative — without atan2's
+ * branches: θ = atan(min/max) in the first octant by a least-squares odd polynomial of degree 13
+ * (error < 3e-7 rad), reflected about π/4 when |gy| > |gx| and about π/2 when gx·gy < 0. At
+ * gy = 0, gx < 0 it returns 0 where atan2 gives π: both split the vote between the first and last
+ * bins alike. The votes are continuous in the angle, so the features move by ~1e-6 at most.
+ */
+export function unsignedAngle(gx: number, gy: number): number {
+  const ax = Math.abs(gx);
+  const ay = Math.abs(gy);
+  const z = Math.min(ax, ay) / Math.max(ax, ay);
+  const t = z * z;
+  const p = z * (0.9999966342940826 + t * (-0.3331830143309677 + t * (0.1981319951171837 + t * (-0.13247467483423614 + t * (0.07981016585407176 + t * (-0.033725014576336435 + t * 0.006842312716691815))))));
+  const th = QUARTER_PI + Math.sign(ay - ax) * (QUARTER_PI - p);
+  return gx * gy < 0 ? Math.PI - th : th;
+}
+
+/** L2 normalise (`sumSq`: the block's sum of squares), clip at `clip`, normalise again. */
+function l2Hys(v: Float32Array, start: number, len: number, clip: number, eps2: number, sumSq: number): void {
+  let inv = 1 / Math.sqrt(sumSq + eps2);
+  // Two accumulators: halves the serial chain of adds.
+  let s0 = 0;
+  let s1 = 0;
+  const end = start + len;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const x0 = Math.min(clip, (v[i] as number) * inv);
+    const x1 = Math.min(clip, (v[i + 1] as number) * inv);
+    v[i] = x0;
+    v[i + 1] = x1;
+    s0 += x0 * x0;
+    s1 += x1 * x1;
+  }
+  if (i < end) {
     const x = Math.min(clip, (v[i] as number) * inv);
     v[i] = x;
-    s += x * x;
+    s0 += x * x;
   }
-  inv = 1 / Math.sqrt(s + eps2);
+  inv = 1 / Math.sqrt(s0 + s1 + eps2);
   for (let i = start; i < start + len; i++) v[i]! *= inv;
 }
 

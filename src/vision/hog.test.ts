@@ -1,11 +1,13 @@
 /**
- * The tuned HOG (plan cache, atan2-free orientation, per-cell squares) against the straightforward
- * implementation it replaced, kept here as the reference: same features to float tolerance on
- * random images, flat patches, exact-tie gradients, real digits and non-default options.
+ * The tuned HOG — the WebAssembly SIMD kernel and the JS fallback (plan cache, atan2-free
+ * orientation, per-cell squares) — against the straightforward implementation it replaced, kept
+ * here as the reference: same features to float tolerance on random images, flat patches,
+ * exact-tie gradients, real digits and non-default geometries (SIMD body and scalar edges).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hog, hogShape, unsignedAngle, type HogOptions } from './hog.js';
+import { hog, hogJs, hogShape, unsignedAngle, type HogOptions } from './hog.js';
+import { hogKernel } from '../tensor/wasm/hog-api.js';
 import { loadDataset } from '../data/index.js';
 
 /** The pre-tuning implementation, verbatim in its arithmetic. */
@@ -98,8 +100,11 @@ test('hog matches the reference on random, flat, quantised and odd-sized images'
         const y = Math.floor(i / w), x = i % w;
         img[i] = kind === 'random' ? r() : kind === 'flat' ? 0.5 : kind === 'quantised' ? Math.round(r() * 4) / 4 : (x + 2 * y) % 5 < 2 ? 1 : 0;
       }
-      const d = maxAbsDiff(hog(img, h, w, o), hogReference(img, h, w, o));
-      assert.ok(d < 1e-5, `${kind} ${h}x${w}: max diff ${d}`);
+      const ref = hogReference(img, h, w, o);
+      for (const [name, f] of [['hog', hog], ['hogJs', hogJs]] as const) {
+        const d = maxAbsDiff(f(img, h, w, o), ref);
+        assert.ok(d < 1e-5, `${name} ${kind} ${h}x${w}: max diff ${d}`);
+      }
     }
   }
 });
@@ -110,9 +115,25 @@ test('hog matches the reference on real digits (mnist-small) and after switching
   let worst = 0;
   for (let i = 0; i < n; i++) {
     const img = ds.x.subarray(i * 784, (i + 1) * 784);
-    worst = Math.max(worst, maxAbsDiff(hog(img, 28, 28), hogReference(img, 28, 28)));
+    const ref = hogReference(img, 28, 28);
+    worst = Math.max(worst, maxAbsDiff(hog(img, 28, 28), ref), maxAbsDiff(hogJs(img, 28, 28), ref));
     // Alternate geometries so the cached plan is rebuilt and reused.
-    if (i % 50 === 0) assert.ok(maxAbsDiff(hog(img, 28, 28, { cellSize: 7 }), hogReference(img, 28, 28, { cellSize: 7 })) < 1e-5);
+    if (i % 50 === 0) {
+      const o = { cellSize: 7, bins: 8 };
+      assert.ok(maxAbsDiff(hog(img, 28, 28, o), hogReference(img, 28, 28, o)) < 1e-5);
+      assert.ok(maxAbsDiff(hogJs(img, 28, 28, o), hogReference(img, 28, 28, o)) < 1e-5);
+    }
   }
   assert.ok(worst < 1e-5, `max diff ${worst}`);
+});
+
+test('the WebAssembly kernel is the one hog() uses when the module is built', (t) => {
+  const k = hogKernel();
+  if (k === null) return t.skip('no WebAssembly kernel module (node scripts/build-wasm.mjs)');
+  const img = new Float32Array(28 * 28).map((_, i) => ((i * 37) % 11) / 10);
+  const out = new Float32Array(1296);
+  assert.equal(k.hog(img, 28, 28, 4, 2, 9, 0.2, out), true);
+  assert.deepEqual(hog(img, 28, 28), out);
+  // Different rounding (f32 here, f64 in JS): the paths agree closely but are not the same code.
+  assert.ok(maxAbsDiff(out, hogJs(img, 28, 28)) < 1e-5);
 });

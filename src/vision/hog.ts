@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { LeptonError, invalidArgument } from '../core/errors.js';
 import { decodeImage } from '../data/image.js';
+import { hogKernel } from '../tensor/wasm/hog-api.js';
 
 export interface HogOptions {
   /** Cell side in pixels. Default 4. */
@@ -89,15 +90,35 @@ function planFor(h: number, w: number, options: HogOptions): HogPlan {
 
 /**
  * HOG descriptor of one grayscale image `img` [h, w] (any scale; the normalisation removes it).
- * Writes into `out` when given (length hogShape().length) and returns it.
+ * Writes into `out` when given (length hogShape().length) and returns it. The cell histograms
+ * and blocks come from the WebAssembly SIMD kernel when it loads (src/tensor/wasm/hog-api.ts), else JS.
  */
 export function hog(img: Float32Array, h: number, w: number, options: HogOptions = {}, out?: Float32Array): Float32Array {
+  return hogWith(img, h, w, options, out, true);
+}
+
+/** hog() on the JS path only (the fallback; tests compare both). */
+export function hogJs(img: Float32Array, h: number, w: number, options: HogOptions = {}, out?: Float32Array): Float32Array {
+  return hogWith(img, h, w, options, out, false);
+}
+
+function hogWith(img: Float32Array, h: number, w: number, options: HogOptions, out: Float32Array | undefined, useWasm: boolean): Float32Array {
   const plan = planFor(h, w, options);
-  const { o, s, xm, xp, cellOfX, cells, cellSq } = plan;
+  const { o, s } = plan;
   if (img.length !== h * w) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `image has ${img.length} pixels, expected ${h}x${w}`);
   const res = out ?? new Float32Array(s.length);
   if (res.length !== s.length) throw new LeptonError('LEPTON_ERR_SHAPE_MISMATCH', `HOG output needs ${s.length} values`);
-  const { cellSize: cs, blockSize: bs, bins } = o;
+  const k = useWasm ? hogKernel() : null;
+  if (k !== null && k.hog(img, h, w, o.cellSize, o.blockSize, o.bins, o.clip, res)) return res;
+  jsCells(img, h, w, plan);
+  blocks(plan, res);
+  return res;
+}
+
+/** Cell histograms into plan.cells on the JS path. */
+function jsCells(img: Float32Array, h: number, w: number, plan: HogPlan): void {
+  const { o, s, xm, xp, cellOfX, cells } = plan;
+  const { cellSize: cs, bins } = o;
   cells.fill(0);
   const binWidth = Math.PI / bins;
   const H = s.cellsY * cs;
@@ -125,6 +146,12 @@ export function hog(img: Float32Array, h: number, w: number, options: HogOptions
       cells[c + (i1 >= bins ? i1 - bins : i1)]! += mag * frac;
     }
   }
+}
+
+/** Overlapping blocks of plan.cells, L2-Hys normalised, into res. */
+function blocks(plan: HogPlan, res: Float32Array): void {
+  const { o, s, cells, cellSq } = plan;
+  const { blockSize: bs, bins } = o;
   // Each cell sits in up to bs² blocks: square it once here, not once per block.
   const nCells = s.cellsY * s.cellsX;
   for (let c = 0, k = 0; c < nCells; c++) {
@@ -150,7 +177,6 @@ export function hog(img: Float32Array, h: number, w: number, options: HogOptions
       l2Hys(res, start, blockLen, o.clip, eps2, ss);
     }
   }
-  return res;
 }
 
 const QUARTER_PI = Math.PI / 4;

@@ -21,3 +21,5 @@ export function heapBase(): usize {
 export { adamStep, emaFold } from './optim';
 // Int8 code scans for the vector index (src/tensor/wasm/codes-api.ts).
 export { codesDotI16 } from './codes';
+// HOG cell histograms and L2-Hys blocks (src/tensor/wasm/hog-api.ts).
+export { hogCells, hogBlocks } from './hog';

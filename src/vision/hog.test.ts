@@ -92,7 +92,7 @@ test('unsignedAngle matches atan2 folded to [0, π) within 3e-7 rad, ties includ
 
 test('hog matches the reference on random, flat, quantised and odd-sized images', () => {
   const r = rng(7);
-  const cases: [number, number, HogOptions][] = [[28, 28, {}], [31, 29, { cellSize: 5, blockSize: 3, bins: 12, clip: 0.3 }], [16, 24, { bins: 6 }]];
+  const cases: [number, number, HogOptions][] = [[28, 28, {}], [31, 29, { cellSize: 5, blockSize: 3, bins: 12, clip: 0.3 }], [16, 24, { bins: 6 }], [20, 22, { blockSize: 3, bins: 7 }], [13, 9, { cellSize: 3, blockSize: 1 }]];
   for (const [h, w, o] of cases) {
     for (const kind of ['random', 'flat', 'quantised', 'bars']) {
       const img = new Float32Array(h * w);

@@ -2,8 +2,8 @@
 // spends ~30 µs an image on gradients, orientation and votes, 70k times per codec fit+encode.
 // Here four pixels at a time share the gradients, the magnitude and an atan2-free orientation
 // (an odd polynomial of atan on the first octant, reflected; error < 3e-7 rad); only the two
-// votes per pixel are scattered one lane at a time. Same arithmetic as the JS path up to f32
-// rounding, so features agree to ~1e-6.
+// votes per pixel are scattered one lane at a time; the L2-Hys blocks run on f32 lanes too.
+// Same arithmetic as the JS path up to f32 rounding, so features agree to ~1e-6.
 
 const PI: f32 = 3.14159265358979;
 const QPI: f32 = 0.785398163397448;
@@ -110,39 +110,66 @@ export function hogCells(img: usize, h: i32, w: i32, cs: i32, bins: i32, cells: 
   }
 }
 
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
 /**
  * Overlapping blocks of bs×bs cells of `cells` [cellsY, cellsX, bins], each L2-Hys normalised
- * (L2, clip at `clip`, L2 again; sums in f64 like the JS path), into out [blocksY, blocksX, bs, bs, bins].
+ * (L2, clip at `clip`, L2 again; f32 lanes, a scalar tail when the block length is not a multiple
+ * of 4), into out [blocksY, blocksX, bs, bs, bins].
  */
 export function hogBlocks(cells: usize, cellsY: i32, cellsX: i32, bs: i32, bins: i32, clip: f32, out: usize): void {
-  const blockLen = bs * bs * bins;
+  const blockLen = <usize>(bs * bs * bins);
+  const rowBytes = <usize>(bs * bins) << 2;
+  const vclip = f32x4.splat(clip);
+  const end4 = blockLen & ~(<usize>3);
   let o = out;
   for (let by = 0; by + bs <= cellsY; by++) {
     for (let bx = 0; bx + bs <= cellsX; bx++) {
       const start = o;
-      let ss: f64 = 0;
       for (let cy = 0; cy < bs; cy++) {
-        const src = cells + ((<usize>(((by + cy) * cellsX + bx) * bins)) << 2);
-        const n = <usize>(bs * bins);
-        for (let i: usize = 0; i < n; i++) {
-          const v = load<f32>(src + (i << 2));
-          store<f32>(o, v);
-          o += 4;
-          ss += <f64>v * <f64>v;
-        }
+        memory.copy(o, cells + ((<usize>(((by + cy) * cellsX + bx) * bins)) << 2), rowBytes);
+        o += rowBytes;
       }
-      let inv = 1 / Math.sqrt(ss + 1e-10);
-      ss = 0;
-      for (let i: usize = 0; i < <usize>blockLen; i++) {
+      let acc = f32x4.splat(0);
+      let i: usize = 0;
+      for (; i < end4; i += 4) {
+        const v = v128.load(start + (i << 2));
+        acc = f32x4.add(acc, f32x4.mul(v, v));
+      }
+      let ss = hsum(acc);
+      for (; i < blockLen; i++) {
+        const v = load<f32>(start + (i << 2));
+        ss += v * v;
+      }
+      let inv: f32 = 1 / Mathf.sqrt(ss + 1e-10);
+      let vinv = f32x4.splat(inv);
+      acc = f32x4.splat(0);
+      for (i = 0; i < end4; i += 4) {
         const p = start + (i << 2);
-        const x = Mathf.min(clip, <f32>(<f64>load<f32>(p) * inv));
+        const x = f32x4.min(vclip, f32x4.mul(v128.load(p), vinv));
+        v128.store(p, x);
+        acc = f32x4.add(acc, f32x4.mul(x, x));
+      }
+      ss = hsum(acc);
+      for (; i < blockLen; i++) {
+        const p = start + (i << 2);
+        const x = Mathf.min(clip, load<f32>(p) * inv);
         store<f32>(p, x);
-        ss += <f64>x * <f64>x;
+        ss += x * x;
       }
-      inv = 1 / Math.sqrt(ss + 1e-10);
-      for (let i: usize = 0; i < <usize>blockLen; i++) {
+      inv = 1 / Mathf.sqrt(ss + 1e-10);
+      vinv = f32x4.splat(inv);
+      for (i = 0; i < end4; i += 4) {
         const p = start + (i << 2);
-        store<f32>(p, <f32>(<f64>load<f32>(p) * inv));
+        v128.store(p, f32x4.mul(v128.load(p), vinv));
+      }
+      for (; i < blockLen; i++) {
+        const p = start + (i << 2);
+        store<f32>(p, load<f32>(p) * inv);
       }
     }
   }

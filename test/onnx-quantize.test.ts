@@ -122,6 +122,38 @@ for (const [label, make, dims] of [
   });
 }
 
+test('static QDQ int8 folds Relu: no Q/DQ between Conv and Relu, Relu output quantized at zero point 0', async () => {
+  const fp = cnnModel();
+  const dims = [N, 1, 12, 12];
+  const x = randomInput(N, 144);
+  const r = await ranges(fp, x, dims);
+  const g = readModel(quantizeStatic(fp, { ranges: r }).bytes).graph;
+  const conv = g.nodes.find((n) => n.opType === 'Conv')!;
+  const relu = g.nodes.find((n) => n.opType === 'Relu')!;
+  assert.equal(relu.inputs[0], conv.outputs[0], 'Relu reads the Conv output directly');
+  const q = g.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === relu.outputs[0])!;
+  assert.ok(q, 'the Relu output is quantized');
+  assert.equal((g.initializers.get(q.inputs[2]!)!.data as Uint8Array)[0], 0);
+  // Unfolded (the previous graph): a QuantizeLinear reads the Conv output.
+  const old = readModel(quantizeStatic(fp, { ranges: r, foldRelu: false }).bytes).graph;
+  assert.ok(old.nodes.some((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === old.nodes.find((c) => c.opType === 'Conv')!.outputs[0]));
+  const q2 = quantizeStatic(fp, { ranges: r });
+  assert.ok(relErr(await run(fp, x, dims), await run(q2.bytes, x, dims)) < 0.05);
+});
+
+test('static QDQ int8 floatOps: MaxPool reads a DequantizeLinear and feeds a QuantizeLinear; outputs within 5%', async () => {
+  const fp = cnnModel();
+  const dims = [N, 1, 12, 12];
+  const x = randomInput(N, 144);
+  const r = await ranges(fp, x, dims);
+  const q = quantizeStatic(fp, { ranges: r, floatOps: ['MaxPool'] });
+  const g = readModel(q.bytes).graph;
+  const pool = g.nodes.find((n) => n.opType === 'MaxPool')!;
+  assert.equal(g.nodes.find((n) => n.outputs.includes(pool.inputs[0]!))!.opType, 'DequantizeLinear');
+  assert.ok(g.nodes.some((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === pool.outputs[0]));
+  assert.ok(relErr(await run(fp, x, dims), await run(q.bytes, x, dims)) < 0.05);
+});
+
 test('uint8 parameters always represent zero exactly and cover the range', () => {
   for (const r of [{ min: 0, max: 6 }, { min: -1, max: 3 }, { min: 2, max: 5 }, { min: -4, max: -1 }]) {
     const { scale, zeroPoint } = uint8Params(r);

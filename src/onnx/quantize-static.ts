@@ -20,6 +20,18 @@ export interface TensorRange {
 export interface StaticQuantizeOptions {
   /** Activation ranges from calibration, by tensor name (graph inputs and node outputs). */
   ranges: Record<string, TensorRange>;
+  /**
+   * Ops kept in float between a DequantizeLinear and a QuantizeLinear at their own calibrated output
+   * range, because onnxruntime's uint8 kernel for them is slower than its float one (its NCHW uint8
+   * MaxPool took 3.7× the float MaxPool's time on the CNN). Default: none.
+   */
+  floatOps?: readonly string[];
+  /**
+   * Leave out the Q/DQ pair between a tensor and the Relu that is its only reader (default true): the
+   * Relu's own pair (zero point 0) lets onnxruntime drop the Relu and quantize the Conv/Gemm output
+   * straight at the Relu's scale, instead of running a DequantizeLinear→QuantizeLinear between them.
+   */
+  foldRelu?: boolean;
 }
 
 /** uint8 affine parameters covering [min, max] and always representing 0 exactly (padding, ReLU). */
@@ -53,10 +65,16 @@ export function quantizeStatic(modelBytes: Uint8Array, options: StaticQuantizeOp
 
   // Ops that only move or select values keep their input's quantization parameters, so onnxruntime
   // can drop the DQ→op→Q pair and run them on uint8 directly (MaxPool, Flatten, Reshape…).
+  // A float op keeps its own calibrated output range (a different scale keeps onnxruntime from
+  // dropping its DQ→op→Q pair), or its input's when calibration did not see its output.
+  const floatOps = new Set(options.floatOps ?? []);
+  const foldRelu = options.foldRelu ?? true;
   const ranges: Record<string, TensorRange> = { ...options.ranges };
   for (const n of spec.nodes) {
     const r = ranges[n.inputs[0] ?? ''];
-    if (r && SAME_RANGE_OPS.has(n.opType) && n.outputs[0]) ranges[n.outputs[0]] = r;
+    const out = n.outputs[0];
+    if (!r || !out || !SAME_RANGE_OPS.has(n.opType)) continue;
+    if (!floatOps.has(n.opType) || !ranges[out]) ranges[out] = r;
   }
 
   // 1. Activations: every calibrated float tensor that a node reads gets Q→DQ; readers take the DQ output.
@@ -66,6 +84,7 @@ export function quantizeStatic(modelBytes: Uint8Array, options: StaticQuantizeOp
   for (const [name, range] of Object.entries(ranges)) {
     const rs = readers.get(name);
     if (!rs || rs.length === 0 || graphOutputs.has(name) || inits.has(name)) continue;
+    if (foldRelu && rs.every((r) => r.opType === 'Relu')) continue;
     if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
       throw new LeptonError('LEPTON_ERR_INVALID_ARGUMENT', `int8-static: calibration range of '${name}' is not finite`);
     }

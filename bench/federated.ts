@@ -6,9 +6,9 @@
 // 100 clients per round.
 // Also: Dirichlet 0.5's final accuracy against centralised training of the same model for the same
 // number of example passes, and (--cnn) the paper's CNN, E = 5, B = 10, IID, to 99% within 30 minutes.
-// Run: npx tsx bench/federated.ts [--max-rounds 1000] [--only iid|dirichlet|shards|centralised|none] [--skip-overhead] [--cnn] [--cnn-minutes 30] [--lr 0.1] [--tag NAME]
+// Run: npx tsx bench/federated.ts [--resume] [--max-rounds 1000] [--only iid|dirichlet|shards|centralised|none] [--skip-overhead] [--cnn] [--cnn-minutes 30] [--lr 0.1] [--tag NAME]
 //      npx tsx bench/federated.ts --smoke     (mnist-small, 10 clients, 3 rounds: checks the wiring in ~1 min)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { Rng } from '../src/core/rng.js';
@@ -25,6 +25,11 @@ const flag = (name: string): string | undefined => {
 };
 const smoke = args.includes('--smoke');
 const OUT = new URL(`./out/federated${smoke ? '-smoke' : ''}/`, import.meta.url).pathname;
+// Each simulation checkpoints into its folder under OUT and resumes from it, so a second run would
+// otherwise continue the first one's rounds and report them as its own: start clean unless --resume.
+if (!args.includes('--resume') && flag('--only') !== 'centralised' && existsSync(OUT)) {
+  for (const d of readdirSync(OUT, { withFileTypes: true }).filter((e) => e.isDirectory())) rmSync(join(OUT, d.name), { recursive: true, force: true });
+}
 mkdirSync(OUT, { recursive: true });
 
 /**

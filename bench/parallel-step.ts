@@ -11,6 +11,7 @@
  */
 import { loadDataset, type ImageDataset } from '../src/data/index.js';
 import { launchThreads } from '../src/parallel/index.js';
+import { shared } from '../src/cli/train-parallel.js';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,14 +21,6 @@ const images = Number(arg('images', '7680'));
 const rounds = Number(arg('rounds', '2'));
 const only = arg('only', 'w1,w1-b64,2x-b64,w2').split(',');
 const bucketMb = process.argv.includes('--bucket-mb') ? Number(arg('bucket-mb', '1')) : undefined;
-
-function shared(ds: ImageDataset): ImageDataset {
-  const x = new Float32Array(new SharedArrayBuffer(ds.x.byteLength));
-  x.set(ds.x);
-  const y = new Int32Array(new SharedArrayBuffer(ds.y.byteLength));
-  y.set(ds.y);
-  return { ...ds, x, y };
-}
 
 const train = shared(loadDataset('fashion-mnist', { limitTrain: images, limitTest: 10 }).train);
 const entry = new URL('./parallel-peers/step-probe-rank.ts', import.meta.url);

@@ -9,20 +9,11 @@ import { createPhoton } from '../src/photon/create.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 import { startTestPlatform, type TestPlatform } from './platform-helpers.js';
 import { MiB, TAR_END, gzipParts, postPhoton, settledRss, tarEntry, ustarHeader, watchHealth, zeros, type HealthWatch } from './upload-helpers.js';
+import { mulberry32 } from './fixtures/mulberry32.fixture.js';
 
 const SEED = Number(process.env['LEPTON_FUZZ_SEED'] ?? 2101);
 
-/** mulberry32: small, seedable, good enough to pick cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 interface Case {
   label: string;

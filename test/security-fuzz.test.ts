@@ -17,18 +17,9 @@ import { loadKeyRing } from '../src/deploy/keyring.js';
 import { mlpModel, mlpWeights } from './fixtures/models.js';
 import { pctEncode } from './path-variants.js';
 import { addTinyPhoton, startTestPlatform, TINY_BODY } from './platform-helpers.js';
+import { mulberry32 } from './fixtures/mulberry32.fixture.js';
 
-/** Small seeded PRNG (mulberry32) so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Answer { status: number; body: string; raw: string }
 

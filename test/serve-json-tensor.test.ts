@@ -6,18 +6,9 @@ import assert from 'node:assert/strict';
 import { LeptonError } from '../src/core/errors.js';
 import { parsePredictBody } from '../src/serve/json-tensor.js';
 import { parseOipBody } from '../src/serve/oip-body.js';
+import { mulberry32 } from './fixtures/mulberry32.fixture.js';
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Number texts of many shapes, all valid JSON. */
 function numberText(r: () => number): string {

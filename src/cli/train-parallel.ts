@@ -115,7 +115,7 @@ function extras(o: Options, p: PreparedTrainJob, transport: ParallelSetup['trans
 }
 
 /** A copy of the dataset in shared memory, so worker threads read it without each holding one. */
-function shared(ds: ImageDataset): ImageDataset {
+export function shared(ds: ImageDataset): ImageDataset {
   const x = new Float32Array(new SharedArrayBuffer(ds.x.byteLength));
   x.set(ds.x);
   const y = new Int32Array(new SharedArrayBuffer(ds.y.byteLength));

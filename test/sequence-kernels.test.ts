@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import * as T from '../src/tensor/index.js';
 import { Tensor, availableBackends, setBackend } from '../src/tensor/index.js';
+import { requireWasm } from '../src/tensor/wasm/wasm-build.fixture.js';
 
 function run(backend: 'js' | 'wasm', cell: 'lstm' | 'gru', H: number, reverse: boolean, withState: boolean): Float32Array[] {
   setBackend(backend);
@@ -36,7 +37,8 @@ const hasWasm = availableBackends().includes('wasm');
 
 for (const cell of ['lstm', 'gru'] as const) {
   for (const [H, reverse, withState] of [[8, false, false], [6, true, true], [5, false, true]] as const) {
-    test(`${cell} H=${H}${reverse ? ' reverse' : ''}${withState ? ' with h0/c0' : ''}: wasm fused loop matches the TS loop`, { skip: !hasWasm && 'no wasm kernels built' }, () => {
+    test(`${cell} H=${H}${reverse ? ' reverse' : ''}${withState ? ' with h0/c0' : ''}: wasm fused loop matches the TS loop`, () => {
+      requireWasm(hasWasm);
       const js = run('js', cell, H, reverse, withState);
       const wasm = run('wasm', cell, H, reverse, withState);
       const names = ['output', 'dx', 'dW', 'dR', 'db_ih', 'db_hh', 'dh0', 'dc0'];

@@ -8,6 +8,7 @@ import { codeScanner, maxCodeWeight } from '../tensor/wasm/codes-api.js';
 import { boundedScan, exactScan, jsIntDots, type CodeSet } from './code-scan.js';
 import { VectorIndex } from './vector-index.js';
 import { dequantize } from './quantizer.js';
+import { requireWasm } from '../tensor/wasm/wasm-build.fixture.js';
 
 function randomSet(n: number, d: number, seed: number): CodeSet {
   const rng = new Rng(seed);
@@ -65,9 +66,8 @@ test('bounded integer scan returns the exact scan’s top-k, ties and odd widths
   }
 });
 
-test('wasm code dots equal the JS reference, and a changed version recopies the codes', (t) => {
-  const wasm = codeScanner();
-  if (!wasm) return t.skip('no WebAssembly kernels in build/');
+test('wasm code dots equal the JS reference, and a changed version recopies the codes', () => {
+  const wasm = requireWasm(codeScanner(), 'code scan kernel');
   const set = randomSet(101, 40, 5);
   const rng = new Rng(6);
   const w = Int16Array.from({ length: 40 }, () => rng.int(2 * maxCodeWeight(40) + 1) - maxCodeWeight(40));

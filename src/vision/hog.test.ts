@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { hog, hogJs, hogShape, unsignedAngle, type HogOptions } from './hog.js';
 import { hogKernel } from '../tensor/wasm/hog-api.js';
 import { loadDataset } from '../data/index.js';
+import { requireWasm } from '../tensor/wasm/wasm-build.fixture.js';
 
 /** The pre-tuning implementation, verbatim in its arithmetic. */
 function hogReference(img: Float32Array, h: number, w: number, options: HogOptions = {}): Float32Array {
@@ -127,9 +128,8 @@ test('hog matches the reference on real digits (mnist-small) and after switching
   assert.ok(worst < 1e-5, `max diff ${worst}`);
 });
 
-test('the WebAssembly kernel is the one hog() uses when the module is built', (t) => {
-  const k = hogKernel();
-  if (k === null) return t.skip('no WebAssembly kernel module (node scripts/build-wasm.mjs)');
+test('the WebAssembly kernel is the one hog() uses when the module is built', () => {
+  const k = requireWasm(hogKernel(), 'HOG kernel');
   const img = new Float32Array(28 * 28).map((_, i) => ((i * 37) % 11) / 10);
   const out = new Float32Array(1296);
   assert.equal(k.hog(img, 28, 28, 4, 2, 9, 0.2, out), true);

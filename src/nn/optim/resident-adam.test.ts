@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../core/rng.js';
 import { Tensor, availableBackends, kernels, setBackend } from '../../tensor/index.js';
 import { Adam, AdamW, type Optimizer } from './index.js';
+import { requireWasm } from '../../tensor/wasm/wasm-build.fixture.js';
 
 const hasWasm = availableBackends().includes('wasm');
 
@@ -43,7 +44,8 @@ function assertClose(a: Float32Array[], b: Float32Array[], what: string): void {
   );
 }
 
-test('Adam on the wasm backend follows the JS loop (float32 SIMD vs float64 scalar)', { skip: !hasWasm }, () => {
+test('Adam on the wasm backend follows the JS loop (float32 SIMD vs float64 scalar)', () => {
+  requireWasm(hasWasm);
   const make = (p: Tensor[]) => new Adam(p, { lr: 1e-2 });
   const w = trajectory('wasm', make, 30);
   const j = trajectory('js', make, 30);
@@ -52,18 +54,21 @@ test('Adam on the wasm backend follows the JS loop (float32 SIMD vs float64 scal
   assert.ok(Math.abs(w[0]![0]! - trajectory('wasm', make, 0)[0]![0]!) > 1e-3);
 });
 
-test('AdamW and coupled weight decay take the wasm path too', { skip: !hasWasm }, () => {
+test('AdamW and coupled weight decay take the wasm path too', () => {
+  requireWasm(hasWasm);
   for (const make of [(p: Tensor[]) => new AdamW(p, { lr: 1e-2 }), (p: Tensor[]) => new Adam(p, { lr: 1e-2, weightDecay: 0.1, betas: [0.8, 0.99] })]) {
     assertClose(trajectory('wasm', make, 20), trajectory('js', make, 20), make([Tensor.zeros([1], true)]).constructor.name);
   }
 });
 
-test('Adam state restored from a checkpoint is carried into wasm memory', { skip: !hasWasm }, () => {
+test('Adam state restored from a checkpoint is carried into wasm memory', () => {
+  requireWasm(hasWasm);
   const make = (p: Tensor[]) => new Adam(p, { lr: 1e-2 });
   assertClose(trajectory('wasm', make, 25, 10), trajectory('js', make, 25), 'resumed');
 });
 
-test('Adam state reads back from the resident buffers (checkpoints)', { skip: !hasWasm }, () => {
+test('Adam state reads back from the resident buffers (checkpoints)', () => {
+  requireWasm(hasWasm);
   const prev = kernels().name;
   setBackend('wasm');
   try {

@@ -12,6 +12,7 @@ import { conv2d } from '../ops/conv.js';
 import { depthwiseBackward, depthwiseForward, type GroupedGeometry } from '../ops/grouped-conv.js';
 import { createWasmKernels, type WasmKernels } from '../kernels/wasm.js';
 import { loadWasmKernels } from './loader.js';
+import { requireWasm } from './wasm-build.fixture.js';
 
 const rng = new Rng(23);
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
@@ -57,7 +58,8 @@ const close = (got: Float32Array, want: Float32Array, what: string) => {
   }
 };
 
-test('the wasm backend offers the depthwise 3×3 kernels', { skip: !loaded && 'no wasm build' }, () => {
+test('the wasm backend offers the depthwise 3×3 kernels', () => {
+  requireWasm(loaded);
   for (const [, K] of backends) {
     assert.equal(typeof K.depthwise3x3Forward, 'function');
     assert.equal(typeof K.depthwise3x3Backward, 'function');
@@ -105,7 +107,8 @@ for (const [label, K] of backends) {
   }
 }
 
-test('conv2d through the wasm depthwise kernel: gradients match finite differences', { skip: kernels().name !== 'wasm' && 'wasm is not the active backend' }, () => {
+test('conv2d through the wasm depthwise kernel: gradients match finite differences', () => {
+  requireWasm(kernels().name === 'wasm', 'the active kernel backend');
   for (const [h, w, s] of [[6, 6, 1], [7, 5, 2], [5, 9, 1]] as const) {
     const c = 3;
     const x = Tensor.randn([2, c, h, w], rng, 1, 0, true);
